@@ -1,0 +1,36 @@
+// The environment ConfigMap `<name>`: everything the server reads from its
+// environment except secrets (the token and API keys never pass through here).
+import type { DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
+import { ENV, METRICS_PORT, WATCH_CONFIG_FILE, envConfigMapName, type InstanceKey } from './names.ts';
+import { ownedMeta, type KubeObject } from './object.ts';
+import { watchMode } from './watcher.ts';
+
+export function envConfigData(instance: DefaultedChatCLIInstance): Record<string, string> {
+  const { spec } = instance;
+  const data: Record<string, string> = { [ENV.provider]: spec.provider };
+  if (spec.model) data[ENV.model] = spec.model;
+  data[ENV.serverPort] = String(spec.server.port);
+  data[ENV.metricsPort] = String(METRICS_PORT);
+
+  const mode = watchMode(spec, instance.metadata.namespace);
+  if (mode.kind === 'targets') {
+    data[ENV.watchConfig] = WATCH_CONFIG_FILE;
+  } else if (mode.kind === 'legacy') {
+    data[ENV.watchDeployment] = mode.deployment;
+    data[ENV.watchNamespace] = mode.namespace;
+    data[ENV.watchInterval] = spec.watcher.interval;
+    data[ENV.watchWindow] = spec.watcher.window;
+    data[ENV.watchMaxLogLines] = String(spec.watcher.maxLogLines);
+  }
+  return data;
+}
+
+export function desiredEnvConfigMap(instance: DefaultedChatCLIInstance, data = envConfigData(instance)): KubeObject {
+  const key: InstanceKey = instance.metadata;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: ownedMeta(instance.metadata, envConfigMapName(key), key.namespace),
+    data,
+  };
+}

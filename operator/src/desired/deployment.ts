@@ -1,0 +1,212 @@
+// The Deployment `<name>`: the ChatCLI server pod, per the image contract in
+// SPEC.md. Configuration reaches the pod through the env ConfigMap (envFrom) and
+// a few flags for what lives in files; secrets only through Secret references:
+// the token as CHATCLI_SERVER_TOKEN from a secretKeyRef, API keys through envFrom.
+import type {
+  V1Container,
+  V1EnvFromSource,
+  V1EnvVar,
+  V1PodSecurityContext,
+  V1PodSpec,
+  V1Probe,
+  V1ResourceRequirements,
+  V1SecurityContext,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import type { DefaultedChatCLIInstance, DefaultedSpec } from '../api/chatcliinstance.ts';
+import {
+  CONFIG_HASH_ANNOTATION,
+  CONTAINER_NAME,
+  DEFAULT_FS_GROUP,
+  ENV,
+  GRPC_PORT_NAME,
+  HOME_DIR,
+  METRICS_PORT,
+  METRICS_PORT_NAME,
+  SERVER_COMMAND,
+  SESSIONS_DIR,
+  TLS_CERT_FILE,
+  TLS_DIR,
+  TLS_KEY_FILE,
+  TMP_DIR,
+  VOLUME_HOME,
+  VOLUME_SESSIONS,
+  VOLUME_TLS,
+  VOLUME_TMP,
+  VOLUME_WATCH_CONFIG,
+  WATCH_CONFIG_DIR,
+  WATCH_CONFIG_FILE,
+  deploymentName,
+  envConfigMapName,
+  instanceLabels,
+  selectorLabels,
+  serviceAccountName,
+  sessionsClaimName,
+  watchConfigMapName,
+  type InstanceKey,
+} from './names.ts';
+import { ownedMeta, type KubeObject } from './object.ts';
+import { watcherScope } from './rbac.ts';
+import { watchMode } from './watcher.ts';
+
+/** `configHash` is the hash of both ConfigMaps (hash.ts). */
+export function desiredDeployment(instance: DefaultedChatCLIInstance, configHash: string): KubeObject {
+  const meta = instance.metadata;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: ownedMeta(meta, deploymentName(meta), meta.namespace),
+    spec: {
+      replicas: instance.spec.replicas,
+      selector: { matchLabels: selectorLabels(meta) },
+      template: {
+        metadata: { labels: instanceLabels(meta), annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
+        spec: podSpec(instance),
+      },
+    },
+  };
+}
+
+function podSpec(instance: DefaultedChatCLIInstance): V1PodSpec {
+  const { spec, metadata: meta } = instance;
+  const watcherNeedsApi = watcherScope(spec, meta.namespace).kind !== 'none';
+  return {
+    serviceAccountName: serviceAccountName(meta),
+    // The API token is mounted only when the watcher reads the API with it.
+    automountServiceAccountToken: watcherNeedsApi,
+    // The server needs no service-link variables, and they could shadow its
+    // own CHATCLI_* settings (a Service named chatcli-server gives CHATCLI_SERVER_PORT).
+    enableServiceLinks: false,
+    securityContext: podSecurityContext(spec),
+    containers: [container(instance)],
+    volumes: volumes(instance),
+  };
+}
+
+function container(instance: DefaultedChatCLIInstance): V1Container {
+  const { spec } = instance;
+  const args = containerArgs(instance);
+  const env = containerEnv(spec);
+  const resources = spec.resources as V1ResourceRequirements | undefined;
+  return {
+    name: CONTAINER_NAME,
+    image: imageReference(spec.image.repository, spec.image.tag),
+    imagePullPolicy: spec.image.pullPolicy,
+    command: [...SERVER_COMMAND],
+    ...(args.length > 0 ? { args } : {}),
+    envFrom: containerEnvFrom(instance),
+    ...(env.length > 0 ? { env } : {}),
+    ports: [
+      { name: GRPC_PORT_NAME, containerPort: spec.server.port, protocol: 'TCP' },
+      { name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: 'TCP' },
+    ],
+    // The server has no gRPC health service: probe the TCP port.
+    readinessProbe: tcpProbe(5, 10),
+    livenessProbe: tcpProbe(15, 20),
+    ...(resources && Object.keys(resources).length > 0 ? { resources: structuredClone(resources) } : {}),
+    securityContext: containerSecurityContext(),
+    volumeMounts: volumeMounts(instance),
+  };
+}
+
+/** repository:tag, or repository@digest when the tag is a digest. */
+export function imageReference(repository: string, tag: string): string {
+  return /^sha256:[0-9a-f]{64}$/.test(tag) ? `${repository}@${tag}` : `${repository}:${tag}`;
+}
+
+/** Flags only for what the image reads from files, plus the model, which
+ * `chatcli serve` takes from --model (its flag has no environment fallback). */
+function containerArgs(instance: DefaultedChatCLIInstance): string[] {
+  const { spec } = instance;
+  const args: string[] = [];
+  if (spec.model) args.push('--model', spec.model);
+  if (tlsSecretName(spec)) args.push('--tls-cert', TLS_CERT_FILE, '--tls-key', TLS_KEY_FILE);
+  if (watchMode(spec, instance.metadata.namespace).kind === 'targets') args.push('--watch-config', WATCH_CONFIG_FILE);
+  return args;
+}
+
+function containerEnvFrom(instance: DefaultedChatCLIInstance): V1EnvFromSource[] {
+  const key: InstanceKey = instance.metadata;
+  const sources: V1EnvFromSource[] = [];
+  // The API-key Secret comes first: on a duplicate name the later source wins,
+  // so a stray key in the Secret cannot override the operator's configuration.
+  if (instance.spec.apiKeys?.name) sources.push({ secretRef: { name: instance.spec.apiKeys.name } });
+  sources.push({ configMapRef: { name: envConfigMapName(key) } });
+  return sources;
+}
+
+function containerEnv(spec: DefaultedSpec): V1EnvVar[] {
+  const token = spec.server.token;
+  if (!token) return [];
+  return [{ name: ENV.serverToken, valueFrom: { secretKeyRef: { name: token.name, key: token.key } } }];
+}
+
+function tcpProbe(initialDelaySeconds: number, periodSeconds: number): V1Probe {
+  return { tcpSocket: { port: GRPC_PORT_NAME }, initialDelaySeconds, periodSeconds };
+}
+
+/**
+ * The seed's default pod security context (non-root user 1000, seccomp
+ * RuntimeDefault) plus fsGroup 1000 so a sessions volume is writable; every
+ * field the spec sets wins. Filling the fields the spec leaves out keeps a
+ * partial override restricted-clean, and a numeric user is needed because the
+ * image's USER is a name, which runAsNonRoot cannot verify.
+ */
+export function podSecurityContext(spec: DefaultedSpec): V1PodSecurityContext {
+  const fromSpec = structuredClone(spec.securityContext) as V1PodSecurityContext;
+  return {
+    runAsNonRoot: true,
+    runAsUser: 1000,
+    fsGroup: DEFAULT_FS_GROUP,
+    seccompProfile: { type: 'RuntimeDefault' },
+    ...fromSpec,
+  };
+}
+
+function containerSecurityContext(): V1SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+  };
+}
+
+function tlsSecretName(spec: DefaultedSpec): string | undefined {
+  const tls = spec.server.tls;
+  return tls?.enabled && tls.secretName ? tls.secretName : undefined;
+}
+
+// The root filesystem is read-only: the server writes only to /tmp and its home
+// (emptyDirs) and to its sessions directory (the claim when persistence is on).
+function volumes(instance: DefaultedChatCLIInstance): V1Volume[] {
+  const { spec, metadata: meta } = instance;
+  const list: V1Volume[] = [
+    { name: VOLUME_TMP, emptyDir: {} },
+    { name: VOLUME_HOME, emptyDir: {} },
+    spec.persistence.enabled
+      ? { name: VOLUME_SESSIONS, persistentVolumeClaim: { claimName: sessionsClaimName(meta) } }
+      : { name: VOLUME_SESSIONS, emptyDir: {} },
+  ];
+  const tls = tlsSecretName(spec);
+  if (tls) list.push({ name: VOLUME_TLS, secret: { secretName: tls } });
+  if (watchMode(spec, meta.namespace).kind === 'targets') {
+    list.push({ name: VOLUME_WATCH_CONFIG, configMap: { name: watchConfigMapName(meta) } });
+  }
+  return list;
+}
+
+function volumeMounts(instance: DefaultedChatCLIInstance): V1VolumeMount[] {
+  const { spec, metadata: meta } = instance;
+  const list: V1VolumeMount[] = [
+    { name: VOLUME_TMP, mountPath: TMP_DIR },
+    { name: VOLUME_HOME, mountPath: HOME_DIR },
+    { name: VOLUME_SESSIONS, mountPath: SESSIONS_DIR },
+  ];
+  if (tlsSecretName(spec)) list.push({ name: VOLUME_TLS, mountPath: TLS_DIR, readOnly: true });
+  if (watchMode(spec, meta.namespace).kind === 'targets') {
+    list.push({ name: VOLUME_WATCH_CONFIG, mountPath: WATCH_CONFIG_DIR, readOnly: true });
+  }
+  return list;
+}

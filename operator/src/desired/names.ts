@@ -1,0 +1,118 @@
+// THE one place for the names and keys an instance's objects carry: derived
+// object names, labels, annotation keys, the field manager, the finalizer,
+// container/port names and the paths inside the pod. Users' selectors,
+// NetworkPolicies and ServiceMonitors depend on several of these, so they
+// change only here and only on purpose.
+import { GROUP } from '../api/chatcliinstance.ts';
+
+/** The identity of an instance: everything a derived name depends on. */
+export interface InstanceKey {
+  name: string;
+  namespace: string;
+}
+
+// Objects an instance becomes (SPEC "What one instance becomes").
+export const deploymentName = (i: InstanceKey): string => i.name;
+export const serviceName = (i: InstanceKey): string => i.name;
+export const envConfigMapName = (i: InstanceKey): string => i.name;
+export const watchConfigMapName = (i: InstanceKey): string => `${i.name}-watch-config`;
+export const serviceAccountName = (i: InstanceKey): string => i.name;
+export const sessionsClaimName = (i: InstanceKey): string => `${i.name}-sessions`;
+/** Role and RoleBinding, in the namespace of the watch targets. */
+export const watcherRoleName = (i: InstanceKey): string => `${i.name}-watcher`;
+/** ClusterRole and ClusterRoleBinding: the namespace is part of the name, so two
+ * instances of one name in two namespaces do not collide. */
+export const watcherClusterRoleName = (i: InstanceKey): string => `${i.namespace}-${i.name}-watcher`;
+
+// Labels.
+export const LABEL_NAME = 'app.kubernetes.io/name';
+export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+/** Our own label: which namespace the owning instance lives in. Objects outside
+ * that namespace, and cluster-scoped ones, cannot carry an owner reference; this
+ * label (with LABEL_INSTANCE) is how they are found and traced back. */
+export const LABEL_INSTANCE_NAMESPACE = `${GROUP}/instance-namespace`;
+export const APP_NAME = 'chatcli';
+export const OPERATOR_NAME = 'chatcli-operator';
+
+/** The labels a Deployment selects its pods by. A selector can never change, so
+ * these are the two stable ones only. */
+export function selectorLabels(i: InstanceKey): Record<string, string> {
+  return { [LABEL_NAME]: APP_NAME, [LABEL_INSTANCE]: i.name };
+}
+
+/** Labels on every object an instance owns (and on its pods). They include the
+ * instance namespace everywhere, not only where an owner reference is
+ * impossible, so one selector (ownedObjectsSelector) finds all of them. */
+export function instanceLabels(i: InstanceKey): Record<string, string> {
+  return {
+    ...selectorLabels(i),
+    [LABEL_MANAGED_BY]: OPERATOR_NAME,
+    [LABEL_INSTANCE_NAMESPACE]: i.namespace,
+  };
+}
+
+/** A label selector (string form) matching every object the instance owns, in
+ * any namespace or cluster-scoped. */
+export function ownedObjectsSelector(i: InstanceKey): string {
+  return [
+    `${LABEL_MANAGED_BY}=${OPERATOR_NAME}`,
+    `${LABEL_INSTANCE}=${i.name}`,
+    `${LABEL_INSTANCE_NAMESPACE}=${i.namespace}`,
+  ].join(',');
+}
+
+/** The instance an owned object belongs to, read back from its labels; used to
+ * map an event on a cluster-scoped or other-namespace object to its instance. */
+export function instanceKeyFromLabels(labels: Record<string, string> | undefined): InstanceKey | undefined {
+  const name = labels?.[LABEL_INSTANCE];
+  const namespace = labels?.[LABEL_INSTANCE_NAMESPACE];
+  if (labels?.[LABEL_MANAGED_BY] !== OPERATOR_NAME || !name || !namespace) return undefined;
+  return { name, namespace };
+}
+
+// Operator identity on the API server.
+export const FIELD_MANAGER = OPERATOR_NAME;
+export const FINALIZER = `${GROUP}/finalizer`;
+/** Pod-template annotation: hash of both ConfigMaps, so a config change rolls the pods. */
+export const CONFIG_HASH_ANNOTATION = `${GROUP}/config-hash`;
+
+// The pod (the image contract of ghcr.io/diillson/chatcli, see SPEC.md).
+export const CONTAINER_NAME = 'chatcli';
+export const SERVER_COMMAND = ['chatcli', 'serve'];
+export const GRPC_PORT_NAME = 'grpc';
+export const METRICS_PORT_NAME = 'metrics';
+export const METRICS_PORT = 9090;
+/** Group the pod's volumes are made writable for when the spec names none. */
+export const DEFAULT_FS_GROUP = 1000;
+export const WATCH_CONFIG_KEY = 'watch-config.yaml';
+
+export const VOLUME_TMP = 'tmp';
+export const VOLUME_HOME = 'home';
+export const VOLUME_SESSIONS = 'sessions';
+export const VOLUME_TLS = 'tls';
+export const VOLUME_WATCH_CONFIG = 'watch-config';
+
+export const TMP_DIR = '/tmp';
+export const HOME_DIR = '/home/chatcli';
+export const SESSIONS_DIR = '/home/chatcli/.chatcli/sessions';
+export const TLS_DIR = '/etc/chatcli/tls';
+export const TLS_CERT_FILE = `${TLS_DIR}/tls.crt`;
+export const TLS_KEY_FILE = `${TLS_DIR}/tls.key`;
+export const WATCH_CONFIG_DIR = '/etc/chatcli/watch';
+export const WATCH_CONFIG_FILE = `${WATCH_CONFIG_DIR}/${WATCH_CONFIG_KEY}`;
+
+// Environment variables the image reads.
+export const ENV = {
+  provider: 'LLM_PROVIDER',
+  model: 'LLM_MODEL',
+  serverPort: 'CHATCLI_SERVER_PORT',
+  serverToken: 'CHATCLI_SERVER_TOKEN',
+  metricsPort: 'CHATCLI_METRICS_PORT',
+  watchConfig: 'CHATCLI_WATCH_CONFIG',
+  watchDeployment: 'CHATCLI_WATCH_DEPLOYMENT',
+  watchNamespace: 'CHATCLI_WATCH_NAMESPACE',
+  watchInterval: 'CHATCLI_WATCH_INTERVAL',
+  watchWindow: 'CHATCLI_WATCH_WINDOW',
+  watchMaxLogLines: 'CHATCLI_WATCH_MAX_LOG_LINES',
+} as const;

@@ -1,0 +1,54 @@
+// The shape of a desired object and the metadata every one of them carries:
+// labels always; a controller owner reference when the object lives in the
+// instance's namespace (the garbage collector then removes it with the
+// instance); cluster-scoped and other-namespace objects cannot carry one and are
+// removed by the finalizer, found through the labels.
+import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
+import { API_VERSION, KIND, type ObjectMeta } from '../api/chatcliinstance.ts';
+import { instanceLabels, type InstanceKey } from './names.ts';
+
+/** A plain JSON Kubernetes object, ready for server-side apply. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta & { name: string };
+  [field: string]: unknown;
+}
+
+/** Identifies one object; `namespace` is absent for cluster-scoped ones. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export function refOf(o: KubeObject): ObjectRef {
+  const ns = o.metadata.namespace;
+  return { apiVersion: o.apiVersion, kind: o.kind, ...(ns ? { namespace: ns } : {}), name: o.metadata.name };
+}
+
+export function instanceKey(meta: Pick<ObjectMeta, 'name' | 'namespace'>): InstanceKey {
+  return { name: meta.name, namespace: meta.namespace };
+}
+
+/** The controller owner reference to the instance; undefined while the instance
+ * has no uid (it was never stored, e.g. `chatcli-operator render` of a file). */
+export function controllerReference(meta: ObjectMeta): V1OwnerReference | undefined {
+  if (!meta.uid) return undefined;
+  return { apiVersion: API_VERSION, kind: KIND, name: meta.name, uid: meta.uid, controller: true, blockOwnerDeletion: true };
+}
+
+/**
+ * Metadata of an object owned by the instance. `namespace` undefined means
+ * cluster-scoped; a namespace other than the instance's means no owner reference.
+ */
+export function ownedMeta(instance: ObjectMeta, name: string, namespace: string | undefined): KubeObject['metadata'] {
+  const owner = namespace === instance.namespace ? controllerReference(instance) : undefined;
+  return {
+    name,
+    ...(namespace !== undefined ? { namespace } : {}),
+    labels: instanceLabels(instanceKey(instance)),
+    ...(owner ? { ownerReferences: [owner] } : {}),
+  };
+}

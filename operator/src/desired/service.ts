@@ -1,0 +1,21 @@
+// The ClusterIP Service `<name>`: gRPC on the server port, metrics on 9090.
+import type { DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
+import { GRPC_PORT_NAME, METRICS_PORT, METRICS_PORT_NAME, selectorLabels, serviceName } from './names.ts';
+import { ownedMeta, type KubeObject } from './object.ts';
+
+export function desiredService(instance: DefaultedChatCLIInstance): KubeObject {
+  const meta = instance.metadata;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: ownedMeta(meta, serviceName(meta), meta.namespace),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(meta),
+      ports: [
+        { name: GRPC_PORT_NAME, port: instance.spec.server.port, targetPort: GRPC_PORT_NAME, protocol: 'TCP' },
+        { name: METRICS_PORT_NAME, port: METRICS_PORT, targetPort: METRICS_PORT_NAME, protocol: 'TCP' },
+      ],
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// Which way the watcher is configured, decided once so that the env ConfigMap,
+// the watch-config, the RBAC and the pod all agree.
+//
+// Decision (documented in SPEC terms): `targets` is the watch-config mode, the
+// only one with a `<name>-watch-config` ConfigMap (SPEC table: "watcher enabled
+// with targets"). The legacy single `deployment` is passed as the image's legacy
+// CHATCLI_WATCH_* environment, exactly as the seed describes it, with no
+// watch-config; its namespace defaults to the instance's namespace (the image
+// itself would fall back to "default"). When both are given, `targets` wins. An
+// enabled watcher with neither (the CRD refuses it) is treated as off.
+import type { DefaultedSpec, WatchTargetSpec } from '../api/chatcliinstance.ts';
+
+export type WatchMode =
+  | { kind: 'off' }
+  | { kind: 'targets'; targets: WatchTargetSpec[] }
+  | { kind: 'legacy'; deployment: string; namespace: string };
+
+export function watchMode(spec: DefaultedSpec, instanceNamespace: string): WatchMode {
+  const w = spec.watcher;
+  if (!w.enabled) return { kind: 'off' };
+  if (w.targets && w.targets.length > 0) return { kind: 'targets', targets: w.targets };
+  if (w.deployment) return { kind: 'legacy', deployment: w.deployment, namespace: w.namespace || instanceNamespace };
+  return { kind: 'off' };
+}
+
+/** The namespaces the watcher reads, sorted and without duplicates. */
+export function watchedNamespaces(mode: WatchMode): string[] {
+  switch (mode.kind) {
+    case 'off':
+      return [];
+    case 'legacy':
+      return [mode.namespace];
+    case 'targets':
+      return [...new Set(mode.targets.map((t) => t.namespace))].sort();
+  }
+}
