@@ -9,6 +9,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${CHATCLI_CP_CACHE:-$HOME/.cache/chatcli-operator}
 bin="$cache/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION/bin"
 mkdir -p "$bin"
+# One build at a time per machine: a second caller waits, then finds the binaries.
+exec 9>"$cache/.build.lock"
+flock 9
 export CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 
 say() { echo "[controlplane] $*" >&2; }
@@ -44,7 +47,7 @@ if [ ! -s "$stages/stages.yaml" ]; then
   mkdir -p "$stages"
   src=$(cd "$here/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
   : > "$stages/stages.yaml.tmp"
-  for f in "$src"/kustomize/stage/node/fast/*.yaml "$src"/kustomize/stage/pod/fast/*.yaml; do
+  for f in "$src"/kustomize/stage/node/fast/*.yaml "$src"/kustomize/stage/node/heartbeat-with-lease/*.yaml "$src"/kustomize/stage/pod/fast/*.yaml; do
     case "$f" in */kustomization.yaml) continue ;; esac
     { echo "---"; cat "$f"; } >> "$stages/stages.yaml.tmp"
   done
