@@ -1,0 +1,65 @@
+// The status of a ChatCLIInstance, computed from what the reconciler saw: a
+// pure function, so every verdict is tested without a cluster. Condition types,
+// reasons and polarity are documented in ./condition-types.ts.
+import type { ChatCLIInstanceStatus, Condition } from '../api/chatcliinstance.ts';
+import { availableVerdict } from './available.ts';
+import { CONDITION_TYPES, ConditionType, ReconcileReason } from './condition-types.ts';
+import { clipMessage, setCondition, type Verdict } from './conditions.ts';
+import { podsHealthyVerdict } from './pods.ts';
+import { referencedSecrets, secretsFoundVerdict } from './secrets.ts';
+import type { DeploymentView, InstanceView, PodView, SecretKeysByName } from './views.ts';
+
+export interface StatusInput {
+  /** The instance as read; its previous status supplies lastTransitionTimes. */
+  instance: InstanceView;
+  /** The instance's Deployment; undefined when it does not exist. */
+  deployment: DeploymentView | undefined;
+  /** The instance's pods; undefined when they could not be listed. */
+  pods?: readonly PodView[];
+  /**
+   * Key names of the referenced Secrets that exist (see referencedSecrets());
+   * undefined when they could not be looked up.
+   */
+  secretKeys?: SecretKeysByName;
+  /**
+   * The error that ended this reconcile, as a plain message; undefined when
+   * every object was applied. Only then does status.observedGeneration move.
+   */
+  reconcileError?: string;
+  /** Now, as conditionTime() formats it. */
+  now: string;
+}
+
+export function computeStatus(input: StatusInput): ChatCLIInstanceStatus {
+  const { instance, deployment, now } = input;
+  const generation = instance.metadata.generation;
+  const available = availableVerdict(instance.spec.replicas ?? 1, deployment);
+  const verdicts: Record<ConditionType, Verdict> = {
+    [ConditionType.Available]: available,
+    [ConditionType.ReconcileSucceeded]: reconcileVerdict(input.reconcileError),
+    [ConditionType.SecretsFound]: secretsFoundVerdict(referencedSecrets(instance.spec), input.secretKeys, instance.metadata.namespace),
+    [ConditionType.PodsHealthy]: podsHealthyVerdict(input.pods),
+  };
+
+  // Only our own types are kept: the list is ours alone to write.
+  const previous = (instance.status?.conditions ?? []).filter((c) => (CONDITION_TYPES as readonly string[]).includes(c.type));
+  const conditions = CONDITION_TYPES.reduce<Condition[]>(
+    (list, type) => setCondition(list, { type, ...verdicts[type], ...(generation === undefined ? {} : { observedGeneration: generation }) }, now),
+    previous,
+  );
+
+  const observedGeneration = input.reconcileError === undefined ? generation : instance.status?.observedGeneration;
+  return {
+    ready: available.status === 'True',
+    replicas: deployment?.status?.replicas ?? 0,
+    readyReplicas: deployment?.status?.readyReplicas ?? 0,
+    ...(observedGeneration === undefined ? {} : { observedGeneration }),
+    conditions,
+  };
+}
+
+function reconcileVerdict(error: string | undefined): Verdict {
+  return error === undefined
+    ? { status: 'True', reason: ReconcileReason.ReconcileSucceeded, message: 'every desired object was applied' }
+    : { status: 'False', reason: ReconcileReason.ReconcileFailed, message: clipMessage(error || 'the reconcile failed without a message') };
+}

@@ -1,0 +1,60 @@
+// SecretsFound: does every Secret the spec refers to exist, with the key it
+// names? A missing Secret otherwise shows up only as a pod stuck in
+// CreateContainerConfigError; this names the Secret and the field that refers
+// to it. The reconciler checks existence and key names only, never values.
+import type { ChatCLIInstanceSpec } from '../api/chatcliinstance.ts';
+import { SecretsReason } from './condition-types.ts';
+import { clipMessage, type Verdict } from './conditions.ts';
+import type { SecretKeysByName } from './views.ts';
+
+export interface SecretReference {
+  /** Name of the Secret in the instance's namespace. */
+  name: string;
+  /** The spec field that names it, e.g. "spec.apiKeys.name". */
+  field: string;
+  /** A key the Secret must hold, and the field that names that key. */
+  key?: { name: string; field: string };
+}
+
+/** The Secrets a spec refers to; the reconciler looks these up (keys only). */
+export function referencedSecrets(spec: Pick<ChatCLIInstanceSpec, 'apiKeys' | 'server'>): SecretReference[] {
+  const refs: SecretReference[] = [];
+  if (spec.apiKeys?.name) refs.push({ name: spec.apiKeys.name, field: 'spec.apiKeys.name' });
+  const token = spec.server?.token;
+  if (token?.name) {
+    refs.push({ name: token.name, field: 'spec.server.token.name', key: { name: token.key, field: 'spec.server.token.key' } });
+  }
+  const tls = spec.server?.tls;
+  if (tls?.enabled && tls.secretName) refs.push({ name: tls.secretName, field: 'spec.server.tls.secretName' });
+  return refs;
+}
+
+/** `secretKeys` undefined: the reconciler could not look the Secrets up. */
+export function secretsFoundVerdict(refs: readonly SecretReference[], secretKeys: SecretKeysByName | undefined, namespace: string): Verdict {
+  if (secretKeys === undefined) {
+    return { status: 'Unknown', reason: SecretsReason.SecretsNotChecked, message: `the referenced Secrets could not be looked up in namespace ${namespace}` };
+  }
+  const missingSecrets = groupByName(refs.filter((r) => !Object.hasOwn(secretKeys, r.name)));
+  const missingKeys = refs.flatMap(({ name, key }) =>
+    key !== undefined && Object.hasOwn(secretKeys, name) && !secretKeys[name]?.includes(key.name) ? [{ secret: name, key }] : [],
+  );
+
+  const problems = [
+    ...[...missingSecrets].map(([name, fields]) => `Secret "${name}" (${fields.join(', ')}) not found in namespace ${namespace}`),
+    ...missingKeys.map(({ secret, key }) => `key "${key.name}" (${key.field}) not found in Secret "${secret}" in namespace ${namespace}`),
+  ];
+  if (problems.length > 0) {
+    const reason = missingSecrets.size > 0 ? SecretsReason.SecretNotFound : SecretsReason.SecretKeyNotFound;
+    return { status: 'False', reason, message: clipMessage(problems.join('; ')) };
+  }
+  const names = [...groupByName(refs).keys()].map((n) => `"${n}"`);
+  const message = names.length === 0 ? 'the spec refers to no Secret' : `found ${names.length === 1 ? 'Secret' : 'Secrets'} ${names.join(', ')} in namespace ${namespace}`;
+  return { status: 'True', reason: SecretsReason.AllSecretsFound, message };
+}
+
+/** One Secret may be named by several fields (API keys and token in one Secret). */
+function groupByName(refs: readonly SecretReference[]): Map<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const r of refs) byName.set(r.name, [...(byName.get(r.name) ?? []), r.field]);
+  return byName;
+}

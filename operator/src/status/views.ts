@@ -1,0 +1,55 @@
+// The parts of cluster objects the status computation reads. They are
+// structural subsets of the API types, so a client-node V1Deployment / V1Pod, or
+// the plain JSON an informer holds, can be passed as is: the reconciler gathers,
+// this layer decides.
+import type { ChatCLIInstanceSpec, ChatCLIInstanceStatus } from '../api/chatcliinstance.ts';
+
+export interface InstanceView {
+  metadata: { namespace: string; generation?: number };
+  spec: { replicas?: number } & Pick<ChatCLIInstanceSpec, 'apiKeys' | 'server'>;
+  status?: ChatCLIInstanceStatus;
+}
+
+export interface DeploymentConditionView {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface DeploymentView {
+  metadata?: { generation?: number };
+  spec?: { replicas?: number };
+  status?: {
+    replicas?: number;
+    readyReplicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    observedGeneration?: number;
+    conditions?: readonly DeploymentConditionView[];
+  };
+}
+
+export interface ContainerStatusView {
+  name: string;
+  image: string;
+  restartCount: number;
+  state?: { waiting?: { reason?: string; message?: string } };
+  lastState?: { terminated?: { exitCode: number; reason?: string } };
+}
+
+export interface PodView {
+  // Date in client-node objects, a string in raw JSON: only its presence matters.
+  metadata?: { name?: string; deletionTimestamp?: unknown };
+  status?: {
+    initContainerStatuses?: readonly ContainerStatusView[];
+    containerStatuses?: readonly ContainerStatusView[];
+  };
+}
+
+/**
+ * The keys present in each referenced Secret that exists, by Secret name; a
+ * referenced Secret absent from the record was not found. Key names only:
+ * values never reach the status layer.
+ */
+export type SecretKeysByName = Readonly<Record<string, readonly string[]>>;
