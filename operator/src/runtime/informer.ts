@@ -1,0 +1,257 @@
+// List+watch of one resource type into an in-memory cache, kept right forever:
+// client-node's informer stops for good on the first watch error, this one
+// restarts the watch with backoff from the last resourceVersion it saw, relists
+// on 410 Gone (emitting the deletes and updates it missed), uses bookmarks to
+// keep its resourceVersion fresh, and renews a watch that went silent.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { exponentialBackoff, sleep } from './backoff.ts';
+import { isGone, objectKey, request, resourcePath, type KubeObject, type ResourceType } from './kube.ts';
+import { silentLogger, type Logger } from './log.ts';
+import { watchOnce, WatchIdleError, type WatchEvent } from './watch.ts';
+
+export interface InformerHandlers {
+  onAdd?(obj: KubeObject): void;
+  onUpdate?(oldObj: KubeObject, newObj: KubeObject): void;
+  onDelete?(obj: KubeObject): void;
+}
+
+export interface InformerOptions {
+  kc: KubeConfig;
+  type: ResourceType;
+  /** Only objects matching it are listed, watched and cached. */
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Watch one namespace instead of all. */
+  namespace?: string;
+  /** Applied to each object before it is cached; default strips managedFields. */
+  transform?: (obj: KubeObject) => KubeObject;
+  /** A watch with no event or bookmark for this long is renewed; default 5 min. */
+  idleTimeoutMs?: number;
+  /** Page size of the initial list and relists; default 500. */
+  pageSize?: number;
+  /** Reconnect delays; default 800 ms doubling to 30 s, like client-go's reflector. */
+  backoff?: { initialMs: number; maxMs: number };
+  log?: Logger;
+}
+
+export interface Informer {
+  readonly type: ResourceType;
+  /** The cached object, by namespace (ignored when cluster-scoped) and name. */
+  get(namespace: string | undefined, name: string): KubeObject | undefined;
+  getByKey(key: string): KubeObject | undefined;
+  list(filter?: (obj: KubeObject) => boolean): KubeObject[];
+  /** True once the first full list is in the cache. */
+  hasSynced(): boolean;
+  /** Resolves when the first list is cached (rejects if the informer stops before). */
+  readonly synced: Promise<void>;
+  /** Handlers run synchronously on cache changes; register before run(). */
+  addHandlers(handlers: InformerHandlers): void;
+  /** The last resourceVersion seen (from a list, an event or a bookmark). */
+  lastResourceVersion(): string;
+  /**
+   * Lists (unless already synced), then watches until the signal aborts;
+   * resolves then. May be called again after it resolved: it resumes from the
+   * cache and the last resourceVersion (a 410 then relists).
+   */
+  run(signal: AbortSignal): Promise<void>;
+  /** Makes the next watch start from this resourceVersion (restoring state; tests force a 410 with it). */
+  resumeFrom(resourceVersion: string): void;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_PAGE_SIZE = 500;
+/** A watch that ran at least this long before a clean close is healthy: reconnect at once. */
+const HEALTHY_WATCH_MS = 1_000;
+
+/** Drops metadata.managedFields: large, and never needed to reconcile. */
+export function stripManagedFields(obj: KubeObject): KubeObject {
+  if (!obj.metadata?.managedFields) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
+/**
+ * The server closes a watch cleanly after timeoutSeconds; asking for a bit
+ * less than the idle timeout (spread so informers don't reconnect in step)
+ * means a silent watch is a dead one.
+ */
+export function watchTimeoutSeconds(idleTimeoutMs: number, random: () => number = Math.random): number {
+  const idleSeconds = idleTimeoutMs / 1000;
+  return Math.max(1, Math.floor(idleSeconds * (0.75 + 0.15 * random())));
+}
+
+interface ListResponse {
+  metadata?: { resourceVersion?: string; continue?: string };
+  items?: KubeObject[];
+}
+
+export function createInformer(opts: InformerOptions): Informer {
+  const { kc, type } = opts;
+  const log = (opts.log ?? silentLogger()).child({ resource: `${type.apiVersion}/${type.plural}`, selector: opts.labelSelector });
+  const transform = opts.transform ?? stripManagedFields;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const collectionPath = resourcePath(type, { namespace: opts.namespace });
+  const store = new Map<string, KubeObject>();
+  const handlers: InformerHandlers[] = [];
+  let resourceVersion = '';
+  let synced = false;
+  let markSynced!: () => void;
+  let failSync!: (err: unknown) => void;
+  const syncedPromise = new Promise<void>((resolve, reject) => {
+    markSynced = resolve;
+    failSync = reject;
+  });
+  // Nobody may be awaiting `synced`; an informer stopped before syncing is not an unhandled rejection.
+  syncedPromise.catch(() => undefined);
+
+  const emit = (fn: (h: InformerHandlers) => void): void => {
+    for (const h of handlers) {
+      try {
+        fn(h);
+      } catch (err) {
+        log.error({ err }, 'informer event handler threw');
+      }
+    }
+  };
+
+  const cache = (raw: KubeObject): KubeObject => {
+    // List items carry no apiVersion/kind; watch events do. Make them uniform.
+    const obj = transform({ ...raw, apiVersion: raw.apiVersion ?? type.apiVersion, kind: raw.kind ?? type.kind });
+    const key = objectKey(obj);
+    const old = store.get(key);
+    store.set(key, obj);
+    if (!old) emit((h) => h.onAdd?.(obj));
+    else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) emit((h) => h.onUpdate?.(old, obj));
+    return obj;
+  };
+
+  const uncache = (raw: KubeObject): void => {
+    const key = objectKey(raw);
+    const old = store.get(key);
+    store.delete(key);
+    // The final state from the server is fresher than what we cached.
+    const gone = transform({ ...raw, apiVersion: raw.apiVersion ?? type.apiVersion, kind: raw.kind ?? type.kind });
+    if (old) emit((h) => h.onDelete?.(gone));
+  };
+
+  /** A full, paginated list; replaces the store and emits what changed. */
+  const relist = async (signal: AbortSignal): Promise<void> => {
+    const items: KubeObject[] = [];
+    let listVersion = '';
+    let cont: string | undefined;
+    do {
+      const page = await request<ListResponse>(kc, {
+        method: 'GET',
+        path: collectionPath,
+        query: {
+          labelSelector: opts.labelSelector,
+          fieldSelector: opts.fieldSelector,
+          limit: opts.pageSize ?? DEFAULT_PAGE_SIZE,
+          continue: cont,
+        },
+        signal,
+      });
+      items.push(...(page.items ?? []));
+      listVersion = page.metadata?.resourceVersion ?? listVersion;
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
+
+    const seen = new Set<string>();
+    for (const item of items) seen.add(objectKey(cache(item)));
+    for (const [key, old] of [...store]) {
+      if (!seen.has(key)) {
+        store.delete(key);
+        emit((h) => h.onDelete?.(old));
+      }
+    }
+    resourceVersion = listVersion;
+    log.debug({ count: items.length, resourceVersion }, 'listed');
+    if (!synced) {
+      synced = true;
+      markSynced();
+    }
+  };
+
+  const onWatchEvent = (event: WatchEvent): void => {
+    const rv = event.object.metadata?.resourceVersion;
+    if (event.type === 'DELETED') uncache(event.object);
+    else if (event.type !== 'BOOKMARK') cache(event.object);
+    if (rv) resourceVersion = rv;
+  };
+
+  let running = false;
+  const run = async (signal: AbortSignal): Promise<void> => {
+    if (running) throw new Error(`informer for ${type.plural} is already running`);
+    running = true;
+    const backoff = exponentialBackoff({ ...(opts.backoff ?? { initialMs: 800, maxMs: 30_000 }), jitter: 0.2 });
+    let needList = !synced;
+    try {
+      while (!signal.aborted) {
+        const started = Date.now();
+        let listed = false;
+        try {
+          if (needList) {
+            await relist(signal);
+            needList = false;
+            listed = true;
+          }
+          await watchOnce(kc, {
+            path: collectionPath,
+            resourceVersion,
+            labelSelector: opts.labelSelector,
+            fieldSelector: opts.fieldSelector,
+            allowWatchBookmarks: true,
+            timeoutSeconds: watchTimeoutSeconds(idleTimeoutMs),
+            idleTimeoutMs,
+            signal,
+            onEvent: onWatchEvent,
+          });
+          // A clean close is the server's timeout: reconnect at once, unless it closes right away every time.
+          if (Date.now() - started >= HEALTHY_WATCH_MS) {
+            backoff.reset();
+            continue;
+          }
+          log.debug('watch closed early; backing off');
+        } catch (err) {
+          if (signal.aborted) break;
+          if (isGone(err)) {
+            // Our resourceVersion is too old (compaction): only a fresh list can catch up.
+            log.info({ resourceVersion }, 'watch expired (410); relisting');
+            needList = true;
+            // Relist at once, unless a fresh list is already too old: then the server is unwell, back off.
+            if (!listed) continue;
+          }
+          if (err instanceof WatchIdleError) {
+            log.warn({ idleTimeoutMs }, 'watch idle; renewing');
+            continue;
+          }
+          log.warn({ err, relist: needList }, 'list/watch failed; retrying');
+        }
+        await sleep(backoff.next(), signal).catch(() => undefined);
+      }
+    } finally {
+      running = false;
+      if (!synced && signal.aborted) failSync(new Error(`informer for ${type.plural} stopped before its cache synced`));
+    }
+  };
+
+  return {
+    type,
+    get: (namespace, name) => store.get(type.namespaced && namespace ? `${namespace}/${name}` : name),
+    getByKey: (key) => store.get(key),
+    list: (filter) => {
+      const all = [...store.values()];
+      return filter ? all.filter(filter) : all;
+    },
+    hasSynced: () => synced,
+    synced: syncedPromise,
+    addHandlers: (h) => {
+      handlers.push(h);
+    },
+    lastResourceVersion: () => resourceVersion,
+    resumeFrom: (rv) => {
+      resourceVersion = rv;
+    },
+    run,
+  };
+}

@@ -1,0 +1,326 @@
+// The raw JSON transport to the Kubernetes API. client-node's typed clients go
+// through an ObjectSerializer that drops every field it does not know (our own
+// CRD, newer API fields), so everything the runtime reads or writes goes through
+// `request` here: JSON in, JSON out, untouched. The KubeConfig is still used for
+// what it is good at: finding the server, TLS material, tokens (refreshed on
+// each call, so rotated ServiceAccount tokens and exec plugins keep working).
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+
+/** Which API resource a kind is served as; enough to build any URL for it. */
+export interface ResourceType {
+  /** "v1" for the core group, "group/version" otherwise. */
+  apiVersion: string;
+  kind: string;
+  /** Lower-case plural resource name used in URLs, e.g. "deployments". */
+  plural: string;
+  namespaced: boolean;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+/** Object metadata as the server sends it (timestamps stay strings). */
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  managedFields?: unknown[];
+  [field: string]: unknown;
+}
+
+/** Any Kubernetes object as raw JSON. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+}
+
+/** Where one object lives; namespace is ignored for cluster-scoped types. */
+export interface ObjectRef {
+  namespace?: string;
+  name: string;
+}
+
+/** The Kubernetes `Status` object returned with API errors. */
+export interface ApiStatus {
+  kind?: string;
+  status?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+  details?: unknown;
+}
+
+/** An API call that got a non-2xx answer; `status` is the HTTP code. */
+export class ApiError extends Error {
+  readonly status: number;
+  /** The Status reason ("NotFound", "Conflict", "Expired", ...) or the HTTP reason phrase. */
+  readonly reason: string;
+  readonly body: ApiStatus | undefined;
+
+  constructor(message: string, status: number, reason: string, body?: ApiStatus) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.reason = reason;
+    this.body = body;
+  }
+}
+
+export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.status === 404;
+export const isConflict = (err: unknown): boolean => err instanceof ApiError && err.status === 409;
+export const isAlreadyExists = (err: unknown): boolean =>
+  err instanceof ApiError && err.status === 409 && err.reason === 'AlreadyExists';
+/** 410 Gone / reason Expired: a resourceVersion too old to watch or continue from. */
+export const isGone = (err: unknown): boolean =>
+  err instanceof ApiError && (err.status === 410 || err.reason === 'Expired' || err.reason === 'Gone');
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * Loads the client configuration in controller-runtime's order: an explicit
+ * kubeconfig file, then $KUBECONFIG, then the pod's ServiceAccount when running
+ * in a cluster, then ~/.kube/config.
+ */
+export function loadKubeConfig(opts: { kubeconfigPath?: string } = {}): KubeConfig {
+  const kc = new KubeConfig();
+  if (opts.kubeconfigPath) {
+    kc.loadFromFile(opts.kubeconfigPath);
+  } else if (!process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST && fs.existsSync(SERVICE_ACCOUNT_TOKEN)) {
+    kc.loadFromCluster();
+  } else {
+    kc.loadFromDefault();
+  }
+  if (!kc.getCurrentCluster()) throw new Error('kubeconfig has no current cluster');
+  return kc;
+}
+
+/** "apps" for "apps/v1", "" for "v1". */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/**
+ * The URL path of a resource collection or object:
+ * `/api/v1/namespaces/ns/configmaps/name`, `/apis/apps/v1/deployments` (all
+ * namespaces), `/apis/rbac.authorization.k8s.io/v1/clusterroles/x`, with an
+ * optional subresource such as "status".
+ */
+export function resourcePath(
+  type: ResourceType,
+  where: { namespace?: string; name?: string; subresource?: string } = {},
+): string {
+  const root = groupOf(type.apiVersion) === '' ? `/api/${type.apiVersion}` : `/apis/${type.apiVersion}`;
+  let path = root;
+  if (type.namespaced && where.namespace) path += `/namespaces/${encodeURIComponent(where.namespace)}`;
+  path += `/${type.plural}`;
+  if (where.name !== undefined) {
+    if (where.name === '') throw new Error(`${type.kind}: empty object name`);
+    path += `/${encodeURIComponent(where.name)}`;
+    if (where.subresource) path += `/${where.subresource}`;
+  }
+  return path;
+}
+
+/** The path of one object, from its type and reference. */
+export function objectPath(type: ResourceType, ref: ObjectRef, subresource?: string): string {
+  if (type.namespaced && !ref.namespace) throw new Error(`${type.kind} ${ref.name}: namespace required`);
+  return resourcePath(type, { namespace: ref.namespace, name: ref.name, subresource });
+}
+
+/**
+ * A readable name for what a path points at, for error messages:
+ * "rbac.authorization.k8s.io/v1 roles production/x-watcher".
+ */
+export function describePath(path: string): string {
+  const parts = path.split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
+  let rest: string[];
+  let apiVersion: string;
+  if (parts[0] === 'api' && parts.length >= 2) {
+    apiVersion = parts[1]!;
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis' && parts.length >= 3) {
+    apiVersion = `${parts[1]}/${parts[2]}`;
+    rest = parts.slice(3);
+  } else {
+    return path;
+  }
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural, name, ...sub] = rest;
+  if (!plural) return namespace ? `${apiVersion} namespaces ${namespace}` : apiVersion;
+  let what = `${apiVersion} ${plural}`;
+  if (name !== undefined) what += ` ${namespace ? `${namespace}/` : ''}${name}`;
+  else if (namespace) what += ` in ${namespace}`;
+  if (sub.length > 0) what += ` (${sub.join('/')})`;
+  return what;
+}
+
+/** "namespace/name", or "name" for cluster-scoped objects: the cache and queue key. */
+export function objectKey(obj: KubeObject): string {
+  const ns = obj.metadata?.namespace;
+  const name = obj.metadata?.name ?? '';
+  return ns ? `${ns}/${name}` : name;
+}
+
+/** Splits an objectKey back into a reference. */
+export function parseObjectKey(key: string): ObjectRef {
+  const slash = key.indexOf('/');
+  return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+export interface RequestOptions {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** An object is sent as JSON; a string is sent as is. */
+  body?: unknown;
+  /** Defaults to application/json when there is a body. */
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Per-request deadline for non-streaming calls; default 30 s. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const USER_AGENT = 'operator-runtime (node)';
+
+// One keep-alive agent per KubeConfig, so calls reuse TLS connections. TLS
+// material travels with every request (Node pools sockets by it).
+const agents = new WeakMap<KubeConfig, { http: http.Agent; https: https.Agent }>();
+
+function agentsFor(kc: KubeConfig): { http: http.Agent; https: https.Agent } {
+  let pair = agents.get(kc);
+  if (!pair) {
+    pair = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+    agents.set(kc, pair);
+  }
+  return pair;
+}
+
+/**
+ * Closes every connection (idle or in use, watches included) opened for this
+ * KubeConfig. Used at shutdown, and by tests to simulate a broken network.
+ */
+export function closeConnections(kc: KubeConfig): void {
+  const pair = agents.get(kc);
+  if (!pair) return;
+  agents.delete(kc);
+  pair.http.destroy();
+  pair.https.destroy();
+}
+
+/** Opens an HTTP exchange with the API server and resolves with the response head. */
+export async function openRequest(kc: KubeConfig, opts: RequestOptions): Promise<http.IncomingMessage> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const auth: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(auth);
+
+  const url = new URL(cluster.server.replace(/\/+$/, '') + opts.path);
+  for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  const secure = url.protocol === 'https:';
+  const pair = agentsFor(kc);
+  // A proxy needs client-node's own proxy agent; otherwise ours, for keep-alive.
+  const agent = cluster.proxyUrl ? auth.agent : secure ? pair.https : pair.http;
+
+  let payload: string | undefined;
+  if (opts.body !== undefined) payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const headers: http.OutgoingHttpHeaders = {
+    ...(auth.headers as http.OutgoingHttpHeaders | undefined),
+    Accept: 'application/json',
+    'User-Agent': USER_AGENT,
+  };
+  if (payload !== undefined) {
+    headers['Content-Type'] = opts.contentType ?? 'application/json';
+    headers['Content-Length'] = Buffer.byteLength(payload);
+  }
+
+  const options: https.RequestOptions = {
+    method: opts.method,
+    headers,
+    agent,
+    signal: opts.signal,
+    ca: auth.ca,
+    cert: auth.cert,
+    key: auth.key,
+    auth: auth.auth,
+  };
+  if (auth.rejectUnauthorized !== undefined) options.rejectUnauthorized = auth.rejectUnauthorized;
+  if (auth.servername !== undefined) options.servername = auth.servername;
+
+  return new Promise((resolve, reject) => {
+    const req = (secure ? https : http).request(url, options, resolve);
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Reads a whole response body as text. */
+export async function readBody(res: http.IncomingMessage): Promise<string> {
+  res.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of res) text += chunk as string;
+  return text;
+}
+
+/** Builds the ApiError for a failed response, with what was asked of whom. */
+export function apiErrorFrom(method: string, path: string, status: number, text: string): ApiError {
+  let body: ApiStatus | undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object') body = parsed as ApiStatus;
+  } catch {
+    // Not JSON (a proxy's HTML page, an empty body): keep the raw text.
+  }
+  const phrase = http.STATUS_CODES[status] ?? 'Error';
+  const reason = body?.reason || phrase;
+  const detail = body?.message ?? text.trim().slice(0, 500);
+  const message = `${method} ${describePath(path)}: ${status} ${phrase}${detail ? `: ${detail}` : ''}`;
+  return new ApiError(message, status, reason, body);
+}
+
+/**
+ * One API call: sends `body` as JSON (or the given content type), returns the
+ * parsed JSON answer, throws ApiError for any non-2xx status.
+ */
+export async function request<T = KubeObject>(kc: KubeConfig, opts: RequestOptions): Promise<T> {
+  const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  let res: http.IncomingMessage;
+  let text: string;
+  try {
+    res = await openRequest(kc, { ...opts, signal });
+    text = await readBody(res);
+  } catch (err) {
+    if (opts.signal?.aborted) throw err;
+    const cause = timeout.aborted ? `timed out after ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : (err as Error).message;
+    throw new Error(`${opts.method} ${describePath(opts.path)}: ${cause}`, { cause: err });
+  }
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status >= 300) throw apiErrorFrom(opts.method, opts.path, status, text);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
