@@ -1,0 +1,39 @@
+// Smoke tests: the full local control plane runs workloads (controller-manager,
+// scheduler, kwok) and collects garbage, with no kubelet.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { usePlane } from '../support/cluster.ts';
+
+const plane = usePlane('full');
+
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('local control plane (full mode)', () => {
+  it('a Deployment with 2 replicas reaches 2 available replicas through kwok', async () => {
+    const p = plane();
+    await p.kubectl(['create', 'deployment', 'web', '--image=nginx', '--replicas=2', '-n', 'default']);
+    await eventually('2 available replicas', async () =>
+      (await p.kubectl(['get', 'deployment', 'web', '-n', 'default', '-o', 'jsonpath={.status.availableReplicas}'])) === '2');
+    const pods = await p.kubectl(['get', 'pods', '-n', 'default', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.phase}']);
+    assert.deepEqual(pods.split(' ').sort(), ['Running', 'Running']);
+  });
+
+  it('deleting an owner garbage-collects a ConfigMap that holds an ownerReference to it', async () => {
+    const p = plane();
+    await p.kubectl(['create', 'configmap', 'owner', '-n', 'default']);
+    const uid = await p.kubectl(['get', 'configmap', 'owner', '-n', 'default', '-o', 'jsonpath={.metadata.uid}']);
+    await p.kubectl(['create', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: 'dependent', namespace: 'default', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid }] },
+    }));
+    await p.kubectl(['delete', 'configmap', 'owner', '-n', 'default']);
+    await eventually('the dependent ConfigMap to be collected', async () =>
+      (await p.kubectl(['get', 'configmap', 'dependent', '-n', 'default', '--ignore-not-found', '-o', 'name'])).trim() === '');
+  });
+});

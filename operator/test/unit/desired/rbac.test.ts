@@ -1,0 +1,119 @@
+// Watcher RBAC: which scope, which names, which namespace, bound to whom.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { desiredObjects, watcherScope, WATCHER_RULES, type KubeObject } from '../../../src/desired/index.ts';
+import { instance } from './fixtures.ts';
+
+const rbacKinds = new Set(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
+const rbacOf = (objects: KubeObject[]) => objects.filter((o) => rbacKinds.has(o.kind));
+const find = (objects: KubeObject[], kind: string) => {
+  const found = objects.find((o) => o.kind === kind);
+  assert.ok(found, `no ${kind}`);
+  return found;
+};
+
+describe('watcher RBAC', () => {
+  it('targets in three namespaces get a ClusterRole and ClusterRoleBinding named <namespace>-<name>-watcher', () => {
+    const inst = instance(
+      {
+        provider: 'CLAUDEAI',
+        watcher: {
+          enabled: true,
+          targets: [
+            { deployment: 'api', namespace: 'production' },
+            { deployment: 'worker', namespace: 'batch' },
+            { deployment: 'model', namespace: 'ml' },
+          ],
+        },
+      },
+      { name: 'chat', namespace: 'tools' },
+    );
+    assert.deepEqual(watcherScope(inst.spec, 'tools'), { kind: 'cluster', namespaces: ['batch', 'ml', 'production'] });
+    const rbac = rbacOf(desiredObjects(inst));
+    assert.deepEqual(rbac.map((o) => `${o.kind}/${o.metadata.name}`), ['ClusterRole/tools-chat-watcher', 'ClusterRoleBinding/tools-chat-watcher']);
+    for (const o of rbac) {
+      assert.equal(o.metadata.namespace, undefined, `${o.kind} is cluster-scoped`);
+      assert.equal(o.metadata.ownerReferences, undefined, `${o.kind} cannot carry an owner reference`);
+      assert.equal(o.metadata.labels?.['chatcli.diillson.com/instance-namespace'], 'tools');
+      assert.equal(o.metadata.labels?.['app.kubernetes.io/instance'], 'chat');
+    }
+    const binding = find(rbac, 'ClusterRoleBinding');
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'tools-chat-watcher' });
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'chat', namespace: 'tools' }]);
+    assert.deepEqual(find(rbac, 'ClusterRole').rules, WATCHER_RULES);
+  });
+
+  it('all targets in production while the instance lives in default: Role and RoleBinding in production bound to the ServiceAccount in default', () => {
+    const inst = instance({
+      provider: 'OPENAI',
+      watcher: {
+        enabled: true,
+        targets: [
+          { deployment: 'api', namespace: 'production' },
+          { deployment: 'auth', namespace: 'production' },
+        ],
+      },
+    });
+    assert.deepEqual(watcherScope(inst.spec, 'default'), { kind: 'namespace', namespace: 'production' });
+    const rbac = rbacOf(desiredObjects(inst));
+    assert.deepEqual(rbac.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`), [
+      'Role/production/chat-watcher',
+      'RoleBinding/production/chat-watcher',
+    ]);
+    for (const o of rbac) {
+      assert.equal(o.metadata.ownerReferences, undefined, 'outside the instance namespace: no owner reference');
+      assert.equal(o.metadata.labels?.['chatcli.diillson.com/instance-namespace'], 'default');
+    }
+    const binding = find(rbac, 'RoleBinding');
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'chat-watcher' });
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'chat', namespace: 'default' }]);
+    assert.deepEqual(find(rbac, 'Role').rules, WATCHER_RULES);
+  });
+
+  it('targets in the instance namespace: the Role and RoleBinding carry the controller owner reference', () => {
+    const inst = instance({ provider: 'OPENAI', watcher: { enabled: true, targets: [{ deployment: 'api', namespace: 'default' }] } });
+    for (const o of rbacOf(desiredObjects(inst))) {
+      assert.equal(o.metadata.namespace, 'default');
+      assert.equal(o.metadata.ownerReferences?.[0]?.controller, true);
+    }
+  });
+
+  it('a legacy single target gets a Role in its namespace', () => {
+    const inst = instance({ provider: 'CLAUDEAI', watcher: { enabled: true, deployment: 'myapp', namespace: 'production' } });
+    assert.deepEqual(watcherScope(inst.spec, 'default'), { kind: 'namespace', namespace: 'production' });
+    assert.deepEqual(rbacOf(desiredObjects(inst)).map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`), [
+      'Role/production/chat-watcher',
+      'RoleBinding/production/chat-watcher',
+    ]);
+  });
+
+  it('a legacy single target without a namespace is watched in the instance namespace', () => {
+    const inst = instance({ provider: 'CLAUDEAI', watcher: { enabled: true, deployment: 'myapp' } }, { namespace: 'team-a' });
+    assert.deepEqual(watcherScope(inst.spec, 'team-a'), { kind: 'namespace', namespace: 'team-a' });
+  });
+
+  it('a disabled watcher gets no RBAC even with targets listed', () => {
+    const inst = instance({ provider: 'OPENAI', watcher: { enabled: false, targets: [{ deployment: 'api', namespace: 'a' }, { deployment: 'b', namespace: 'b' }] } });
+    assert.deepEqual(watcherScope(inst.spec, 'default'), { kind: 'none' });
+    assert.deepEqual(rbacOf(desiredObjects(inst)), []);
+  });
+
+  it('the watcher rules are read-only and cover what SPEC lists', () => {
+    for (const rule of WATCHER_RULES) assert.deepEqual(rule.verbs, ['get', 'list', 'watch']);
+    const granted = WATCHER_RULES.flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).map((res) => `${g}/${res}`))).sort();
+    assert.deepEqual(granted, [
+      '/endpoints', '/events', '/pods', '/pods/log', '/services',
+      'apps/daemonsets', 'apps/deployments', 'apps/replicasets', 'apps/statefulsets',
+      'autoscaling/horizontalpodautoscalers',
+      'metrics.k8s.io/pods',
+      'networking.k8s.io/ingresses',
+    ]);
+  });
+
+  it('mutating a built Role does not change WATCHER_RULES', () => {
+    const inst = instance({ provider: 'OPENAI', watcher: { enabled: true, targets: [{ deployment: 'api', namespace: 'x' }] } });
+    const role = find(desiredObjects(inst), 'Role');
+    (role.rules as { verbs: string[] }[])[0]!.verbs.push('delete');
+    assert.deepEqual(WATCHER_RULES[0]!.verbs, ['get', 'list', 'watch']);
+  });
+});
