@@ -45,7 +45,8 @@ export function watchConfigOf(instance: DefaultedChatCLIInstance): WatchConfig |
 }
 
 export function renderWatchConfig(config: WatchConfig): string {
-  return stringify(config);
+  // lineWidth 0: never fold a long value over two lines.
+  return stringify(config, { lineWidth: 0 });
 }
 
 /** Reads a watch-config YAML back; throws an Error naming the offending field. */
