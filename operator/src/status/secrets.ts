@@ -5,7 +5,7 @@
 import type { ChatCLIInstanceSpec } from '../api/chatcliinstance.ts';
 import { SecretsReason } from './condition-types.ts';
 import { clipMessage, type Verdict } from './conditions.ts';
-import type { SecretKeysByName } from './views.ts';
+import type { SecretKeysByName, SecretView } from './views.ts';
 
 export interface SecretReference {
   /** Name of the Secret in the instance's namespace. */
@@ -27,6 +27,18 @@ export function referencedSecrets(spec: Pick<ChatCLIInstanceSpec, 'apiKeys' | 's
   const tls = spec.server?.tls;
   if (tls?.enabled && tls.secretName) refs.push({ name: tls.secretName, field: 'spec.server.tls.secretName' });
   return refs;
+}
+
+/** The Secrets as read, reduced to key names: values are dropped here, before anything could carry them on. */
+export function secretKeysByName(secrets: readonly SecretView[]): SecretKeysByName {
+  const byName: Record<string, string[]> = {};
+  for (const secret of secrets) {
+    const name = secret.metadata?.name;
+    if (!name) continue;
+    const keys = new Set([...Object.keys(secret.data ?? {}), ...Object.keys(secret.stringData ?? {})]);
+    byName[name] = [...keys].sort();
+  }
+  return byName;
 }
 
 /** `secretKeys` undefined: the reconciler could not look the Secrets up. */

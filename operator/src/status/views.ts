@@ -47,6 +47,13 @@ export interface PodView {
   };
 }
 
+/** A Secret as read; only its name and key names are used. */
+export interface SecretView {
+  metadata?: { name?: string };
+  data?: Readonly<Record<string, string>>;
+  stringData?: Readonly<Record<string, string>>;
+}
+
 /**
  * The keys present in each referenced Secret that exists, by Secret name; a
  * referenced Secret absent from the record was not found. Key names only:
