@@ -4,6 +4,10 @@ import { AvailableReason } from './condition-types.ts';
 import type { Verdict } from './conditions.ts';
 import type { DeploymentConditionView, DeploymentView } from './views.ts';
 
+// The Deployment controller's condition for a stalled rollout.
+const PROGRESSING = 'Progressing';
+const PROGRESS_DEADLINE_EXCEEDED = 'ProgressDeadlineExceeded';
+
 export function availableVerdict(desired: number, deployment: DeploymentView | undefined): Verdict {
   if (deployment === undefined) {
     return notAvailable(AvailableReason.DeploymentMissing, `0/${desired} replicas ready; the Deployment does not exist yet`);
@@ -48,7 +52,7 @@ function notAvailable(reason: string, message: string): Verdict {
 }
 
 function progressDeadlineExceeded(conditions: readonly DeploymentConditionView[] | undefined): DeploymentConditionView | undefined {
-  return conditions?.find((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
+  return conditions?.find((c) => c.type === PROGRESSING && c.status === 'False' && c.reason === PROGRESS_DEADLINE_EXCEEDED);
 }
 
 function plural(n: number, word: string): string {
