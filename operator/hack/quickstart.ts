@@ -1,0 +1,76 @@
+// The README's quick start: a local control plane in full mode, the CRD, the
+// operator running as its own least-privilege ServiceAccount, and the seed's
+// multi-target sample, until `kubectl get chatcliinstances` shows READY true.
+// Then it keeps everything up until Ctrl+C (or exits at once with --exit).
+//   node hack/quickstart.ts [--exit] [--sample config/samples/<file>.yaml]
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startControlPlane } from './controlplane/controlplane.ts';
+
+const { values } = parseArgs({
+  options: {
+    exit: { type: 'boolean', default: false },
+    sample: { type: 'string', default: 'config/samples/chatcli_v1alpha1_multi_target.yaml' },
+  },
+});
+const say = (line: string) => console.log(`[quickstart] ${line}`);
+const tmp = resolve('.tmp');
+await mkdir(tmp, { recursive: true });
+
+say('starting a local control plane (full mode: etcd, kube-apiserver, controller-manager, scheduler, kwok)');
+const plane = await startControlPlane({ mode: 'full', kubeconfigPath: resolve(tmp, 'kubeconfig'), log: (l) => console.log(l) });
+let operator: ReturnType<typeof spawn> | undefined;
+const shutdown = async (code: number) => {
+  operator?.kill('SIGTERM');
+  await plane.stop();
+  process.exit(code);
+};
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  const k = plane.kubectl;
+  say('installing the CRD and the operator RBAC (config/rbac/role.yaml)');
+  await k(['apply', '--server-side', '-f', 'config/crd/bases/chatcli.diillson.com_chatcliinstances.yaml']);
+  await k(['wait', '--for=condition=Established', 'crd/chatcliinstances.chatcli.diillson.com', '--timeout=60s']);
+  await k(['create', 'namespace', 'chatcli-system']);
+  await k(['apply', '--server-side', '-f', 'config/rbac/role.yaml']);
+
+  const operatorKubeconfig = resolve(tmp, 'operator.kubeconfig');
+  const saConfig = await plane.serviceAccountKubeConfig('chatcli-system', 'chatcli-operator');
+  await writeFile(operatorKubeconfig, saConfig.exportConfig(), { mode: 0o600 });
+  const logFile = resolve(tmp, 'operator.log');
+  say(`starting the operator as ServiceAccount chatcli-system/chatcli-operator (logs: ${logFile})`);
+  operator = spawn(process.execPath, ['src/main.ts', 'run', '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0'], {
+    env: { ...process.env, KUBECONFIG: operatorKubeconfig },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = createWriteStream(logFile);
+  operator.stdout?.pipe(out);
+  operator.stderr?.pipe(out);
+  operator.on('exit', (code) => {
+    if (code !== null && code !== 0) say(`the operator exited with ${code}; see ${logFile}`);
+  });
+
+  say('creating the namespaces and Secrets the sample refers to (placeholder values)');
+  for (const ns of ['production', 'batch', 'ml']) await k(['create', 'namespace', ns]);
+  await k(['create', 'secret', 'generic', 'chatcli-api-keys', '-n', 'default', '--from-literal=ANTHROPIC_API_KEY=replace-me']);
+  await k(['create', 'secret', 'generic', 'chatcli-auth', '-n', 'default', '--from-literal=token=replace-me']);
+
+  say(`applying ${values.sample}`);
+  const applied = await k(['apply', '-n', 'default', '-f', values.sample, '-o', 'name']);
+  const name = applied.trim().split('\n')[0] ?? '';
+  await k(['wait', '-n', 'default', '--for=jsonpath={.status.ready}=true', name, '--timeout=180s']);
+  console.log(await k(['get', 'chatcliinstances', '-n', 'default']));
+  console.log(await k(['get', 'deployment,service,configmap,serviceaccount,persistentvolumeclaim,role,rolebinding', '-A', '-l', 'app.kubernetes.io/managed-by=chatcli-operator']));
+  console.log(await k(['get', 'clusterrole,clusterrolebinding', '-l', 'app.kubernetes.io/managed-by=chatcli-operator']));
+  say(`READY. Try: export KUBECONFIG=${plane.kubeconfigPath}; ${plane.binDir}/kubectl get chatcliinstances -A`);
+  if (values.exit) await shutdown(0);
+  else say('everything stays up until Ctrl+C');
+} catch (err) {
+  console.error(`[quickstart] failed: ${err instanceof Error ? err.message : String(err)}`);
+  await shutdown(1);
+}
