@@ -179,6 +179,11 @@ export function describePath(path: string): string {
   return what;
 }
 
+/** metav1.MicroTime (Lease and Event times): RFC 3339 with exactly six fractional digits. */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
 /** "namespace/name", or "name" for cluster-scoped objects: the cache and queue key. */
 export function objectKey(obj: KubeObject): string {
   const ns = obj.metadata?.namespace;

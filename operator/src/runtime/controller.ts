@@ -1,0 +1,192 @@
+// A controller: informers for a primary kind and the kinds it owns, a work
+// queue of primary keys fed by their events, and workers that call
+// `reconcile(key)` once the caches are synced. Owned kinds are watched only
+// through a label selector, so objects that are not ours are never cached.
+// The caches are exposed for the reconciler to read instead of the API server.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createInformer, type Informer } from './informer.ts';
+import { objectKey, type KubeObject, type ResourceType } from './kube.ts';
+import { silentLogger, type Logger } from './log.ts';
+import type { OperatorMetrics, ReconcileResult } from './metrics.ts';
+import { createWorkQueue } from './workqueue.ts';
+
+export interface OwnedKind {
+  type: ResourceType;
+  /** Required: only objects carrying it are watched and cached. */
+  labelSelector: string;
+  /** The primary key ("namespace/name") an owned object belongs to, or undefined to ignore it. */
+  keyOf(obj: KubeObject): string | undefined;
+}
+
+export interface ReconcileOutcome {
+  /** Reconcile this key again after this many ms (e.g. to poll something not watched). */
+  requeueAfter?: number;
+}
+
+export interface ControllerOptions {
+  /** Names the controller in logs and metrics. */
+  name: string;
+  kc: KubeConfig;
+  primary: ResourceType;
+  primaryLabelSelector?: string;
+  owned?: OwnedKind[];
+  /** Throw to retry with backoff; the signal aborts when a shutdown's grace period is over. */
+  reconcile(key: string, signal: AbortSignal): Promise<ReconcileOutcome | void>;
+  maxConcurrent?: number;
+  log?: Logger;
+  metrics?: OperatorMetrics;
+  /** Aborting it stops the controller gracefully (same as stop()). */
+  signal?: AbortSignal;
+  /** In-flight reconciles get this long to finish at shutdown before their signal aborts; default 30 s. */
+  shutdownGraceMs?: number;
+  /** Informer tuning (idle watch renewal, cache transform). */
+  informer?: { idleTimeoutMs?: number; transform?: (obj: KubeObject) => KubeObject };
+  /** Retry backoff per key; default 5 ms doubling to 1000 s. */
+  retry?: { baseDelayMs?: number; maxDelayMs?: number };
+}
+
+export interface Controller {
+  /** Resolves once every cache has synced and workers started; rejects if stopped before. */
+  readonly synced: Promise<void>;
+  hasSynced(): boolean;
+  get(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined;
+  list(type: ResourceType, filter?: (obj: KubeObject) => boolean): KubeObject[];
+  /** Queues a primary key by hand. */
+  enqueue(key: string): void;
+  /** Stops taking work, waits for in-flight reconciles (up to the grace period), stops the informers. */
+  stop(): Promise<void>;
+  /** Resolves when the controller has fully stopped. */
+  readonly done: Promise<void>;
+}
+
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+
+const typeId = (type: ResourceType): string => `${type.apiVersion}/${type.plural}`;
+
+export function startController(opts: ControllerOptions): Controller {
+  const log = (opts.log ?? silentLogger()).child({ controller: opts.name });
+  const stopInformers = new AbortController();
+  const abortReconciles = new AbortController();
+  const informers = new Map<string, Informer>();
+
+  const newInformer = (type: ResourceType, labelSelector: string | undefined): Informer => {
+    if (informers.has(typeId(type))) throw new Error(`controller ${opts.name}: ${typeId(type)} is watched twice`);
+    const informer = createInformer({
+      kc: opts.kc,
+      type,
+      labelSelector,
+      idleTimeoutMs: opts.informer?.idleTimeoutMs,
+      transform: opts.informer?.transform,
+      log,
+    });
+    informers.set(typeId(type), informer);
+    return informer;
+  };
+
+  const queue = createWorkQueue({
+    maxConcurrent: opts.maxConcurrent ?? 1,
+    baseDelayMs: opts.retry?.baseDelayMs,
+    maxDelayMs: opts.retry?.maxDelayMs,
+    metrics: opts.metrics?.workQueueHooks(opts.name),
+    process: async (key) => {
+      const started = performance.now();
+      let result: ReconcileResult = 'success';
+      try {
+        const outcome = await opts.reconcile(key, abortReconciles.signal);
+        queue.forget(key);
+        if (outcome?.requeueAfter !== undefined && outcome.requeueAfter > 0) {
+          result = 'requeue';
+          queue.addAfter(key, outcome.requeueAfter);
+        }
+      } catch (err) {
+        result = 'error';
+        if (queue.isShuttingDown()) {
+          log.info({ key, err }, 'reconcile ended by shutdown');
+        } else {
+          const retryInMs = queue.addRateLimited(key);
+          log.error({ key, err, retryInMs, retries: queue.numRequeues(key) }, 'reconcile failed');
+        }
+      } finally {
+        opts.metrics?.observeReconcile(opts.name, result, (performance.now() - started) / 1000);
+      }
+    },
+  });
+  opts.metrics?.watchWorkQueue(opts.name, queue);
+
+  const enqueue = (key: string | undefined): void => {
+    if (key) queue.add(key);
+  };
+
+  const primary = newInformer(opts.primary, opts.primaryLabelSelector);
+  primary.addHandlers({
+    onAdd: (obj) => enqueue(objectKey(obj)),
+    onUpdate: (_old, obj) => enqueue(objectKey(obj)),
+    onDelete: (obj) => enqueue(objectKey(obj)),
+  });
+  for (const owned of opts.owned ?? []) {
+    if (!owned.labelSelector) throw new Error(`controller ${opts.name}: owned ${typeId(owned.type)} needs a label selector`);
+    const keyOf = (obj: KubeObject): string | undefined => {
+      try {
+        return owned.keyOf(obj);
+      } catch (err) {
+        log.error({ err, object: objectKey(obj) }, 'keyOf threw');
+        return undefined;
+      }
+    };
+    newInformer(owned.type, owned.labelSelector).addHandlers({
+      onAdd: (obj) => enqueue(keyOf(obj)),
+      onUpdate: (old, obj) => {
+        const before = keyOf(old);
+        const after = keyOf(obj);
+        enqueue(after);
+        if (before !== after) enqueue(before);
+      },
+      onDelete: (obj) => enqueue(keyOf(obj)),
+    });
+  }
+
+  const runs = [...informers.values()].map((i) => i.run(stopInformers.signal));
+  let synced = false;
+  const syncedPromise = Promise.all([...informers.values()].map((i) => i.synced)).then(() => {
+    if (stopInformers.signal.aborted) throw new Error(`controller ${opts.name} stopped before its caches synced`);
+    synced = true;
+    log.info({ kinds: [...informers.keys()] }, 'caches synced; starting workers');
+    queue.start();
+  });
+  syncedPromise.catch(() => undefined);
+
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      log.info('stopping: draining in-flight reconciles');
+      const grace = setTimeout(() => abortReconciles.abort(new Error('controller shutdown')), opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+      await queue.shutdown();
+      clearTimeout(grace);
+      stopInformers.abort(new Error('controller shutdown'));
+      await Promise.allSettled(runs);
+      log.info('stopped');
+      stopped();
+    })();
+    return stopping;
+  };
+  if (opts.signal?.aborted) void stop();
+  else opts.signal?.addEventListener('abort', () => void stop(), { once: true });
+
+  const informerFor = (type: ResourceType): Informer => {
+    const informer = informers.get(typeId(type));
+    if (!informer) throw new Error(`controller ${opts.name} does not watch ${typeId(type)}`);
+    return informer;
+  };
+
+  return {
+    synced: syncedPromise,
+    hasSynced: () => synced,
+    get: (type, namespace, name) => informerFor(type).get(namespace, name),
+    list: (type, filter) => informerFor(type).list(filter),
+    enqueue: (key) => enqueue(key),
+    stop,
+    done,
+  };
+}
