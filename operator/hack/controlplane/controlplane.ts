@@ -242,7 +242,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         `--kubeconfig=${kubeconfigPath}`, '--leader-elect=false', `--secure-port=${kcmPort}`, '--bind-address=127.0.0.1',
         `--service-account-private-key-file=${pki.saKey}`, `--root-ca-file=${pki.caCert}`,
         `--service-cluster-ip-range=${SERVICE_CIDR}`, `--cluster-cidr=${POD_CIDR}`,
-        '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service,-route,-persistentvolume-binder,-attachdetach,-ttl',
         '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10', '--concurrent-gc-syncs=40',
         '--kube-api-qps=500', '--kube-api-burst=1000', '--v=0',
       ]);
@@ -261,6 +260,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         '  manageAllNodes: false',
         '  manageNodesWithAnnotationSelector: kwok.x-k8s.io/node=fake',
         '  nodeLeaseDurationSeconds: 40',
+        // kwok's own command leaves these at 0 (kwokctl fills them); 0 is refused.
+        '  nodeLeaseParallelism: 4',
+        '  nodePlayStageParallelism: 4',
+        '  podPlayStageParallelism: 16',
+        '  podsOnNodeSyncParallelism: 4',
         stages,
       ].join('\n'));
       start('kwok', [`--kubeconfig=${kubeconfigPath}`, `--config=${kwokConfig}`, `--server-address=127.0.0.1:${kwokPort}`]);
