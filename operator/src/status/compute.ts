@@ -6,7 +6,7 @@ import { availableVerdict } from './available.ts';
 import { CONDITION_TYPES, ConditionType, ReconcileReason } from './condition-types.ts';
 import { clipMessage, setCondition, type Verdict } from './conditions.ts';
 import { podsHealthyVerdict } from './pods.ts';
-import { referencedSecrets, secretsFoundVerdict } from './secrets.ts';
+import { referencedSecrets, secretsFoundVerdict, secretsVerdictFromPods } from './secrets.ts';
 import type { DeploymentView, InstanceView, PodView, SecretKeysByName } from './views.ts';
 
 export interface StatusInput {
@@ -37,7 +37,7 @@ export function computeStatus(input: StatusInput): ChatCLIInstanceStatus {
   const verdicts: Record<ConditionType, Verdict> = {
     [ConditionType.Available]: available,
     [ConditionType.ReconcileSucceeded]: reconcileVerdict(input.reconcileError),
-    [ConditionType.SecretsFound]: secretsFoundVerdict(referencedSecrets(instance.spec), input.secretKeys, instance.metadata.namespace),
+    [ConditionType.SecretsFound]: secretsVerdict(input),
     [ConditionType.PodsHealthy]: podsHealthyVerdict(input.pods),
   };
 
@@ -56,6 +56,13 @@ export function computeStatus(input: StatusInput): ChatCLIInstanceStatus {
     ...(observedGeneration === undefined ? {} : { observedGeneration }),
     conditions,
   };
+}
+
+/** Direct lookups when the caller could read Secrets, else what the kubelet says on the pods. */
+function secretsVerdict({ instance, secretKeys, pods }: StatusInput): Verdict {
+  const refs = referencedSecrets(instance.spec);
+  if (secretKeys === undefined && pods !== undefined) return secretsVerdictFromPods(refs, pods, instance.metadata.namespace);
+  return secretsFoundVerdict(refs, secretKeys, instance.metadata.namespace);
 }
 
 function reconcileVerdict(error: string | undefined): Verdict {

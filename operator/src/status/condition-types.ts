@@ -27,6 +27,10 @@
 //   False   SecretNotFound      a referenced Secret is missing (wins over the next)
 //   False   SecretKeyNotFound   the Secret exists but lacks the referenced key
 //   Unknown SecretsNotChecked   the reconciler could not look them up
+// The operator holds no permission on Secrets (config/rbac/role.yaml), so in
+// practice it learns of a missing Secret or key from the kubelet, through the
+// CreateContainerConfigError its pods report (secretsVerdictFromPods):
+//   True    NoneReportedMissing  no pod reports a referenced Secret or key missing
 //
 // PodsHealthy: no failure that keeps a server from running is seen on the
 // instance's pods (it says nothing about readiness: that is Available)
@@ -72,6 +76,7 @@ export const SecretsReason = {
   SecretNotFound: 'SecretNotFound',
   SecretKeyNotFound: 'SecretKeyNotFound',
   SecretsNotChecked: 'SecretsNotChecked',
+  NoneReportedMissing: 'NoneReportedMissing',
 } as const;
 
 export const PodsReason = {

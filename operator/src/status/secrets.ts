@@ -5,7 +5,7 @@
 import type { ChatCLIInstanceSpec } from '../api/chatcliinstance.ts';
 import { SecretsReason } from './condition-types.ts';
 import { clipMessage, type Verdict } from './conditions.ts';
-import type { SecretKeysByName, SecretView } from './views.ts';
+import type { PodView, SecretKeysByName, SecretView } from './views.ts';
 
 export interface SecretReference {
   /** Name of the Secret in the instance's namespace. */
@@ -69,4 +69,38 @@ function groupByName(refs: readonly SecretReference[]): Map<string, string[]> {
   const byName = new Map<string, string[]>();
   for (const r of refs) byName.set(r.name, [...(byName.get(r.name) ?? []), r.field]);
   return byName;
+}
+
+// The kubelet's CreateContainerConfigError messages (pkg/kubelet/kubelet_pods.go).
+const SECRET_NOT_FOUND = /secret "([^"]+)" not found/g;
+const KEY_NOT_FOUND = /couldn't find key (\S+) in Secret [^/\s]+\/([^\s"]+)/g;
+
+/**
+ * SecretsFound from what the kubelet reports on the instance's pods, for an
+ * operator that may not read Secrets. Key-name knowledge comes from the
+ * kubelet's messages only, so no value can reach the status.
+ */
+export function secretsVerdictFromPods(refs: readonly SecretReference[], pods: readonly PodView[], namespace: string): Verdict {
+  const missing = new Set<string>();
+  const missingKeys = new Set<string>();
+  for (const pod of pods) {
+    for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+      const message = c.state?.waiting?.reason === 'CreateContainerConfigError' ? (c.state.waiting.message ?? '') : '';
+      for (const m of message.matchAll(SECRET_NOT_FOUND)) if (m[1]) missing.add(m[1]);
+      for (const m of message.matchAll(KEY_NOT_FOUND)) if (m[1] && m[2]) missingKeys.add(`${m[2]}/${m[1]}`);
+    }
+  }
+  const reported = refs.filter((r) => missing.has(r.name) || (r.key !== undefined && missingKeys.has(`${r.name}/${r.key.name}`)));
+  if (reported.length === 0) {
+    const names = [...groupByName(refs).keys()].map((n) => `"${n}"`);
+    const message = names.length === 0 ? 'the spec refers to no Secret' : `no pod reports a missing Secret or key (${names.join(', ')})`;
+    return { status: 'True', reason: names.length === 0 ? SecretsReason.AllSecretsFound : SecretsReason.NoneReportedMissing, message };
+  }
+  // Only Secrets are missing → treat like the direct lookup; keys as key lookups.
+  const keys: Record<string, string[]> = {};
+  for (const r of refs) {
+    if (missing.has(r.name)) continue;
+    keys[r.name] = r.key !== undefined && !missingKeys.has(`${r.name}/${r.key.name}`) ? [r.key.name] : [];
+  }
+  return secretsFoundVerdict(refs, keys, namespace);
 }
