@@ -1,0 +1,179 @@
+// The reconciler: the short glue between the API (src/api), the desired state
+// (src/desired), the status logic (src/status) and the generic runtime
+// (src/runtime). One call brings one ChatCLIInstance to its desired state:
+//   1. load the instance from the cache (gone: nothing to do);
+//   2. being deleted: remove what garbage collection cannot reach, then the finalizer;
+//   3. make sure our finalizer is on it;
+//   4. apply every desired object that the cache shows is not already so;
+//   5. prune what the spec no longer asks for (never a PersistentVolumeClaim);
+//   6. compute the status from the world and write it only when it changed;
+//   7. tell the user through Events when something changed or failed.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, KIND, type ChatCLIInstance, type DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
+import { withDefaults } from '../api/defaults.ts';
+import { desiredObjects, objectsToPrune, refOf, type KubeObject, type ObjectRef } from '../desired/index.ts';
+import { FIELD_MANAGER, FINALIZER, instanceKeyFromLabels, ownedObjectsSelector, type InstanceKey } from '../desired/names.ts';
+import { applyObject, applyStatus, deleteObject } from '../runtime/apply.ts';
+import { coversDesired } from '../runtime/drift.ts';
+import type { EventRecorder } from '../runtime/events.ts';
+import { request, resourcePath, type ResourceType } from '../runtime/kube.ts';
+import type { Logger } from '../runtime/log.ts';
+import { computeStatus } from '../status/compute.ts';
+import { ConditionType } from '../status/condition-types.ts';
+import { conditionTime, findCondition } from '../status/conditions.ts';
+import { statusChanged } from '../status/equal.ts';
+import type { DeploymentView, PodView } from '../status/views.ts';
+import { Deployments as DEPLOYMENTS } from '../runtime/resources.ts';
+import { INSTANCES, OWNED_TYPES, PODS, typeOf } from './types.ts';
+
+/** What the reconciler reads: the controller's caches. */
+export interface CacheReader {
+  get(type: ResourceType, namespace: string | undefined, name: string): unknown;
+  list(type: ResourceType, filter?: (obj: KubeObjectLike) => boolean): unknown[];
+}
+type KubeObjectLike = { metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
+
+export interface ReconcilerDeps {
+  kc: KubeConfig;
+  cache: CacheReader;
+  events: EventRecorder;
+  log: Logger;
+  /** Called after every reconcile of a live instance, and with undefined once it is gone. */
+  onInstanceStatus?: (key: InstanceKey, ready: boolean | undefined) => void;
+  now?: () => Date;
+}
+
+export function createReconciler(deps: ReconcilerDeps): (key: string, signal: AbortSignal) => Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  const apply = { fieldManager: FIELD_MANAGER, force: true };
+
+  return async function reconcile(key, signal) {
+    const [namespace = '', name = ''] = key.split('/');
+    const ik: InstanceKey = { namespace, name };
+    const live = deps.cache.get(INSTANCES, namespace, name) as ChatCLIInstance | undefined;
+    if (!live) {
+      deps.onInstanceStatus?.(ik, undefined);
+      return;
+    }
+    const log = deps.log.child({ instance: key });
+
+    if (live.metadata.deletionTimestamp) {
+      if (live.metadata.finalizers?.includes(FINALIZER)) await finalize(live, ik, signal, log);
+      deps.onInstanceStatus?.(ik, undefined);
+      return;
+    }
+    if (!live.metadata.finalizers?.includes(FINALIZER)) {
+      await applyObject(deps.kc, INSTANCES, instanceMeta(ik, [FINALIZER]), { ...apply, signal });
+    }
+
+    const instance = withDefaults(live);
+    const errors: string[] = [];
+    const desired = desiredObjects(instance);
+    let changed = 0;
+    for (const obj of desired) {
+      const type = typeOf(obj);
+      const current = deps.cache.get(type, obj.metadata.namespace, obj.metadata.name);
+      if (current && coversDesired(obj, current)) continue;
+      try {
+        await applyObject(deps.kc, type, obj as never, { ...apply, signal });
+        changed++;
+      } catch (err) {
+        errors.push(describe(err));
+      }
+    }
+    const pruned: ObjectRef[] = [];
+    for (const ref of objectsToPrune(ownedRefs(ik), desired)) {
+      try {
+        await deleteObject(deps.kc, typeOf(ref), { namespace: ref.namespace, name: ref.name }, { signal });
+        pruned.push(ref);
+      } catch (err) {
+        errors.push(describe(err));
+      }
+    }
+    if (changed > 0 || pruned.length > 0) {
+      log.info({ applied: changed, pruned: pruned.map(refText) }, 'reconciled');
+    }
+    if (pruned.length > 0) {
+      void deps.events.record(live, { type: 'Normal', reason: 'Pruned', note: `deleted what the spec no longer asks for: ${pruned.map(refText).join(', ')}` });
+    }
+
+    const reconcileError = errors.length > 0 ? errors.join('; ') : undefined;
+    await writeStatus(instance, live, reconcileError, signal, log);
+    if (reconcileError) {
+      void deps.events.record(live, { type: 'Warning', reason: 'ReconcileFailed', note: reconcileError });
+      throw new Error(`${key}: ${reconcileError}`);
+    }
+  };
+
+  /** Our objects of this instance, as the caches hold them (found by label, in any namespace). */
+  function ownedRefs(ik: InstanceKey): ObjectRef[] {
+    return OWNED_TYPES.flatMap((type) =>
+      deps.cache
+        .list(type, (o) => sameInstance(instanceKeyFromLabels(o.metadata?.labels), ik))
+        .map((o) => refOf({ apiVersion: type.apiVersion, kind: type.kind, ...(o as KubeObjectLike) } as KubeObject)),
+    );
+  }
+
+  async function writeStatus(instance: DefaultedChatCLIInstance, live: ChatCLIInstance, reconcileError: string | undefined, signal: AbortSignal, log: Logger) {
+    const { namespace, name } = live.metadata;
+    const deployment = deps.cache.get(DEPLOYMENTS, namespace, name) as DeploymentView | undefined;
+    const pods = deps.cache.list(PODS, (p) => p.metadata?.namespace === namespace && sameInstance(instanceKeyFromLabels(p.metadata?.labels), { namespace, name })) as PodView[];
+    const status = computeStatus({ instance, deployment, pods, reconcileError, now: conditionTime(now()) });
+    deps.onInstanceStatus?.({ namespace, name }, status.ready === true);
+    if (!statusChanged(live.status, status)) return;
+    await applyStatus(deps.kc, INSTANCES, { ...instanceMeta({ namespace, name }), status } as never, { ...apply, signal });
+
+    const before = findCondition(live.status?.conditions, ConditionType.Available);
+    const after = findCondition(status.conditions, ConditionType.Available);
+    if (after && before?.status !== after.status) {
+      log.info({ available: after.status, reason: after.reason }, after.message);
+      void deps.events.record(live, {
+        type: after.status === 'True' ? 'Normal' : 'Warning',
+        reason: after.status === 'True' ? 'Available' : 'Unavailable',
+        note: after.message,
+      });
+    }
+  }
+
+  /** Cluster-scoped and other-namespace objects have no owner reference: delete them, then let go. */
+  async function finalize(live: ChatCLIInstance, ik: InstanceKey, signal: AbortSignal, log: Logger) {
+    // A live list, not the cache: an object applied a moment ago must not be missed.
+    const leftovers: ObjectRef[] = [];
+    for (const type of OWNED_TYPES) {
+      const list = await request<{ items: KubeObjectLike[] }>(deps.kc, {
+        method: 'GET',
+        path: resourcePath(type),
+        query: { labelSelector: ownedObjectsSelector(ik) },
+        signal,
+      });
+      for (const o of list.items) {
+        const ns = o.metadata?.namespace;
+        if (ns === ik.namespace) continue; // the garbage collector's, through the owner reference
+        leftovers.push({ apiVersion: type.apiVersion, kind: type.kind, ...(ns ? { namespace: ns } : {}), name: o.metadata?.name ?? '' });
+      }
+    }
+    for (const ref of leftovers) await deleteObject(deps.kc, typeOf(ref), { namespace: ref.namespace, name: ref.name }, { signal });
+    await applyObject(deps.kc, INSTANCES, instanceMeta(ik), { ...apply, signal });
+    log.info({ deleted: leftovers.map(refText) }, 'finalized');
+  }
+}
+
+function instanceMeta(ik: InstanceKey, finalizers?: string[]) {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: { name: ik.name, namespace: ik.namespace, ...(finalizers ? { finalizers } : {}) },
+  };
+}
+
+function sameInstance(a: InstanceKey | undefined, b: InstanceKey): boolean {
+  return a !== undefined && a.name === b.name && a.namespace === b.namespace;
+}
+
+function refText(ref: ObjectRef): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,20 @@
+// The resource types the ChatCLI controller works with, as the runtime needs them.
+import { GROUP, KIND, PLURAL, VERSION } from '../api/chatcliinstance.ts';
+import { OWNED_KINDS } from '../desired/index.ts';
+import type { ResourceType } from '../runtime/kube.ts';
+import { Pods } from '../runtime/resources.ts';
+
+export const INSTANCES: ResourceType = Object.freeze({ apiVersion: `${GROUP}/${VERSION}`, kind: KIND, plural: PLURAL, namespaced: true });
+export const PODS = Pods;
+
+/** Every kind an instance can become. */
+export const OWNED_TYPES: readonly ResourceType[] = OWNED_KINDS.map(({ apiVersion, kind, plural, namespaced }) =>
+  Object.freeze({ apiVersion, kind, plural, namespaced }),
+);
+
+/** The ResourceType of an object or reference of ours. */
+export function typeOf(o: { apiVersion: string; kind: string }): ResourceType {
+  const type = OWNED_TYPES.find((t) => t.apiVersion === o.apiVersion && t.kind === o.kind);
+  if (!type) throw new Error(`${o.apiVersion} ${o.kind} is not a kind this operator owns`);
+  return type;
+}
