@@ -93,6 +93,9 @@ export async function deleteObject(
   }
 }
 
+/** A merge patch: fields to set, `null` to remove one. */
+export type MergePatch = { [field: string]: unknown };
+
 /**
  * A JSON merge patch (RFC 7386), for metadata such as finalizers. With
  * `resourceVersion` the patch only applies to that version (409 Conflict
@@ -102,11 +105,11 @@ export function patchMerge(
   kc: KubeConfig,
   type: ResourceType,
   ref: ObjectRef,
-  patch: KubeObject,
+  patch: MergePatch,
   opts: { resourceVersion?: string; subresource?: string; signal?: AbortSignal } = {},
 ): Promise<KubeObject> {
   const body = opts.resourceVersion
-    ? { ...patch, metadata: { ...patch.metadata, resourceVersion: opts.resourceVersion } }
+    ? { ...patch, metadata: { ...(patch.metadata as object | undefined), resourceVersion: opts.resourceVersion } }
     : patch;
   return request(kc, {
     method: 'PATCH',

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { getObject, patchMerge } from '../../../src/runtime/apply.ts';
+import { runLeaderElection, type ElectionOutcome, type LeaseSpec } from '../../../src/runtime/leader.ts';
+import { Leases } from '../../../src/runtime/resources.ts';
+import { usePlane } from '../../support/cluster.ts';
+import { eventually, freshNamespace } from './helpers.ts';
+
+const plane = usePlane('api');
+// Short timings keep the test quick; their ratios are client-go's defaults (15 s / 10 s / 2 s).
+const TIMING = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 400 };
+const LEASE = 'runtime-test-leader';
+
+interface Candidate {
+  identity: string;
+  stop: AbortController;
+  outcome: Promise<ElectionOutcome>;
+  ledAt?: number;
+  leading: boolean;
+  workSignal?: AbortSignal;
+  leadersSeen: string[];
+}
+
+/** Both candidates share this counter: more than one leader at once fails the test. */
+const leadersNow = { count: 0, max: 0 };
+
+function candidate(kc: KubeConfig, namespace: string, identity: string, releaseOnCancel = true): Candidate {
+  const c: Candidate = { identity, stop: new AbortController(), outcome: Promise.resolve('released'), leading: false, leadersSeen: [] };
+  c.outcome = runLeaderElection({
+    kc,
+    namespace,
+    name: LEASE,
+    identity,
+    ...TIMING,
+    releaseOnCancel,
+    signal: c.stop.signal,
+    onNewLeader: (id) => c.leadersSeen.push(id),
+    onStartedLeading: async (signal) => {
+      c.leading = true;
+      c.ledAt = Date.now();
+      c.workSignal = signal;
+      leadersNow.count++;
+      leadersNow.max = Math.max(leadersNow.max, leadersNow.count);
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      leadersNow.count--;
+      c.leading = false;
+    },
+  });
+  after(async () => {
+    c.stop.abort();
+    await c.outcome;
+  });
+  return c;
+}
+
+async function lease(kc: KubeConfig, namespace: string): Promise<LeaseSpec> {
+  return ((await getObject(kc, Leases, { namespace, name: LEASE }))?.spec ?? {}) as LeaseSpec;
+}
+
+describe('leader election', () => {
+  it('elects exactly one of two candidates, and hands over at once when the leader releases', async () => {
+    const kc = plane().adminKubeConfig();
+    const ns = await freshNamespace(kc, 'le-release');
+    const a = candidate(kc, ns, 'candidate-a');
+    const b = candidate(kc, ns, 'candidate-b');
+    await eventually(() => assert.ok(a.leading || b.leading));
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(leadersNow.max, 1, 'never two leaders');
+    const [leader, follower] = a.leading ? [a, b] : [b, a];
+    assert.equal(follower.leading, false);
+    assert.equal((await lease(kc, ns)).holderIdentity, leader.identity);
+    assert.ok(follower.leadersSeen.includes(leader.identity), 'the follower knows who leads');
+
+    const releasedAt = Date.now();
+    leader.stop.abort();
+    assert.equal(await leader.outcome, 'released');
+    assert.equal(leader.workSignal?.aborted, true, "the old leader's work was told to stop");
+    await eventually(() => assert.ok(follower.leading), 5_000);
+    assert.ok(follower.ledAt! - releasedAt < TIMING.leaseDurationMs, 'took over before the lease could have expired');
+    const spec = await lease(kc, ns);
+    assert.equal(spec.holderIdentity, follower.identity);
+    assert.equal(spec.leaseTransitions, 1);
+    assert.equal(leadersNow.max, 1);
+  });
+
+  it('takes over from a leader that died without releasing, once its lease has expired', async () => {
+    const kc = plane().adminKubeConfig();
+    const ns = await freshNamespace(kc, 'le-crash');
+    const first = candidate(kc, ns, 'crashes', false);
+    await eventually(() => assert.ok(first.leading));
+    const second = candidate(kc, ns, 'survives');
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(second.leading, false);
+
+    const diedAt = Date.now();
+    first.stop.abort();
+    await first.outcome;
+    assert.equal((await lease(kc, ns)).holderIdentity, 'crashes', 'a crashed leader leaves its lease behind');
+    await eventually(() => assert.ok(second.leading), 10_000);
+    const waited = second.ledAt! - diedAt;
+    assert.ok(waited >= TIMING.leaseDurationMs - TIMING.retryPeriodMs * 2, `waited for the lease to expire (${waited} ms)`);
+    assert.equal((await lease(kc, ns)).holderIdentity, 'survives');
+  });
+
+  it('a leader that can no longer renew steps down within the renew deadline', async () => {
+    const kc = plane().adminKubeConfig();
+    const ns = await freshNamespace(kc, 'le-lost');
+    const c = candidate(kc, ns, 'loses-it');
+    await eventually(() => assert.ok(c.leading));
+    // Someone else holds the lease now (as after a partition during which it expired).
+    await patchMerge(kc, Leases, { namespace: ns, name: LEASE }, { spec: { holderIdentity: 'usurper', renewTime: new Date().toISOString().replace('Z', '000Z') } });
+    const start = Date.now();
+    assert.equal(await c.outcome, 'lost');
+    assert.ok(Date.now() - start <= TIMING.renewDeadlineMs + TIMING.retryPeriodMs * 2);
+    assert.equal(c.workSignal?.aborted, true);
+    assert.equal((await lease(kc, ns)).holderIdentity, 'usurper', 'a lost leader does not clear a lease it no longer holds');
+  });
+});
