@@ -1,11 +1,42 @@
 // The ChatCLIInstance API, defined once. The static types below and the CRD's
-// OpenAPI schema (see generate-crd.ts) both come from these TypeBox schemas, so
-// they can never drift. Defaults and bounds follow ../../../shared/seed (the
-// seed's tables); CEL rules carry what a JSON schema cannot say.
+// OpenAPI schema (crd.ts) both come from these TypeBox schemas, so they can
+// never drift. Fields, types and defaults follow the seed's tables
+// (shared/seed/k8s-operator.pt-BR.md); formats and bounds live in ./formats.ts,
+// the core types embedded in the spec in ./core.ts, and every cross-field rule
+// is a CEL rule (`x-kubernetes-validations`) with a TypeScript twin (./cel.ts).
 //
-// Skeleton owned by the API work: resources/securityContext get full structural
-// schemas in ./core.ts; CEL rules are attached with `x-kubernetes-validations`.
-import { Type, type Static } from '@sinclair/typebox';
+// Conventions:
+// - A scalar with a default is not Optional in the static type: objects read
+//   from the API server always carry it. The CRD does not list it as required
+//   (crd.ts drops defaulted fields from `required`), so users may leave it out.
+// - Sub-objects with defaulted fields (image, server, watcher, persistence)
+//   default to `{}`, so their own defaults cascade on the API server. They stay
+//   Optional in ChatCLIInstanceSpec; DefaultedSpec states they are present.
+import { CloneType, Type, type Static } from '@sinclair/typebox';
+import { celRule, validations } from './cel.ts';
+import { PodSecurityContext, ResourceRequirements } from './core.ts';
+import {
+  DNS1035_LABEL,
+  DNS1123_LABEL,
+  DNS1123_LABEL_MAX,
+  DNS1123_SUBDOMAIN,
+  DNS1123_SUBDOMAIN_MAX,
+  GO_DURATION,
+  GO_DURATION_MAX,
+  HTTP_PATH,
+  HTTP_PATH_MAX,
+  IMAGE_REPOSITORY,
+  IMAGE_REPOSITORY_MAX,
+  IMAGE_TAG,
+  IMAGE_TAG_MAX,
+  INSTANCE_NAME_MAX,
+  LIMITS,
+  QUANTITY,
+  QUANTITY_MAX,
+  SECRET_KEY,
+  SECRET_KEY_MAX,
+} from './formats.ts';
+import { compareQuantities, parseQuantity, ZERO } from './quantity.ts';
 
 export const GROUP = 'chatcli.diillson.com';
 export const VERSION = 'v1alpha1';
@@ -15,133 +46,388 @@ export const LIST_KIND = 'ChatCLIInstanceList';
 export const PLURAL = 'chatcliinstances';
 export const SINGULAR = 'chatcliinstance';
 export const SHORT_NAMES = ['chatcli', 'cci'];
+/** `<plural>.<group>`, the CRD's own name. */
+export const CRD_NAME = `${PLURAL}.${GROUP}`;
 
 export const PROVIDERS = ['OPENAI', 'OPENAI_ASSISTANT', 'CLAUDEAI', 'GOOGLEAI', 'XAI', 'STACKSPOT', 'OLLAMA'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
+export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+
+/** The server image's fixed Prometheus port (`chatcli serve --metrics-port`), so the gRPC port must differ. */
+export const SERVER_METRICS_PORT = 9090;
+
+/** The seed's pod security context, used when the spec gives none. */
+export const DEFAULT_SECURITY_CONTEXT = { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } } as const;
+
+/** The seed's defaults, named for the tests and docs that quote them. */
+export const DEFAULTS = {
+  replicas: 1,
+  image: { repository: 'ghcr.io/diillson/chatcli', tag: 'latest', pullPolicy: 'IfNotPresent' },
+  serverPort: 50051,
+  watcher: { enabled: false, interval: '30s', window: '2h', maxLogLines: 100, maxContextChars: 8000 },
+  target: { metricsPort: 0, metricsPath: '/metrics' },
+  persistence: { enabled: false, size: '1Gi' },
+} as const;
+
+// --------------------------------------------------------------- field kinds
+
+const dnsLabel = (description: string) => Type.String({ description, pattern: DNS1123_LABEL, maxLength: DNS1123_LABEL_MAX });
+const dnsSubdomain = (description: string) => Type.String({ description, pattern: DNS1123_SUBDOMAIN, maxLength: DNS1123_SUBDOMAIN_MAX });
+const secretName = (description: string) => dnsSubdomain(description);
+
+const positiveDuration = celRule<string>(
+  {
+    // The guard leaves a malformed value to the pattern's own error; a value
+    // that matches can always be converted (see GO_DURATION).
+    rule: `self == '' || !self.matches('${GO_DURATION.replaceAll('\\', '\\\\')}') || duration(self) > duration('0s')`,
+    message: 'must be a positive Go duration such as "30s", "1h30m" or "1.5h"',
+  },
+  (self) => self === '' || !new RegExp(GO_DURATION).test(self) || goDurationSeconds(self) > 0,
+);
+
+const goDuration = (description: string, defaultValue: string) =>
+  Type.String({ description, default: defaultValue, pattern: GO_DURATION, minLength: 1, maxLength: GO_DURATION_MAX, ...validations(positiveDuration) });
+
+/** Seconds of a Go duration that matches GO_DURATION. */
+export function goDurationSeconds(value: string): number {
+  const unitSeconds: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, 'µs': 1e-6, 'μs': 1e-6, ns: 1e-9 };
+  let total = 0;
+  for (const [, amount, unit] of value.matchAll(/([0-9.]+)(h|ms|m|s|us|µs|μs|ns)/g)) total += Number(amount) * (unitSeconds[unit ?? ''] ?? 0);
+  return total;
+}
+
+const port = (description: string, minimum: number, defaultValue: number) =>
+  Type.Integer({ description, default: defaultValue, minimum, maximum: 65535, format: 'int32' });
+
+// -------------------------------------------------------------------- image
+
 export const ImageSpec = Type.Object(
   {
-    repository: Type.String({ description: 'Container image repository of the ChatCLI server.', default: 'ghcr.io/diillson/chatcli', minLength: 1 }),
-    tag: Type.String({ description: 'Image tag.', default: 'latest', minLength: 1 }),
-    pullPolicy: Type.Union([Type.Literal('Always'), Type.Literal('IfNotPresent'), Type.Literal('Never')], {
-      description: 'Image pull policy: Always, IfNotPresent or Never.',
-      default: 'IfNotPresent',
+    repository: Type.String({
+      description: 'Repository of the ChatCLI server image, with its registry, e.g. ghcr.io/diillson/chatcli.',
+      default: DEFAULTS.image.repository,
+      pattern: IMAGE_REPOSITORY,
+      maxLength: IMAGE_REPOSITORY_MAX,
     }),
+    tag: Type.String({
+      description: 'Image tag, or a digest "sha256:<hex>" (the image is then pulled by digest).',
+      default: DEFAULTS.image.tag,
+      pattern: IMAGE_TAG,
+      maxLength: IMAGE_TAG_MAX,
+    }),
+    pullPolicy: Type.Union(
+      PULL_POLICIES.map((p) => Type.Literal(p)),
+      { description: `When the kubelet pulls the image: ${PULL_POLICIES.join(', ')}.`, default: DEFAULTS.image.pullPolicy },
+    ),
   },
-  { description: 'Container image of the ChatCLI server.' },
+  { description: 'Container image of the ChatCLI server.', default: {} },
+);
+
+// ------------------------------------------------------------------- server
+//
+// Rules on an object guard every field with has(): the API server checks an
+// object's default (`{}`) against its rules before nested defaults fill it.
+
+const tlsNeedsSecret = celRule<{ enabled?: boolean; secretName?: string }>(
+  { rule: '!has(self.enabled) || !self.enabled || has(self.secretName)', message: 'secretName is required when TLS is enabled', fieldPath: '.secretName', reason: 'FieldValueRequired' },
+  ({ enabled, secretName }) => enabled !== true || secretName !== undefined,
 );
 
 export const TLSSpec = Type.Object(
   {
-    enabled: Type.Boolean({ description: 'Serve gRPC over TLS.', default: false }),
-    secretName: Type.Optional(Type.String({ description: 'Secret of type kubernetes.io/tls holding tls.crt and tls.key; required when enabled.' })),
+    enabled: Type.Boolean({ description: 'Serve gRPC over TLS; requires secretName.', default: false }),
+    secretName: Type.Optional(secretName('Secret (type kubernetes.io/tls) holding tls.crt and tls.key, mounted at /etc/chatcli/tls.')),
   },
-  { description: 'TLS for the gRPC server; the Secret is mounted at /etc/chatcli/tls.' },
+  { description: 'TLS of the gRPC server.', ...validations(tlsNeedsSecret) },
 );
 
 export const SecretKeyRef = Type.Object(
   {
-    name: Type.String({ description: 'Name of a Secret in the instance namespace.' }),
-    key: Type.String({ description: 'Key within the Secret.' }),
+    name: secretName('Name of a Secret in the instance\'s namespace.'),
+    key: Type.String({ description: 'Key within the Secret.', pattern: SECRET_KEY, maxLength: SECRET_KEY_MAX }),
   },
-  { description: 'A key of a Secret in the instance namespace.' },
+  { description: 'A key of a Secret in the instance\'s namespace.' },
+);
+
+const portIsNotMetrics = celRule<{ port?: number }>(
+  {
+    rule: `!has(self.port) || self.port != ${SERVER_METRICS_PORT}`,
+    message: `port ${SERVER_METRICS_PORT} is taken by the server's Prometheus metrics`,
+    fieldPath: '.port',
+  },
+  ({ port }) => port !== SERVER_METRICS_PORT,
 );
 
 export const ServerSpec = Type.Object(
   {
-    port: Type.Integer({ description: 'gRPC port of the server.', default: 50051, minimum: 1, maximum: 65535, format: 'int32' }),
+    port: port(`gRPC port of the server (1-65535, not ${SERVER_METRICS_PORT}, the metrics port).`, 1, DEFAULTS.serverPort),
     tls: Type.Optional(TLSSpec),
     token: Type.Optional(
-      Type.Object(SecretKeyRef.properties, {
-        description: 'Secret key holding the server auth token; reaches the pod only as CHATCLI_SERVER_TOKEN from a secretKeyRef.',
+      CloneType(SecretKeyRef, {
+        description: 'Secret key holding the server\'s auth token; it reaches the pod only as CHATCLI_SERVER_TOKEN from a secretKeyRef. No token: no auth.',
       }),
     ),
   },
-  { description: 'The gRPC server.' },
+  { description: 'The gRPC server.', default: {}, ...validations(portIsNotMetrics) },
 );
+
+// ------------------------------------------------------------------ watcher
 
 export const WatchTargetSpec = Type.Object(
   {
-    deployment: Type.String({ description: 'Name of the Deployment to watch.' }),
-    namespace: Type.String({ description: 'Namespace of the Deployment.' }),
-    metricsPort: Type.Integer({ description: 'Prometheus port of the target pods; 0 turns metrics scraping off.', default: 0, minimum: 0, maximum: 65535, format: 'int32' }),
-    metricsPath: Type.String({ description: 'Path of the Prometheus endpoint.', default: '/metrics' }),
-    metricsFilter: Type.Optional(Type.Array(Type.String(), { description: 'Glob patterns of metric names to keep (all when empty).' })),
+    deployment: dnsSubdomain('Name of the Deployment to watch.'),
+    namespace: dnsLabel('Namespace of the Deployment.'),
+    metricsPort: port('Prometheus port of the target\'s pods; 0 turns metrics scraping off.', 0, DEFAULTS.target.metricsPort),
+    metricsPath: Type.String({
+      description: 'Path of the target\'s Prometheus endpoint; starts with "/".',
+      default: DEFAULTS.target.metricsPath,
+      pattern: HTTP_PATH,
+      maxLength: HTTP_PATH_MAX,
+    }),
+    metricsFilter: Type.Optional(
+      Type.Array(Type.String({ description: 'A glob over metric names, e.g. "http_*".', minLength: 1, maxLength: LIMITS.metricsFilterLength }), {
+        description: 'Glob patterns of the metric names to keep; all when empty.',
+        maxItems: LIMITS.metricsFilters,
+      }),
+    ),
   },
   { description: 'One Deployment the watcher observes.' },
 );
 
+type WatcherShape = { enabled?: boolean; targets?: unknown[]; deployment?: string; namespace?: string };
+const hasTargets = (w: WatcherShape) => w.targets !== undefined && w.targets.length > 0;
+
+const enabledWatcherNeedsSomething = celRule<WatcherShape>(
+  {
+    rule: '!has(self.enabled) || !self.enabled || (has(self.targets) && self.targets.size() > 0) || has(self.deployment)',
+    message: 'an enabled watcher needs targets (or the legacy deployment and namespace)',
+    fieldPath: '.targets',
+    reason: 'FieldValueRequired',
+  },
+  (w) => w.enabled !== true || hasTargets(w) || w.deployment !== undefined,
+);
+const legacyDeploymentNeedsNamespace = celRule<WatcherShape>(
+  { rule: '!has(self.deployment) || has(self.namespace)', message: 'namespace is required with the legacy deployment', fieldPath: '.namespace', reason: 'FieldValueRequired' },
+  (w) => w.deployment === undefined || w.namespace !== undefined,
+);
+const legacyNamespaceNeedsDeployment = celRule<WatcherShape>(
+  { rule: '!has(self.namespace) || has(self.deployment)', message: 'namespace is only for the legacy deployment, which is missing', fieldPath: '.deployment', reason: 'FieldValueRequired' },
+  (w) => w.namespace === undefined || w.deployment !== undefined,
+);
+const notBothTargetForms = celRule<WatcherShape>(
+  {
+    rule: '!has(self.deployment) || !has(self.targets) || self.targets.size() == 0',
+    message: 'use either targets or the legacy deployment and namespace, not both',
+    fieldPath: '.deployment',
+    reason: 'FieldValueForbidden',
+  },
+  (w) => w.deployment === undefined || !hasTargets(w),
+);
+
 export const WatcherSpec = Type.Object(
   {
-    enabled: Type.Boolean({ description: 'Turn the Kubernetes watcher on.', default: false }),
-    targets: Type.Optional(Type.Array(WatchTargetSpec, { description: 'Deployments to watch (multi-target, recommended).' })),
-    deployment: Type.Optional(Type.String({ description: 'Single Deployment to watch (legacy; prefer targets).' })),
-    namespace: Type.Optional(Type.String({ description: 'Namespace of the legacy single deployment.' })),
-    interval: Type.String({ description: 'Collection interval, a Go duration such as "30s".', default: '30s' }),
-    window: Type.String({ description: 'Observation window, a Go duration such as "2h".', default: '2h' }),
-    maxLogLines: Type.Integer({ description: 'Maximum log lines kept per pod.', default: 100, format: 'int32' }),
-    maxContextChars: Type.Integer({ description: 'Character budget of the context handed to the LLM.', default: 8000, format: 'int32' }),
+    enabled: Type.Boolean({ description: 'Turn the Kubernetes watcher on; it then needs targets (or the legacy deployment).', default: DEFAULTS.watcher.enabled }),
+    targets: Type.Optional(
+      Type.Array(WatchTargetSpec, {
+        description: 'Deployments to watch (multi-target, recommended); each deployment and namespace pair at most once.',
+        maxItems: LIMITS.targets,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['namespace', 'deployment'],
+      }),
+    ),
+    deployment: Type.Optional(dnsSubdomain('Single Deployment to watch (legacy; prefer targets, and do not combine the two). Requires namespace.')),
+    namespace: Type.Optional(dnsLabel('Namespace of the legacy single deployment.')),
+    interval: goDuration('Collection interval, a positive Go duration such as "30s".', DEFAULTS.watcher.interval),
+    window: goDuration('Observation window, a positive Go duration such as "2h".', DEFAULTS.watcher.window),
+    maxLogLines: Type.Integer({
+      description: `Maximum log lines kept per pod (1-${LIMITS.maxLogLines}).`,
+      default: DEFAULTS.watcher.maxLogLines,
+      minimum: 1,
+      maximum: LIMITS.maxLogLines,
+      format: 'int32',
+    }),
+    maxContextChars: Type.Integer({
+      description: `Character budget of the context handed to the LLM (1-${LIMITS.maxContextChars}).`,
+      default: DEFAULTS.watcher.maxContextChars,
+      minimum: 1,
+      maximum: LIMITS.maxContextChars,
+      format: 'int32',
+    }),
   },
-  { description: 'The Kubernetes watcher.' },
+  {
+    description: 'The Kubernetes watcher: what the server observes in the cluster and hands to the LLM as context.',
+    default: {},
+    ...validations(enabledWatcherNeedsSomething, legacyDeploymentNeedsNamespace, legacyNamespaceNeedsDeployment, notBothTargetForms),
+  },
+);
+
+// -------------------------------------------------------------- persistence
+
+const positiveSize = celRule<string>(
+  { rule: "!isQuantity(self) || quantity(self).isGreaterThan(quantity('0'))", message: 'must be greater than zero' },
+  (self) => {
+    const q = parseQuantity(self);
+    return q === undefined || compareQuantities(q, ZERO) > 0;
+  },
 );
 
 export const PersistenceSpec = Type.Object(
   {
-    enabled: Type.Boolean({ description: 'Keep sessions on a PersistentVolumeClaim <name>-sessions.', default: false }),
-    size: Type.String({ description: 'Requested storage size, a Kubernetes quantity.', default: '1Gi' }),
-    storageClassName: Type.Optional(Type.String({ description: 'StorageClass of the claim; the cluster default when empty.' })),
+    enabled: Type.Boolean({ description: 'Keep sessions on the PersistentVolumeClaim <name>-sessions. Switching it off never deletes the claim.', default: DEFAULTS.persistence.enabled }),
+    size: Type.String({
+      description: 'Requested storage, a Kubernetes quantity such as "1Gi".',
+      default: DEFAULTS.persistence.size,
+      pattern: QUANTITY,
+      maxLength: QUANTITY_MAX,
+      ...validations(positiveSize),
+    }),
+    storageClassName: Type.Optional(dnsSubdomain('StorageClass of the claim; the cluster\'s default class when unset.')),
   },
-  { description: 'Session persistence. Switching it off never deletes the claim.' },
+  { description: 'Session persistence.', default: {} },
 );
 
-// Placeholders, replaced by full structural schemas of the core types in ./core.ts.
-export const ResourceRequirements = Type.Object({}, { description: 'CPU and memory requests and limits of the server container.' });
-export const PodSecurityContext = Type.Object({}, { description: 'Pod security context.' });
+// --------------------------------------------------------------------- spec
+
+export const SecretRef = Type.Object(
+  { name: secretName('Name of a Secret in the instance\'s namespace.') },
+  { description: 'A Secret in the instance\'s namespace.' },
+);
 
 export const ChatCLIInstanceSpec = Type.Object(
   {
-    replicas: Type.Integer({ description: 'Number of server replicas.', default: 1, minimum: 0, format: 'int32' }),
+    replicas: Type.Integer({
+      description: `Number of server replicas (0-${LIMITS.replicas}).`,
+      default: DEFAULTS.replicas,
+      minimum: 0,
+      maximum: LIMITS.replicas,
+      format: 'int32',
+    }),
     provider: Type.Union(
       PROVIDERS.map((p) => Type.Literal(p)),
       { description: `LLM provider: ${PROVIDERS.join(', ')}.` },
     ),
-    model: Type.Optional(Type.String({ description: 'LLM model; the provider default when empty.' })),
+    model: Type.Optional(Type.String({ description: 'LLM model, e.g. claude-sonnet-4-5; the provider\'s default when unset.', maxLength: LIMITS.modelLength })),
     image: Type.Optional(ImageSpec),
     server: Type.Optional(ServerSpec),
     watcher: Type.Optional(WatcherSpec),
     resources: Type.Optional(ResourceRequirements),
     persistence: Type.Optional(PersistenceSpec),
-    securityContext: Type.Optional(PodSecurityContext),
-    apiKeys: Type.Optional(Type.Object({ name: Type.String({ description: 'Name of the Secret.' }) }, { description: 'Secret whose keys (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...) become environment variables through envFrom.' })),
+    securityContext: Type.Optional(
+      CloneType(PodSecurityContext, {
+        description:
+          'Pod security context (core/v1 PodSecurityContext). Default: runAsNonRoot, runAsUser 1000, seccomp RuntimeDefault. ' +
+          'Fields left out are filled by the operator so the pod stays restricted-profile clean.',
+        default: DEFAULT_SECURITY_CONTEXT,
+      }),
+    ),
+    apiKeys: Type.Optional(
+      CloneType(SecretRef, {
+        description: 'Secret whose keys (OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_AI_API_KEY, ...) reach the server as environment variables through envFrom.',
+      }),
+    ),
   },
   { description: 'Desired state of a ChatCLI server.' },
 );
 
-export const Condition = Type.Object({
-  type: Type.String(),
-  status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')]),
-  observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
-  lastTransitionTime: Type.String({ format: 'date-time' }),
-  reason: Type.String(),
-  message: Type.String(),
-});
+// ------------------------------------------------------------------- status
+
+export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
+
+/** metav1.Condition, with its OpenAPI bounds. */
+export const Condition = Type.Object(
+  {
+    type: Type.String({
+      description: 'Type of the condition in CamelCase, e.g. Available.',
+      pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+      maxLength: 316,
+    }),
+    status: Type.Union(
+      CONDITION_STATUSES.map((s) => Type.Literal(s)),
+      { description: 'Status of the condition: True, False or Unknown.' },
+    ),
+    observedGeneration: Type.Optional(Type.Integer({ description: 'The .metadata.generation the condition was set from.', minimum: 0, format: 'int64' })),
+    lastTransitionTime: Type.String({ description: 'When the condition last changed from one status to another.', format: 'date-time' }),
+    reason: Type.String({
+      description: 'Programmatic identifier of the last transition\'s cause, in CamelCase.',
+      pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+      minLength: 1,
+      maxLength: 1024,
+    }),
+    message: Type.String({ description: 'Human-readable details of the transition; may be empty.', maxLength: 32768 }),
+  },
+  { description: 'One aspect of the instance\'s state (metav1.Condition).' },
+);
 
 export const ChatCLIInstanceStatus = Type.Object(
   {
     ready: Type.Optional(Type.Boolean({ description: 'True when every desired replica is ready and up to date.' })),
-    replicas: Type.Optional(Type.Integer({ description: 'Replicas of the Deployment.', format: 'int32' })),
-    readyReplicas: Type.Optional(Type.Integer({ description: 'Ready replicas of the Deployment.', format: 'int32' })),
-    observedGeneration: Type.Optional(Type.Integer({ description: 'The generation of the spec last reconciled.', format: 'int64' })),
-    conditions: Type.Optional(Type.Array(Condition, { description: 'Available, plus conditions that say why an instance is not working.' })),
+    replicas: Type.Optional(Type.Integer({ description: 'Replicas of the Deployment.', minimum: 0, format: 'int32' })),
+    readyReplicas: Type.Optional(Type.Integer({ description: 'Ready replicas of the Deployment.', minimum: 0, format: 'int32' })),
+    observedGeneration: Type.Optional(Type.Integer({ description: 'The .metadata.generation last reconciled successfully.', minimum: 0, format: 'int64' })),
+    conditions: Type.Optional(
+      Type.Array(Condition, {
+        description: 'Available, plus conditions that say why an instance is not working; one per type.',
+        maxItems: 32,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['type'],
+      }),
+    ),
   },
-  { description: 'Observed state of a ChatCLI server.' },
+  { description: 'Observed state of a ChatCLI server, written by the operator.' },
 );
+
+// --------------------------------------------------------------------- root
+
+interface NamedObject {
+  metadata?: { name?: string };
+}
+
+const nameFitsDerivedObjects = celRule<NamedObject>(
+  {
+    rule: `self.metadata.name.size() <= ${INSTANCE_NAME_MAX} && self.metadata.name.matches('${DNS1035_LABEL}')`,
+    message:
+      `the name must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter) of at most ${INSTANCE_NAME_MAX} characters, ` +
+      'so that every object made from it (Service, Deployment and its pods, <name>-watch-config, <name>-sessions, <namespace>-<name>-watcher) is valid',
+    fieldPath: '.metadata.name',
+  },
+  // A missing name is reported as required by validate.ts; the API server always has one here.
+  ({ metadata }) => metadata?.name === undefined || (metadata.name.length <= INSTANCE_NAME_MAX && new RegExp(DNS1035_LABEL).test(metadata.name)),
+);
+
+/** The whole object, the CRD's openAPIV3Schema. */
+export const ChatCLIInstanceSchema = Type.Object(
+  {
+    apiVersion: Type.Optional(Type.String({ description: `APIVersion of this representation of the object: ${API_VERSION}.` })),
+    kind: Type.Optional(Type.String({ description: `Kind of the object: ${KIND}.` })),
+    // The API server owns ObjectMeta and refuses anything here but name and
+    // generateName (not even a description); declaring name lets the root
+    // rule's error name `metadata.name`.
+    metadata: Type.Optional(
+      Type.Object({ name: Type.Optional(Type.String({ description: `Name of the instance: a DNS-1035 label of at most ${INSTANCE_NAME_MAX} characters.` })) }),
+    ),
+    spec: ChatCLIInstanceSpec,
+    status: Type.Optional(ChatCLIInstanceStatus),
+  },
+  {
+    description: 'A ChatCLI server (`chatcli serve`) and, optionally, its Kubernetes watcher.',
+    ...validations(nameFitsDerivedObjects),
+  },
+);
+
+// -------------------------------------------------------------------- types
 
 export type ChatCLIInstanceSpec = Static<typeof ChatCLIInstanceSpec>;
 export type ChatCLIInstanceStatus = Static<typeof ChatCLIInstanceStatus>;
+export type ImageSpec = Static<typeof ImageSpec>;
+export type ServerSpec = Static<typeof ServerSpec>;
+export type TLSSpec = Static<typeof TLSSpec>;
+export type SecretKeyRef = Static<typeof SecretKeyRef>;
 export type WatchTargetSpec = Static<typeof WatchTargetSpec>;
 export type WatcherSpec = Static<typeof WatcherSpec>;
+export type PersistenceSpec = Static<typeof PersistenceSpec>;
 export type Condition = Static<typeof Condition>;
+export type { PodSecurityContext, ResourceRequirements } from './core.ts';
 
 export interface ObjectMeta {
   name: string;
@@ -165,18 +451,19 @@ export interface ChatCLIInstance {
   status?: ChatCLIInstanceStatus;
 }
 
-type Filled<T> = Required<NonNullable<T>>;
 /**
  * A spec after defaulting (the API server's, or withDefaults() in ./defaults.ts
  * for `render`): every sub-object with a seed default is present and filled.
+ * (Inside them, the static types already treat defaulted fields as present.)
  */
 export type DefaultedSpec = Omit<ChatCLIInstanceSpec, 'image' | 'server' | 'watcher' | 'persistence' | 'securityContext'> & {
-  image: Filled<ChatCLIInstanceSpec['image']>;
+  image: NonNullable<ChatCLIInstanceSpec['image']>;
   server: NonNullable<ChatCLIInstanceSpec['server']>;
   watcher: NonNullable<ChatCLIInstanceSpec['watcher']>;
   persistence: NonNullable<ChatCLIInstanceSpec['persistence']>;
   securityContext: NonNullable<ChatCLIInstanceSpec['securityContext']>;
 };
+
 export interface DefaultedChatCLIInstance extends Omit<ChatCLIInstance, 'spec'> {
   spec: DefaultedSpec;
 }

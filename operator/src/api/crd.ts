@@ -1,0 +1,42 @@
+// The CustomResourceDefinition of ChatCLIInstance, produced from the TypeBox
+// schema (chatcliinstance.ts). `npm run manifests` writes it to
+// config/crd/bases (generate-crd.ts); a unit test fails when that file is stale.
+import { stringify } from 'yaml';
+import { ChatCLIInstanceSchema, CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './chatcliinstance.ts';
+import { toStructural } from './structural.ts';
+
+/** Where the generated CRD lives, relative to the operator package. */
+export const CRD_FILE = 'config/crd/bases/chatcli.diillson.com_chatcliinstances.yaml';
+
+export function crdManifest() {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: CRD_NAME },
+    spec: {
+      group: GROUP,
+      names: { kind: KIND, listKind: LIST_KIND, plural: PLURAL, singular: SINGULAR, shortNames: [...SHORT_NAMES] },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Ready', type: 'boolean', jsonPath: '.status.ready', description: 'Every desired replica is ready and up to date.' },
+            { name: 'Replicas', type: 'integer', jsonPath: '.status.replicas', description: 'Replicas of the Deployment.' },
+            { name: 'Provider', type: 'string', jsonPath: '.spec.provider', description: 'LLM provider.' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: { openAPIV3Schema: toStructural(ChatCLIInstanceSchema) },
+        },
+      ],
+    },
+  };
+}
+
+export function crdYaml(): string {
+  const header = '# Generated from src/api/chatcliinstance.ts by `npm run manifests`. Do not edit.\n';
+  return header + stringify(crdManifest(), { lineWidth: 0 });
+}
