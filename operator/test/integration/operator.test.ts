@@ -1,0 +1,206 @@
+// The operator process on a real kube-apiserver (api mode: no controller-manager,
+// so the tests write Deployment status where a cluster would), running as its
+// own ServiceAccount with nothing but config/rbac/role.yaml. Each scenario of
+// SPEC.md is one named test, in a namespace of its own.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { usePlane } from '../support/cluster.ts';
+import { apiServerWrites, eventually, getJson, installOperator, markDeploymentReady, startOperator, type RunningOperator } from '../support/operator.ts';
+
+const plane = usePlane('api');
+let operator: RunningOperator;
+
+interface Obj {
+  metadata: { name: string; namespace?: string; uid: string; labels?: Record<string, string>; ownerReferences?: { uid: string; controller?: boolean; kind: string }[]; finalizers?: string[]; resourceVersion: string };
+  [k: string]: unknown;
+}
+interface Instance extends Obj {
+  spec: Record<string, unknown>;
+  status?: { ready?: boolean; observedGeneration?: number; conditions?: { type: string; status: string; reason: string; message: string }[] };
+}
+
+before(async () => {
+  const kubeconfig = await installOperator(plane());
+  operator = await startOperator(kubeconfig);
+}, { timeout: 120_000 });
+after(async () => {
+  const code = await operator?.stop('SIGTERM');
+  assert.equal(code, 0, `the operator exits 0 on SIGTERM\n${operator?.logs().slice(-3000)}`);
+});
+
+async function namespace(name: string): Promise<string> {
+  await plane().kubectl(['create', 'namespace', name]);
+  return name;
+}
+
+async function applyInstance(ns: string, name: string, spec: Record<string, unknown>): Promise<void> {
+  await plane().kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name, namespace: ns }, spec }));
+}
+
+const get = <T = Obj>(args: string[]) => getJson<T>(plane(), args);
+const exists = async (args: string[]) => (await get(args)) !== undefined;
+const instance = (ns: string, name: string) => get<Instance>(['chatcliinstance', name, '-n', ns]);
+const watcher = (targets: { deployment: string; namespace: string }[]) => ({ enabled: true, targets });
+
+describe('operator on the API server', () => {
+  it('creates every object with owner references, and READY follows the Deployment', async () => {
+    const ns = await namespace('objects');
+    await namespace('objects-prod');
+    await applyInstance(ns, 'chat', {
+      provider: 'OPENAI',
+      apiKeys: { name: 'keys' },
+      persistence: { enabled: true },
+      watcher: watcher([{ deployment: 'api', namespace: 'objects-prod' }]),
+    });
+    await eventually('the Deployment', () => exists(['deployment', 'chat', '-n', ns]));
+    const inst = await instance(ns, 'chat');
+    assert.ok(inst);
+    assert.ok(inst.metadata.finalizers?.includes('chatcli.diillson.com/finalizer'), 'finalizer added');
+    for (const kind of ['deployment', 'service', 'configmap', 'serviceaccount', 'persistentvolumeclaim']) {
+      const o = await get([kind, 'chat' + (kind === 'persistentvolumeclaim' ? '-sessions' : ''), '-n', ns]);
+      assert.ok(o, `${kind} exists`);
+      assert.deepEqual(o.metadata.ownerReferences?.map((r) => [r.kind, r.uid, r.controller]), [['ChatCLIInstance', inst.metadata.uid, true]], `${kind} is owned`);
+      assert.equal(o.metadata.labels?.['app.kubernetes.io/managed-by'], 'chatcli-operator');
+    }
+    const watchConfig = await get(['configmap', 'chat-watch-config', '-n', ns]);
+    assert.equal(watchConfig?.metadata.ownerReferences?.[0]?.uid, inst.metadata.uid);
+
+    await eventually('Available=False before the pods are up', async () =>
+      (await instance(ns, 'chat'))?.status?.conditions?.find((c) => c.type === 'Available')?.status === 'False');
+    await markDeploymentReady(plane(), ns, 'chat');
+    await eventually('READY true', async () => (await instance(ns, 'chat'))?.status?.ready === true);
+    const current = await instance(ns, 'chat');
+    const status = current?.status;
+    assert.equal(status?.observedGeneration, (current?.metadata as { generation?: number }).generation);
+    assert.equal(status?.conditions?.find((c) => c.type === 'Available')?.message, '1/1 replicas ready');
+  });
+
+  it('puts the Role in the targets\' namespace, bound to the ServiceAccount in the instance namespace', async () => {
+    const ns = await namespace('role-home');
+    const prod = await namespace('role-prod');
+    await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'a', namespace: prod }, { deployment: 'b', namespace: prod }]) });
+    await eventually('Role in the targets namespace', () => exists(['role', 'chat-watcher', '-n', prod]));
+    const binding = await get<Obj & { subjects: { kind: string; name: string; namespace: string }[] }>(['rolebinding', 'chat-watcher', '-n', prod]);
+    assert.deepEqual(binding?.subjects, [{ kind: 'ServiceAccount', name: 'chat', namespace: ns }]);
+    assert.equal(await exists(['role', 'chat-watcher', '-n', ns]), false, 'no Role in the instance namespace');
+    assert.equal(await exists(['clusterrole', `${ns}-chat-watcher`]), false, 'no ClusterRole');
+  });
+
+  it('grants a ClusterRole <namespace>-<name>-watcher for targets in several namespaces; moving all targets into one namespace removes the ClusterRole pair', async () => {
+    const ns = await namespace('multi');
+    const [a, b] = [await namespace('multi-a'), await namespace('multi-b')];
+    await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: a }, { deployment: 'y', namespace: b }]) });
+    await eventually('ClusterRole and binding', async () => (await exists(['clusterrole', 'multi-chat-watcher'])) && (await exists(['clusterrolebinding', 'multi-chat-watcher'])));
+
+    await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: a }, { deployment: 'y', namespace: a }]) });
+    await eventually('the Role pair in the one namespace', async () => (await exists(['role', 'chat-watcher', '-n', a])) && (await exists(['rolebinding', 'chat-watcher', '-n', a])));
+    await eventually('the ClusterRole pair removed', async () => !(await exists(['clusterrole', 'multi-chat-watcher'])) && !(await exists(['clusterrolebinding', 'multi-chat-watcher'])));
+  });
+
+  it('turning the watcher off removes its RBAC and the watch-config', async () => {
+    const ns = await namespace('watcher-off');
+    const t = await namespace('watcher-off-t');
+    await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: t }]) });
+    await eventually('watcher RBAC and config', async () => (await exists(['role', 'chat-watcher', '-n', t])) && (await exists(['configmap', 'chat-watch-config', '-n', ns])));
+    await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: { enabled: false } });
+    await eventually('RBAC and watch-config gone', async () =>
+      !(await exists(['role', 'chat-watcher', '-n', t])) && !(await exists(['rolebinding', 'chat-watcher', '-n', t])) && !(await exists(['configmap', 'chat-watch-config', '-n', ns])));
+    assert.ok(await exists(['configmap', 'chat', '-n', ns]), 'the environment ConfigMap stays');
+  });
+
+  it('deleting the instance removes cluster-scoped and other-namespace objects, then the finalizer', async () => {
+    const ns = await namespace('deletion');
+    const [a, b] = [await namespace('deletion-a'), await namespace('deletion-b')];
+    await applyInstance(ns, 'one', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: a }, { deployment: 'y', namespace: b }]) });
+    await applyInstance(ns, 'two', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: a }]) });
+    await eventually('both instances reconciled', async () => (await exists(['clusterrole', 'deletion-one-watcher'])) && (await exists(['role', 'two-watcher', '-n', a])));
+    await plane().kubectl(['delete', 'chatcliinstance', 'one', 'two', '-n', ns, '--wait=true', '--timeout=30s']);
+    assert.equal(await exists(['chatcliinstance', 'one', '-n', ns]), false, 'the finalizer was removed');
+    assert.equal(await exists(['clusterrole', 'deletion-one-watcher']), false);
+    assert.equal(await exists(['clusterrolebinding', 'deletion-one-watcher']), false);
+    assert.equal(await exists(['role', 'two-watcher', '-n', a]), false);
+    assert.equal(await exists(['rolebinding', 'two-watcher', '-n', a]), false);
+  });
+
+  it('passes the token only as a secretKeyRef, and no secret value appears anywhere else', async () => {
+    const ns = await namespace('token');
+    const value = 'tok-5f1e2d3c4b5a69788796a5b4c3d2e1f0';
+    await plane().kubectl(['create', 'secret', 'generic', 'auth', '-n', ns, `--from-literal=token=${value}`]);
+    await plane().kubectl(['create', 'secret', 'generic', 'keys', '-n', ns, `--from-literal=OPENAI_API_KEY=${value}-key`]);
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', apiKeys: { name: 'keys' }, server: { token: { name: 'auth', key: 'token' } } });
+    await eventually('the Deployment', () => exists(['deployment', 'chat', '-n', ns]));
+    await markDeploymentReady(plane(), ns, 'chat');
+    await eventually('READY true', async () => (await instance(ns, 'chat'))?.status?.ready === true);
+
+    const d = await get<{ spec: { template: { spec: { containers: { env?: { name: string; value?: string; valueFrom?: unknown }[]; envFrom?: unknown[] }[] } } } }>(['deployment', 'chat', '-n', ns]);
+    const container = d?.spec.template.spec.containers[0];
+    assert.deepEqual(container?.env?.find((e) => e.name === 'CHATCLI_SERVER_TOKEN'), { name: 'CHATCLI_SERVER_TOKEN', valueFrom: { secretKeyRef: { name: 'auth', key: 'token' } } });
+    assert.deepEqual(container?.envFrom?.find((e) => JSON.stringify(e).includes('secretRef')), { secretRef: { name: 'keys' } });
+    const everywhere = [
+      await plane().kubectl(['get', 'deployment,service,configmap,serviceaccount,chatcliinstance', '-n', ns, '-o', 'json']),
+      await plane().kubectl(['get', 'events.events.k8s.io', '-A', '-o', 'json']),
+      operator.logs(),
+    ].join('\n');
+    assert.equal(everywhere.includes(value), false, 'no secret value in objects, status, events or logs');
+    assert.equal(everywhere.includes(Buffer.from(value).toString('base64')), false, 'nor its base64');
+  });
+
+  it('editing a ConfigMap-relevant field changes the pod-template hash, and only then', async () => {
+    const ns = await namespace('hash');
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'gpt-4o' });
+    const hash = async () =>
+      (await get<{ spec: { template: { metadata: { annotations: Record<string, string> } } } }>(['deployment', 'chat', '-n', ns]))?.spec.template.metadata.annotations['chatcli.diillson.com/config-hash'];
+    await eventually('the Deployment', async () => (await hash()) !== undefined);
+    const first = await hash();
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'gpt-4o', replicas: 2 });
+    await eventually('replicas 2', async () => (await get<{ spec: { replicas: number } }>(['deployment', 'chat', '-n', ns]))?.spec.replicas === 2);
+    assert.equal(await hash(), first, 'a change the ConfigMaps do not carry keeps the hash');
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'gpt-4.1', replicas: 2 });
+    await eventually('a new hash', async () => (await hash()) !== first);
+    const cm = await get<{ data: Record<string, string> }>(['configmap', 'chat', '-n', ns]);
+    assert.equal(cm?.data.LLM_MODEL, 'gpt-4.1');
+  });
+
+  it('repairs an owned object that someone edits or deletes', async () => {
+    const ns = await namespace('repair');
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'm1' });
+    await eventually('the objects', async () => (await exists(['service', 'chat', '-n', ns])) && (await exists(['configmap', 'chat', '-n', ns])));
+    const oldUid = (await get(['service', 'chat', '-n', ns]))?.metadata.uid;
+    await plane().kubectl(['delete', 'service', 'chat', '-n', ns]);
+    await eventually('the Service re-created', async () => {
+      const s = await get(['service', 'chat', '-n', ns]);
+      return s !== undefined && s.metadata.uid !== oldUid;
+    });
+    await plane().kubectl(['patch', 'configmap', 'chat', '-n', ns, '--type=merge', '-p', '{"data":{"LLM_MODEL":"tampered"}}']);
+    await eventually('the ConfigMap restored', async () => (await get<{ data: Record<string, string> }>(['configmap', 'chat', '-n', ns]))?.data.LLM_MODEL === 'm1');
+    await plane().kubectl(['scale', 'deployment', 'chat', '-n', ns, '--replicas=5']);
+    await eventually('the replicas restored', async () => (await get<{ spec: { replicas: number } }>(['deployment', 'chat', '-n', ns]))?.spec.replicas === 1);
+  });
+
+  it('turning persistence off keeps the PersistentVolumeClaim', async () => {
+    const ns = await namespace('persistence');
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', persistence: { enabled: true, size: '2Gi', storageClassName: 'fast' } });
+    await eventually('the claim', () => exists(['persistentvolumeclaim', 'chat-sessions', '-n', ns]));
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', persistence: { enabled: false } });
+    await eventually('the pods no longer mount it', async () => {
+      const d = await get<{ spec: { template: { spec: { volumes?: { persistentVolumeClaim?: unknown }[] } } } }>(['deployment', 'chat', '-n', ns]);
+      return d !== undefined && !(d.spec.template.spec.volumes ?? []).some((v) => v.persistentVolumeClaim);
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(await exists(['persistentvolumeclaim', 'chat-sessions', '-n', ns]), 'the claim and its data stay');
+  });
+
+  it('an idle instance causes no writes', async () => {
+    const ns = await namespace('idle');
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', apiKeys: { name: 'keys' }, watcher: watcher([{ deployment: 'x', namespace: ns }]) });
+    await eventually('the Deployment', () => exists(['deployment', 'chat', '-n', ns]));
+    await markDeploymentReady(plane(), ns, 'chat');
+    await eventually('READY true', async () => (await instance(ns, 'chat'))?.status?.ready === true);
+    await new Promise((r) => setTimeout(r, 2000)); // let the last watch events settle
+    const before = await apiServerWrites(plane());
+    await new Promise((r) => setTimeout(r, 8000));
+    const afterWrites = await apiServerWrites(plane());
+    const delta = [...afterWrites].filter(([resource, n]) => resource !== 'leases' && n !== (before.get(resource) ?? 0));
+    assert.deepEqual(delta, [], 'no write requests while nothing changes (leases of the API server itself excluded)');
+  });
+});

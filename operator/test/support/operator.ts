@@ -1,0 +1,119 @@
+// Running the real operator process against a plane, as its own ServiceAccount
+// with nothing but config/rbac/role.yaml, the way a cluster would run it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, type ControlPlane } from '../../hack/controlplane/controlplane.ts';
+
+const operatorDir = fileURLToPath(new URL('../..', import.meta.url));
+export const CRD_FILE = join(operatorDir, 'config/crd/bases/chatcli.diillson.com_chatcliinstances.yaml');
+export const ROLE_FILE = join(operatorDir, 'config/rbac/role.yaml');
+export const SAMPLES_DIR = join(operatorDir, 'config/samples');
+
+/** Installs the CRD and the operator's RBAC; returns a kubeconfig file of its ServiceAccount. */
+export async function installOperator(plane: ControlPlane): Promise<string> {
+  await plane.kubectl(['apply', '--server-side', '-f', CRD_FILE]);
+  await plane.kubectl(['wait', '--for=condition=Established', 'crd/chatcliinstances.chatcli.diillson.com', '--timeout=60s']);
+  await plane.kubectl(['create', 'namespace', 'chatcli-system']);
+  await plane.kubectl(['apply', '--server-side', '-f', ROLE_FILE]);
+  const kc = await plane.serviceAccountKubeConfig('chatcli-system', 'chatcli-operator');
+  const path = join(plane.dir, 'operator.kubeconfig');
+  await writeFile(path, kc.exportConfig(), { mode: 0o600 });
+  return path;
+}
+
+export interface RunningOperator {
+  child: ChildProcess;
+  metricsPort: number;
+  healthPort: number;
+  /** Everything it logged so far (JSON lines). */
+  logs(): string;
+  metrics(): Promise<string>;
+  /** Sends the signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+export async function startOperator(kubeconfig: string, args: string[] = []): Promise<RunningOperator> {
+  const [metricsPort, healthPort] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, [
+    join(operatorDir, 'src/main.ts'), 'run',
+    `--kubeconfig=${kubeconfig}`,
+    `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+    `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+    '--log-level=debug',
+    ...args,
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.removeListener('exit', killOnExit));
+  const op: RunningOperator = {
+    child,
+    metricsPort,
+    healthPort,
+    logs: () => out,
+    metrics: async () => await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return await exited;
+    },
+    exited,
+  };
+  await eventually('operator /readyz', async () => {
+    if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}:\n${out}`);
+    const res = await fetch(`http://127.0.0.1:${healthPort}/readyz`).catch(() => undefined);
+    return res?.status === 200;
+  }, 30_000);
+  return op;
+}
+
+export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = err;
+      if (err instanceof Error && /operator exited/.test(err.message)) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** `kubectl get -o json`, parsed; undefined when not found. */
+export async function getJson<T = Record<string, unknown>>(plane: ControlPlane, args: string[]): Promise<T | undefined> {
+  const out = await plane.kubectl(['get', ...args, '--ignore-not-found', '-o', 'json']);
+  return out.trim() === '' ? undefined : (JSON.parse(out) as T);
+}
+
+/** What a Deployment controller and kubelets would write when every replica is up: api mode has neither. */
+export async function markDeploymentReady(plane: ControlPlane, namespace: string, name: string): Promise<void> {
+  const d = await getJson<{ metadata: { generation: number }; spec: { replicas: number } }>(plane, ['deployment', name, '-n', namespace]);
+  if (!d) throw new Error(`deployment ${namespace}/${name} not found`);
+  const n = d.spec.replicas;
+  const status = { observedGeneration: d.metadata.generation, replicas: n, readyReplicas: n, updatedReplicas: n, availableReplicas: n };
+  await plane.kubectl(['patch', 'deployment', name, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+}
+
+/** Sum of the API server's write requests (POST, PUT, PATCH, DELETE) from its own /metrics, by resource. */
+export async function apiServerWrites(plane: ControlPlane): Promise<Map<string, number>> {
+  const text = await plane.kubectl(['get', '--raw=/metrics']);
+  const writes = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const verb = /verb="([A-Z]+)"/.exec(line)?.[1];
+    if (!verb || !['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY', 'CREATE', 'UPDATE'].includes(verb)) continue;
+    const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
+    const sub = /subresource="([^"]*)"/.exec(line)?.[1] ?? '';
+    const key = sub ? `${resource}/${sub}` : resource;
+    writes.set(key, (writes.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return writes;
+}
