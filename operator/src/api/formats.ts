@@ -90,3 +90,17 @@ export const LIMITS = {
   /** gMSA credential specs are JSON documents. */
   gmsaCredentialSpec: 65_536,
 } as const;
+
+/** What each pattern means, for error messages a person can act on. */
+export const PATTERN_MEANINGS: Record<string, string> = {
+  [DNS1123_LABEL]: "a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit",
+  [DNS1123_SUBDOMAIN]: "a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+  [DNS1035_LABEL]: "a DNS-1035 label: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit",
+  [SECRET_KEY]: "a Secret key: letters, digits, '-', '_' and '.'",
+  [GO_DURATION]: 'a Go duration such as "30s", "1h30m" or "1.5h" (units h, m, s, ms, us, ns in that order, at most 6 digits each)',
+  [QUANTITY]: 'a Kubernetes quantity such as "500m", "128Mi" or "1Gi"',
+  [HTTP_PATH]: 'an HTTP path starting with "/" (printable ASCII, no spaces)',
+  [IMAGE_REPOSITORY]: 'an image repository such as ghcr.io/diillson/chatcli (optional registry host, lower-case path)',
+  [IMAGE_TAG]: 'an image tag (letters, digits, "_", "." and "-", at most 128) or a digest "sha256:<64 hex digits>"',
+  [SYSCTL_NAME]: 'a sysctl name such as net.ipv4.ip_local_port_range',
+};
