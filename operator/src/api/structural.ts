@@ -70,7 +70,7 @@ export function toStructural(schema: TSchema, path = '<root>'): StructuralSchema
     if (!HANDLED.has(key)) throw new Error(`${path}: schema keyword "${key}" has no structural form here`);
   }
   const out: StructuralSchema = {};
-  if (typeof schema.description === 'string') out.description = schema.description;
+  if (typeof schema.description === 'string') out.description = withDefaultNoted(schema.description, schema.default);
   Object.assign(out, shape(schema, path));
   if ('default' in schema) out.default = structuredClone(schema.default);
   for (const key of COPIED) {
@@ -137,4 +137,13 @@ function literals(members: TSchema[], path: string): StructuralSchema {
   const values = members.map((m) => m.const as unknown);
   if (!values.every((v) => typeof v === 'string')) throw new Error(`${path}: only string literals are supported`);
   return { type: 'string', enum: values };
+}
+
+/**
+ * `kubectl explain` shows descriptions but not defaults, so a scalar default is
+ * spelled out at the end of the description (generated, so it never drifts).
+ */
+function withDefaultNoted(description: string, value: unknown): string {
+  if (value === undefined || typeof value === 'object') return description;
+  return `${description} Default: ${JSON.stringify(value)}.`;
 }

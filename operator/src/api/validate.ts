@@ -1,6 +1,7 @@
 // Validation without a cluster, for `render`: the same verdicts the API server
 // gives an instance, each naming the field in the API server's own notation
-// (`spec.watcher.targets[1].metricsPath`, `spec.resources.limits[cpu]`).
+// (`spec.watcher.targets[1].metricsPath`; map entries too are joined with a
+// dot, `spec.resources.limits.cpu`, as the server's schema errors print them).
 // 1. shape: apiVersion, kind, metadata.name, and no field the schema lacks
 //    (kubectl's strict field validation refuses those);
 // 2. the schema, by TypeBox, on the defaulted object (as the server validates
@@ -75,7 +76,7 @@ function fieldPath(pointer: string, schema: StructuralSchema): string {
       path = join(path, segment);
       node = node.properties[segment];
     } else if (node?.additionalProperties) {
-      path += `[${segment}]`;
+      path = join(path, segment);
       node = node.additionalProperties;
     } else {
       path = join(path, segment);
@@ -94,7 +95,7 @@ function unknownFields(value: unknown, schema: StructuralSchema, path: string, i
     if (isRoot && name === 'metadata') return []; // ObjectMeta: the API server's own
     const known = schema.properties?.[name];
     if (known) return unknownFields(child, known, join(path, name));
-    if (schema.additionalProperties) return unknownFields(child, schema.additionalProperties, `${path}[${name}]`);
+    if (schema.additionalProperties) return unknownFields(child, schema.additionalProperties, join(path, name));
     return [{ path: join(path, name), message: 'unknown field: not declared in the schema' }];
   });
 }
@@ -178,8 +179,7 @@ function duplicateKeys(value: unknown, schema: StructuralSchema, path: string): 
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([name, child]) => {
     const childSchema = schema.properties?.[name] ?? schema.additionalProperties;
-    const childPath = schema.properties?.[name] ? join(path, name) : `${path}[${name}]`;
-    return childSchema ? duplicateKeys(child, childSchema, childPath) : [];
+    return childSchema ? duplicateKeys(child, childSchema, join(path, name)) : [];
   });
 }
 
@@ -199,7 +199,7 @@ function celErrors(value: unknown, schema: StructuralSchema, path: string): Vali
     for (const [name, child] of Object.entries(value)) {
       const known = schema.properties?.[name];
       if (known) errors.push(...celErrors(child, known, join(path, name)));
-      else if (schema.additionalProperties) errors.push(...celErrors(child, schema.additionalProperties, `${path}[${name}]`));
+      else if (schema.additionalProperties) errors.push(...celErrors(child, schema.additionalProperties, join(path, name)));
     }
   }
   return errors;
