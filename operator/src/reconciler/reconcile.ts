@@ -72,7 +72,14 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     let changed = 0;
     for (const obj of desired) {
       const type = typeOf(obj);
-      const current = deps.cache.get(type, obj.metadata.namespace, obj.metadata.name);
+      const current = deps.cache.get(type, obj.metadata.namespace, obj.metadata.name) as KubeObjectLike | undefined;
+      const holder = instanceKeyFromLabels(current?.metadata?.labels);
+      if (holder && !sameInstance(holder, ik)) {
+        // Two instances of one name in two namespaces may both want Role <name>-watcher
+        // in a shared target namespace: never take another instance's object over.
+        errors.push(`${refText(refOf(obj))} already belongs to instance ${holder.namespace}/${holder.name}`);
+        continue;
+      }
       if (current && coversDesired(obj, current)) continue;
       try {
         await applyObject(deps.kc, type, obj as never, { ...apply, signal });

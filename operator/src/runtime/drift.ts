@@ -4,8 +4,9 @@
 //
 // `desired` is compared as a subset of `live`: fields the server or other
 // controllers added are ignored; a field we set that someone changed or removed
-// is drift. A zero value we send (false, 0, "", [], {}) matches an absent field,
-// because the API server omits Go zero values on output.
+// is drift. A zero scalar or empty list we send (false, 0, "", []) matches an
+// absent field, because the API server omits such Go zero values on output; an
+// object we send (even `{}`, as in `emptyDir: {}`) must be there.
 
 export function coversDesired(desired: unknown, live: unknown): boolean {
   if (live === undefined || live === null) return isZero(desired);
@@ -26,7 +27,5 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function isZero(v: unknown): boolean {
   if (v === undefined || v === null || v === false || v === 0 || v === '') return true;
-  if (Array.isArray(v)) return v.length === 0;
-  if (isObject(v)) return Object.values(v).every(isZero);
-  return false;
+  return Array.isArray(v) && v.length === 0;
 }

@@ -19,15 +19,6 @@ interface Instance extends Obj {
   status?: { ready?: boolean; observedGeneration?: number; conditions?: { type: string; status: string; reason: string; message: string }[] };
 }
 
-before(async () => {
-  const kubeconfig = await installOperator(plane());
-  operator = await startOperator(kubeconfig);
-}, { timeout: 120_000 });
-after(async () => {
-  const code = await operator?.stop('SIGTERM');
-  assert.equal(code, 0, `the operator exits 0 on SIGTERM\n${operator?.logs().slice(-3000)}`);
-});
-
 async function namespace(name: string): Promise<string> {
   await plane().kubectl(['create', 'namespace', name]);
   return name;
@@ -43,6 +34,16 @@ const instance = (ns: string, name: string) => get<Instance>(['chatcliinstance',
 const watcher = (targets: { deployment: string; namespace: string }[]) => ({ enabled: true, targets });
 
 describe('operator on the API server', () => {
+  before(async () => {
+    const kubeconfig = await installOperator(plane());
+    operator = await startOperator(kubeconfig);
+  }, { timeout: 120_000 });
+  after(async () => {
+    if (!operator) return;
+    const code = await operator.stop('SIGTERM');
+    assert.equal(code, 0, `the operator exits 0 on SIGTERM\n${operator.logs().slice(-3000)}`);
+  });
+
   it('creates every object with owner references, and READY follows the Deployment', async () => {
     const ns = await namespace('objects');
     await namespace('objects-prod');
