@@ -195,6 +195,13 @@ export const WatchTargetSpec = Type.Object(
   { description: 'One Deployment the watcher observes.' },
 );
 
+// The two ways to name what to watch, decided here and enforced by the API
+// server: `targets` (recommended) or the seed's legacy `deployment` +
+// `namespace`. The legacy pair comes whole (a deployment without its namespace
+// would leave the image guessing "default"); the two forms never come
+// together (which one would win is not something a user should have to know);
+// an enabled watcher has one of them. A disabled watcher may keep either, so
+// switching it off and on again is a one-field edit.
 type WatcherShape = { enabled?: boolean; targets?: unknown[]; deployment?: string; namespace?: string };
 const hasTargets = (w: WatcherShape) => w.targets !== undefined && w.targets.length > 0;
 
