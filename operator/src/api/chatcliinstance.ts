@@ -436,7 +436,9 @@ export type PersistenceSpec = Static<typeof PersistenceSpec>;
 export type Condition = Static<typeof Condition>;
 export type { PodSecurityContext, ResourceRequirements } from './core.ts';
 
-export interface ObjectMeta {
+// Type aliases rather than interfaces: they stay assignable to the runtime's
+// open-ended KubeObject (an interface would need an index signature).
+export type ObjectMeta = {
   name: string;
   namespace: string;
   uid?: string;
@@ -447,16 +449,16 @@ export interface ObjectMeta {
   finalizers?: string[];
   deletionTimestamp?: string;
   creationTimestamp?: string;
-}
+};
 
 /** A ChatCLIInstance as read from the API server (defaults already applied there). */
-export interface ChatCLIInstance {
+export type ChatCLIInstance = {
   apiVersion: typeof API_VERSION;
   kind: typeof KIND;
   metadata: ObjectMeta;
   spec: ChatCLIInstanceSpec;
   status?: ChatCLIInstanceStatus;
-}
+};
 
 /**
  * A spec after defaulting (the API server's, or withDefaults() in ./defaults.ts
@@ -471,6 +473,6 @@ export type DefaultedSpec = Omit<ChatCLIInstanceSpec, 'image' | 'server' | 'watc
   securityContext: NonNullable<ChatCLIInstanceSpec['securityContext']>;
 };
 
-export interface DefaultedChatCLIInstance extends Omit<ChatCLIInstance, 'spec'> {
+export type DefaultedChatCLIInstance = Omit<ChatCLIInstance, 'spec'> & {
   spec: DefaultedSpec;
-}
+};
