@@ -1,0 +1,53 @@
+// What the API server itself counted: apiserver_request_total from its /metrics,
+// summed by verb and resource. A difference of two snapshots is what every
+// client asked for in between.
+import type { ControlPlane } from '../../hack/controlplane/controlplane.ts';
+
+/** "VERB resource[/subresource]" -> requests. */
+export type RequestCounts = Record<string, number>;
+
+export const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'DELETECOLLECTION', 'CREATE', 'UPDATE']);
+// kube-apiserver renews its own identity Lease every 10 s; no operator here runs
+// leader election, so Lease writes are the server's and are left out of totals.
+export const SERVER_OWN_RESOURCES = new Set(['leases']);
+
+export async function requestCounts(plane: ControlPlane): Promise<RequestCounts> {
+  const text = await plane.kubectl(['get', '--raw=/metrics']);
+  const counts: RequestCounts = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const label = (name: string) => new RegExp(`[{,]${name}="([^"]*)"`).exec(line)?.[1] ?? '';
+    const resource = label('resource');
+    if (!resource) continue; // /metrics, /readyz, discovery: not object traffic
+    const sub = label('subresource');
+    const key = `${label('verb')} ${sub ? `${resource}/${sub}` : resource}`;
+    counts[key] = (counts[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return counts;
+}
+
+export function difference(after: RequestCounts, before: RequestCounts): RequestCounts {
+  const diff: RequestCounts = {};
+  for (const [key, n] of Object.entries(after)) {
+    const d = n - (before[key] ?? 0);
+    if (d > 0) diff[key] = d;
+  }
+  return Object.fromEntries(Object.entries(diff).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+const verbOf = (key: string) => key.slice(0, key.indexOf(' '));
+const resourceOf = (key: string) => key.slice(key.indexOf(' ') + 1).split('/')[0] ?? '';
+
+/** Writes in a difference, without the API server's own Lease renewals. */
+export function writes(diff: RequestCounts): number {
+  return Object.entries(diff)
+    .filter(([key]) => WRITE_VERBS.has(verbOf(key)) && !SERVER_OWN_RESOURCES.has(resourceOf(key)))
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
+/** Measures what clients asked of the API server while `during` ran. */
+export async function countRequests<T>(plane: ControlPlane, during: () => Promise<T>): Promise<{ result: T; requests: RequestCounts }> {
+  const before = await requestCounts(plane);
+  const result = await during();
+  return { result, requests: difference(await requestCounts(plane), before) };
+}

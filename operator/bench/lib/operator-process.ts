@@ -1,0 +1,128 @@
+// The operator under test, as a process: ours by default, or any command that
+// reconciles ChatCLIInstances from KUBECONFIG (--operator-cmd). Placeholders in
+// the command are filled per run: {metricsPort} {healthPort} {concurrency}.
+// Without {healthPort} readiness is a fixed wait; without {metricsPort} memory
+// is the process tree's RSS only.
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../hack/controlplane/controlplane.ts';
+
+export const OPERATOR_DIR = fileURLToPath(new URL('../..', import.meta.url));
+export const OUR_OPERATOR_COMMAND =
+  `"${process.execPath}" src/main.ts run --metrics-bind-address=127.0.0.1:{metricsPort} ` +
+  '--health-probe-bind-address=127.0.0.1:{healthPort} --max-concurrent-reconciles={concurrency} --log-level=info';
+const UNKNOWN_READINESS_WAIT_MS = 5000;
+const STOP_GRACE_MS = 15_000;
+
+export interface Usage {
+  /** Resident set of the whole process tree, from /proc/<pid>/status VmRSS. */
+  rssBytes: number;
+  /** User + system CPU time of the process tree so far, from /proc/<pid>/stat. */
+  cpuSeconds: number;
+  /** From the operator's own /metrics, when it exposes prom-client's defaults. */
+  metricsRssBytes?: number;
+  heapUsedBytes?: number;
+}
+
+export interface OperatorProcess {
+  pid: number;
+  command: string;
+  usage(): Promise<Usage>;
+  /** SIGTERM to the process group, SIGKILL after a grace period. */
+  stop(): Promise<void>;
+}
+
+export async function startOperatorProcess(opts: { template: string; kubeconfig: string; concurrency: number; logFile: string }): Promise<OperatorProcess> {
+  const [metricsPort, healthPort] = [await freePort(), await freePort()];
+  const command = opts.template
+    .replaceAll('{metricsPort}', String(metricsPort))
+    .replaceAll('{healthPort}', String(healthPort))
+    .replaceAll('{concurrency}', String(opts.concurrency));
+  const log = createWriteStream(opts.logFile, { flags: 'a' });
+  // Its own process group, so stop() reaches whatever the shell started.
+  const child = spawn(command, { shell: true, detached: true, cwd: OPERATOR_DIR, env: { ...process.env, KUBECONFIG: opts.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const pid = child.pid!;
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const onExit = () => killGroup('SIGKILL');
+  process.once('exit', onExit);
+
+  const hasMetrics = opts.template.includes('{metricsPort}');
+  const op: OperatorProcess = {
+    pid,
+    command,
+    usage: async () => {
+      const usage: Usage = await treeUsage(pid);
+      if (hasMetrics) {
+        const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        usage.metricsRssBytes = metricValue(text, 'process_resident_memory_bytes');
+        usage.heapUsedBytes = metricValue(text, 'nodejs_heap_size_used_bytes');
+      }
+      return usage;
+    },
+    stop: async () => {
+      killGroup('SIGTERM');
+      const timer = setTimeout(() => killGroup('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+      process.removeListener('exit', onExit);
+      log.end();
+    },
+  };
+
+  if (!opts.template.includes('{healthPort}')) {
+    await sleep(UNKNOWN_READINESS_WAIT_MS);
+  } else {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}; see ${opts.logFile}`);
+      const res = await fetch(`http://127.0.0.1:${healthPort}/readyz`).catch(() => undefined);
+      if (res?.status === 200) break;
+      if (Date.now() > deadline) {
+        await op.stop();
+        throw new Error(`operator not ready after 120 s; see ${opts.logFile}`);
+      }
+      await sleep(200);
+    }
+  }
+  if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}; see ${opts.logFile}`);
+  return op;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function metricValue(text: string, name: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+// Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) on every common architecture.
+const TICKS_PER_SECOND = 100;
+
+/** VmRSS and CPU time summed over a process and all its descendants. */
+async function treeUsage(pid: number): Promise<Usage> {
+  const usage: Usage = { rssBytes: 0, cpuSeconds: 0 };
+  const pending = [pid];
+  while (pending.length > 0) {
+    const p = pending.pop()!;
+    const status = await readFile(`/proc/${p}/status`, 'utf8').catch(() => '');
+    usage.rssBytes += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    usage.cpuSeconds += (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / TICKS_PER_SECOND;
+    const children = await readFile(`/proc/${p}/task/${p}/children`, 'utf8').catch(() => '');
+    pending.push(...children.split(/\s+/).filter(Boolean).map(Number));
+  }
+  return usage;
+}

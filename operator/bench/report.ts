@@ -1,0 +1,134 @@
+// The results of one run: their shape (the JSON file), the targets they are
+// judged against, and the markdown printed at the end.
+import type { RequestCounts } from './lib/apiserver-metrics.ts';
+import type { MachineNote } from './lib/machine.ts';
+import { round } from './lib/machine.ts';
+import type { FloorResult } from './floor.ts';
+import type { QuietResult } from './idle.ts';
+import type { LatencyResult } from './latency.ts';
+import type { MemorySample } from './memory.ts';
+import type { ScaleResult } from './scale.ts';
+
+type Loaded<T> = T & { load: { before: number; after: number } };
+
+export interface SizeRun {
+  instances: number;
+  unrelated: number;
+  unrelatedCreateSeconds: number;
+  floor?: Loaded<FloorResult>;
+  scale?: Loaded<ScaleResult>;
+  idle?: QuietResult;
+  restart?: QuietResult & { readySeconds: number };
+  memory: MemorySample[];
+  sweep: Loaded<ScaleResult & { concurrency: number }>[];
+}
+
+export interface Results {
+  startedAt: string;
+  finishedAt?: string;
+  operator: { name: string; command: string; kubeconfig: 'serviceaccount' | 'admin'; maxConcurrentReconciles: number };
+  machine: MachineNote & { load1AtEnd?: number };
+  options: Record<string, unknown>;
+  runs: SizeRun[];
+  latency?: Loaded<LatencyResult>;
+  errors: string[];
+  targets: Target[];
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  actual: string;
+  met: boolean;
+}
+
+/** Unrelated objects should cost the operator nothing; allow for GC noise. */
+const NEAR_ZERO_MIB = 5;
+export const MEMORY_EMPTY = 'idle, empty cluster';
+export const MEMORY_UNRELATED = 'idle, with the unrelated objects';
+
+export function judge(r: Results): Target[] {
+  const targets: Target[] = [];
+  for (const run of r.runs) {
+    const { floor, scale } = run;
+    if (floor && scale) {
+      const ratio = scale.seconds / floor.seconds;
+      targets.push({ name: `convergence of ${run.instances}`, goal: '<= 1.3x floor', actual: `${round(ratio)}x (${scale.seconds} s vs ${floor.seconds} s)`, met: ratio <= 1.3 });
+    }
+    if (scale) {
+      const allowed = scale.objectsPerInstance + 2;
+      targets.push({ name: `writes per new instance (${run.instances})`, goal: `<= ${allowed} (objects + 2)`, actual: String(scale.writesPerInstance), met: scale.writesPerInstance <= allowed });
+    }
+    if (run.idle) targets.push({ name: `writes while idle ${run.idle.seconds} s`, goal: '0', actual: String(run.idle.writes), met: run.idle.writes === 0 });
+    if (run.restart) targets.push({ name: `writes after restart with ${run.instances}`, goal: '0', actual: String(run.restart.writes), met: run.restart.writes === 0 });
+    const empty = run.memory.find((m) => m.when === MEMORY_EMPTY);
+    const unrelated = run.memory.find((m) => m.when === MEMORY_UNRELATED);
+    if (empty && unrelated) {
+      const growth = round(unrelated.rssMiB - empty.rssMiB, 1);
+      targets.push({ name: `RSS growth from ${run.unrelated} unrelated objects`, goal: `near 0 (<= ${NEAR_ZERO_MIB} MiB)`, actual: `${growth} MiB`, met: growth <= NEAR_ZERO_MIB });
+    }
+  }
+  if (r.latency) {
+    targets.push({ name: `p99 create -> Available (${r.latency.instances})`, goal: '< 2 s', actual: `${r.latency.p99Seconds} s`, met: r.latency.p99Seconds < 2 });
+  }
+  return targets;
+}
+
+const table = (head: string[], rows: (string | number | undefined)[][]): string =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.map((c) => c ?? '').join(' | ')} |`)].join('\n');
+
+const loadText = (l: { before: number; after: number }) => `${l.before} -> ${l.after}`;
+
+function requestsText(requests: RequestCounts): string {
+  return Object.entries(requests).map(([k, n]) => `${k} ${n}`).join(', ');
+}
+
+export function markdown(r: Results): string {
+  const out: string[] = [];
+  out.push(`## Benchmark ${r.startedAt}: ${r.operator.name}`);
+  out.push(`${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}; load average (1 min) ${r.machine.load1} at start, ${r.machine.load1AtEnd ?? '?'} at end. ` +
+    `Operator as ${r.operator.kubeconfig}, --max-concurrent-reconciles ${r.operator.maxConcurrentReconciles}.`);
+
+  const converged = r.runs.filter((run) => run.scale);
+  if (converged.length > 0) {
+    out.push('', '### Convergence (api mode: done = observedGeneration == generation and every object exists)');
+    out.push(table(
+      ['instances', 'objects', 'unrelated', 'floor s (best concurrency)', 'operator s', 'ratio', 'creates sent s', 'writes/instance', 'operator CPU s', 'load'],
+      converged.map((run) => {
+        const s = run.scale!;
+        return [run.instances, s.objects, run.unrelated, run.floor ? `${run.floor.seconds} (${run.floor.concurrency})` : '', s.seconds,
+          run.floor ? `${round(s.seconds / run.floor.seconds)}x` : '', s.createSeconds, s.writesPerInstance, s.operatorCpuSeconds, loadText(s.load)];
+      }),
+    ));
+    out.push('', 'Requests during convergence (API server counters, without the benchmark\'s own instance creates):');
+    for (const run of converged) out.push(`- ${run.instances}: ${requestsText(run.scale!.requests)}`);
+  }
+  const floors = r.runs.filter((run) => run.floor);
+  if (floors.length > 0) {
+    out.push('', '### Floor tries (no operator: plain POSTs of the instances and their objects)');
+    out.push(table(['instances', ...floors[0]!.floor!.tries.map((t) => `concurrency ${t.concurrency} s`)], floors.map((run) => [run.instances, ...run.floor!.tries.map((t) => t.seconds)])));
+  }
+  const quiet = r.runs.filter((run) => run.idle || run.restart);
+  if (quiet.length > 0) {
+    out.push('', '### Writes when nothing changes');
+    out.push(table(['instances', 'idle window s', 'idle writes', 'restart: ready s', 'restart window s', 'restart writes', 'restart requests'],
+      quiet.map((run) => [run.instances, run.idle?.seconds, run.idle?.writes, run.restart?.readySeconds, run.restart?.seconds, run.restart?.writes, run.restart ? requestsText(run.restart.requests) : ''])));
+  }
+  out.push('', '### Memory (median of 3 samples)');
+  out.push(table(['instances (plane)', 'when', 'RSS MiB', 'V8 heap used MiB'], r.runs.flatMap((run) => run.memory.map((m) => [run.instances, m.when, m.rssMiB, m.heapUsedMiB ?? 'n/a']))));
+  const sweeps = r.runs.filter((run) => run.sweep.length > 0);
+  for (const run of sweeps) {
+    out.push('', `### --max-concurrent-reconciles sweep (${run.sweep[0]!.instances} new instances each, on the ${run.instances} plane)`);
+    out.push(table(['concurrency', 'seconds', 'ratio to floor', 'writes/instance', 'operator CPU s', 'load'],
+      run.sweep.map((s) => [s.concurrency, s.seconds, run.floor && run.floor.instances === s.instances ? `${round(s.seconds / run.floor.seconds)}x` : '', s.writesPerInstance, s.operatorCpuSeconds, loadText(s.load)])));
+  }
+  if (r.latency) {
+    const l = r.latency;
+    out.push('', `### Create -> Available (full mode, kwok; ${l.instances} instances at ${l.perSecond}/s; samples: ${l.samples.join(', ')})`);
+    out.push(table(['p50 s', 'p95 s', 'p99 s', 'max s', 'load'], [[l.p50Seconds, l.p95Seconds, l.p99Seconds, l.maxSeconds, loadText(l.load)]]));
+  }
+  out.push('', '### Targets');
+  out.push(table(['target', 'goal', 'result', 'met'], r.targets.map((t) => [t.name, t.goal, t.actual, t.met ? 'yes' : '**no**'])));
+  if (r.errors.length > 0) out.push('', '### Errors', ...r.errors.map((e) => `- ${e}`));
+  return out.join('\n');
+}

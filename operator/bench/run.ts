@@ -1,0 +1,236 @@
+// `make bench` (node bench/run.ts [flags]): runs the scenarios on fresh local
+// control planes, writes bench/results/<timestamp>.json and prints a markdown
+// summary. Not part of the tests. See docs/performance.md.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { runFloor } from './floor.ts';
+import { runIdle, runRestart } from './idle.ts';
+import { runLatency } from './latency.ts';
+import { machineNote, round, underLoad } from './lib/machine.ts';
+import { OPERATOR_DIR, OUR_OPERATOR_COMMAND, startOperatorProcess, type OperatorProcess } from './lib/operator-process.ts';
+import { startBenchPlane, type BenchPlane } from './lib/plane.ts';
+import { trackInstances } from './lib/tracker.ts';
+import { createAll, loadSamples, namespaceNames, namespaceObjects, unrelatedObjects } from './lib/workload.ts';
+import { sampleMemory } from './memory.ts';
+import { MEMORY_EMPTY, MEMORY_UNRELATED, judge, markdown, type Results, type SizeRun } from './report.ts';
+import { runScale } from './scale.ts';
+
+const USAGE = `Usage: node bench/run.ts [flags]   (make bench ARGS="...")
+
+  --sizes LIST                 instance counts, one fresh api-mode plane each (default 100,1000)
+  --unrelated N                unrelated ConfigMaps/Services/Deployments created first (default 5000)
+  --namespaces N               namespaces the instances are spread over (default 10)
+  --floor-concurrency LIST     concurrencies tried for the floor; the fastest counts (default 8,32,128)
+  --idle-seconds S             idle window after convergence, largest size only (default 60)
+  --restart-settle-seconds S   window after an operator restart, largest size only (default 30)
+  --sweep LIST                 --max-concurrent-reconciles values to sweep on the largest plane (default 1,4,16; "" skips)
+  --sweep-size N               new instances per sweep point (default: the largest size)
+  --latency-count N            instances for create -> Available on a full plane (default 100; 0 skips)
+  --latency-rate R             creates per second for that (default 10)
+  --max-concurrent-reconciles N  for every run but the sweep (default 4, the operator's default)
+  --operator-cmd CMD           another operator (a shell command reading KUBECONFIG); placeholders
+                               {metricsPort} {healthPort} {concurrency} are filled in when present
+  --operator-name NAME         how results name it (default: chatcli-operator, or the command)
+  --operator-admin             run the operator as cluster admin instead of its ServiceAccount
+  --skip LIST                  any of floor,scale,memory,idle,restart,sweep,latency
+  --quick                      a ~3 minute smoke run: sizes 100, unrelated 1000, idle 15 s, restart 10 s,
+                               floor 16,64, sweep 1,16 of 100, latency 30
+`;
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string' },
+    unrelated: { type: 'string' },
+    namespaces: { type: 'string', default: '10' },
+    'floor-concurrency': { type: 'string' },
+    'idle-seconds': { type: 'string' },
+    'restart-settle-seconds': { type: 'string' },
+    sweep: { type: 'string' },
+    'sweep-size': { type: 'string' },
+    'latency-count': { type: 'string' },
+    'latency-rate': { type: 'string', default: '10' },
+    'max-concurrent-reconciles': { type: 'string', default: '4' },
+    'operator-cmd': { type: 'string' },
+    'operator-name': { type: 'string' },
+    'operator-admin': { type: 'boolean', default: false },
+    skip: { type: 'string', default: '' },
+    quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+const quick = values.quick;
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+const opts = {
+  sizes: list(values.sizes ?? (quick ? '100' : '100,1000')),
+  unrelated: Number(values.unrelated ?? (quick ? 1000 : 5000)),
+  namespaces: Number(values.namespaces),
+  floorConcurrency: list(values['floor-concurrency'] ?? (quick ? '16,64' : '8,32,128')),
+  idleSeconds: Number(values['idle-seconds'] ?? (quick ? 15 : 60)),
+  restartSettleSeconds: Number(values['restart-settle-seconds'] ?? (quick ? 10 : 30)),
+  sweep: list(values.sweep ?? (quick ? '1,16' : '1,4,16')),
+  sweepSize: values['sweep-size'] === undefined ? undefined : Number(values['sweep-size']),
+  latencyCount: Number(values['latency-count'] ?? (quick ? 30 : 100)),
+  latencyRate: Number(values['latency-rate']),
+  concurrency: Number(values['max-concurrent-reconciles']),
+  skip: new Set(values.skip.split(',').map((s) => s.trim())),
+  quick,
+};
+for (const [name, v] of Object.entries(opts)) {
+  const bad = (x: unknown) => typeof x === 'number' && !(Number.isFinite(x) && x >= 0);
+  if (bad(v) || (Array.isArray(v) && v.some(bad))) {
+    process.stderr.write(`bench: bad value for ${name}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const sweepSize = opts.sweepSize ?? (quick ? 100 : Math.max(...opts.sizes));
+const template = values['operator-cmd'] ?? OUR_OPERATOR_COMMAND;
+const operatorName = values['operator-name'] ?? (values['operator-cmd'] ? values['operator-cmd'] : 'chatcli-operator');
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const resultsDir = join(OPERATOR_DIR, 'bench', 'results');
+const logDir = join(resultsDir, stamp);
+await mkdir(logDir, { recursive: true });
+const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)} load ${round(loadavg()[0] ?? 0)}] ${line}\n`);
+
+const results: Results = {
+  startedAt: new Date().toISOString(),
+  operator: { name: operatorName, command: template, kubeconfig: values['operator-admin'] ? 'admin' : 'serviceaccount', maxConcurrentReconciles: opts.concurrency },
+  machine: machineNote(),
+  options: { ...opts, skip: [...opts.skip], sweepSize },
+  runs: [],
+  errors: [],
+  targets: [],
+};
+const samples = loadSamples();
+let logCount = 0;
+const startOperator = (bp: BenchPlane, concurrency = opts.concurrency): Promise<OperatorProcess> =>
+  startOperatorProcess({ template, kubeconfig: bp.operatorKubeconfig, concurrency, logFile: join(logDir, `operator-${++logCount}.log`) });
+const runs = (scenario: string) => !opts.skip.has(scenario);
+
+/** One size: a fresh api plane, the floor, the operator converging, and (largest size) the quiet windows and the sweep. */
+async function runSize(n: number, largest: boolean): Promise<void> {
+  log(`--- ${n} instances: starting an api-mode plane`);
+  const bp = await startBenchPlane('api', { operatorAsAdmin: values['operator-admin'], log });
+  const run: SizeRun = { instances: n, unrelated: opts.unrelated, unrelatedCreateSeconds: 0, memory: [], sweep: [] };
+  results.runs.push(run);
+  let op: OperatorProcess | undefined;
+  const tracker = await trackInstances(bp.admin);
+  try {
+    if (runs('memory')) {
+      log('memory: operator idle on an empty cluster');
+      op = await startOperator(bp);
+      run.memory.push(await sampleMemory(op, MEMORY_EMPTY));
+      await op.stop();
+      op = undefined;
+    }
+    log(`creating ${opts.unrelated} unrelated objects`);
+    const other = namespaceNames('unrelated', opts.namespaces);
+    await createAll(bp.admin, namespaceObjects(other), 8);
+    const t0 = performance.now();
+    await createAll(bp.admin, unrelatedObjects(opts.unrelated, other), 32);
+    run.unrelatedCreateSeconds = round((performance.now() - t0) / 1000);
+
+    if (runs('floor')) {
+      log(`floor: ${n} instances and their objects, concurrency ${opts.floorConcurrency.join(', ')}`);
+      run.floor = await underLoad(() => runFloor(bp, n, opts.floorConcurrency, samples, opts.namespaces));
+      log(`floor: ${run.floor.seconds} s at concurrency ${run.floor.concurrency}`);
+    }
+    op = await startOperator(bp);
+    if (runs('memory')) run.memory.push(await sampleMemory(op, MEMORY_UNRELATED));
+    if (!runs('scale')) return;
+    log(`scale: ${n} instances`);
+    const started = op;
+    run.scale = await underLoad(() => runScale(bp, started, tracker, { n, prefix: 'bench', namespaces: opts.namespaces, samples }));
+    log(`scale: converged in ${run.scale.seconds} s, ${run.scale.writesPerInstance} writes per instance`);
+    if (runs('memory')) run.memory.push(await sampleMemory(op, `after ${n} instances converged`));
+    if (!largest) return;
+    if (runs('idle')) {
+      log(`idle: ${opts.idleSeconds} s`);
+      run.idle = await runIdle(bp, opts.idleSeconds);
+      log(`idle: ${run.idle.writes} writes`);
+    }
+    if (runs('restart')) {
+      log(`restart: new operator process, ${opts.restartSettleSeconds} s window`);
+      const previous = op;
+      op = undefined;
+      const restart = await runRestart(bp, () => previous.stop(), () => startOperator(bp), opts.restartSettleSeconds);
+      op = restart.operator;
+      run.restart = { seconds: restart.seconds, writes: restart.writes, requests: restart.requests, readySeconds: restart.readySeconds };
+      log(`restart: ${run.restart.writes} writes`);
+      if (runs('memory')) run.memory.push(await sampleMemory(op, `after restart with ${n} instances`));
+    }
+    if (runs('sweep') && opts.sweep.length > 0) {
+      if (!template.includes('{concurrency}')) {
+        results.errors.push('sweep skipped: the operator command has no {concurrency} placeholder');
+      } else {
+        for (const concurrency of opts.sweep) {
+          await op.stop();
+          op = undefined;
+          op = await startOperator(bp, concurrency);
+          log(`sweep: ${sweepSize} new instances at --max-concurrent-reconciles ${concurrency}`);
+          const current = op;
+          const s = await underLoad(() => runScale(bp, current, tracker, { n: sweepSize, prefix: `sweep-c${concurrency}`, namespaces: opts.namespaces, samples }));
+          run.sweep.push({ ...s, concurrency });
+          log(`sweep: ${s.seconds} s`);
+        }
+      }
+    }
+  } finally {
+    tracker.stop();
+    await op?.stop();
+    await bp.plane.stop();
+  }
+}
+
+async function runLatencyScenario(): Promise<void> {
+  log('--- latency: starting a full-mode plane');
+  const bp = await startBenchPlane('full', { operatorAsAdmin: values['operator-admin'], log });
+  const tracker = await trackInstances(bp.admin);
+  let op: OperatorProcess | undefined;
+  try {
+    op = await startOperator(bp);
+    // A claim never binds here (no storage provisioner), so samples with persistence never become Available.
+    const withoutClaims = loadSamples((s) => !(s.instance.spec as { persistence?: { enabled?: boolean } }).persistence?.enabled);
+    log(`latency: ${opts.latencyCount} instances at ${opts.latencyRate}/s`);
+    results.latency = await underLoad(() => runLatency(bp, tracker, { count: opts.latencyCount, perSecond: opts.latencyRate, namespaces: opts.namespaces, samples: withoutClaims }));
+    log(`latency: p99 ${results.latency.p99Seconds} s`);
+  } finally {
+    tracker.stop();
+    await op?.stop();
+    await bp.plane.stop();
+  }
+}
+
+const largestSize = Math.max(...opts.sizes);
+for (const n of opts.sizes) {
+  try {
+    await runSize(n, n === largestSize);
+  } catch (err) {
+    results.errors.push(`${n} instances: ${err instanceof Error ? err.message : String(err)}`);
+    log(`FAILED: ${results.errors.at(-1)}`);
+  }
+}
+if (runs('latency') && opts.latencyCount > 0) {
+  try {
+    await runLatencyScenario();
+  } catch (err) {
+    results.errors.push(`latency: ${err instanceof Error ? err.message : String(err)}`);
+    log(`FAILED: ${results.errors.at(-1)}`);
+  }
+}
+
+results.finishedAt = new Date().toISOString();
+results.machine.load1AtEnd = round(loadavg()[0] ?? 0);
+results.targets = judge(results);
+const file = join(resultsDir, `${stamp}.json`);
+await writeFile(file, JSON.stringify(results, null, 2) + '\n');
+process.stdout.write(markdown(results) + '\n\n');
+log(`results: ${file}; operator logs: ${logDir}`);
+process.exitCode = results.errors.length > 0 ? 1 : 0;
