@@ -242,6 +242,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         `--kubeconfig=${kubeconfigPath}`, '--leader-elect=false', `--secure-port=${kcmPort}`, '--bind-address=127.0.0.1',
         `--service-account-private-key-file=${pki.saKey}`, `--root-ca-file=${pki.caCert}`,
         `--service-cluster-ip-range=${SERVICE_CIDR}`, `--cluster-cidr=${POD_CIDR}`,
+        // Dynamic provisioning for PersistentVolumeClaims (StorageClass "standard", below).
+        '--enable-hostpath-provisioner=true',
         '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10', '--concurrent-gc-syncs=40',
         '--kube-api-qps=500', '--kube-api-burst=1000', '--v=0',
       ]);
@@ -259,6 +261,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         '  nodeIP: 10.244.0.1',
         '  manageAllNodes: false',
         '  manageNodesWithAnnotationSelector: kwok.x-k8s.io/node=fake',
+        // A test can play the kubelet for one pod (e.g. a missing Secret) by annotating it.
+        '  disregardStatusWithAnnotationSelector: kwok.x-k8s.io/status=custom',
         '  nodeLeaseDurationSeconds: 40',
         // kwok's own command leaves these at 0 (kwokctl fills them); 0 is refused.
         '  nodeLeaseParallelism: 4',
@@ -269,6 +273,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ].join('\n'));
       start('kwok', [`--kubeconfig=${kubeconfigPath}`, `--config=${kwokConfig}`, `--server-address=127.0.0.1:${kwokPort}`]);
       await kubectl(['apply', '-f', '-'], JSON.stringify(fakeNode()));
+      await kubectl(['apply', '-f', '-'], JSON.stringify(defaultStorageClass()));
       await waitFor(`node ${FAKE_NODE} Ready`, async () =>
         (await kubectl(['get', 'node', FAKE_NODE, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True', procs, logs);
       await waitFor('default ServiceAccount', async () => (await kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name'])).trim() !== '', procs, logs);
@@ -307,6 +312,18 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     process.removeListener('exit', onExit);
     throw err;
   }
+}
+
+/** The default StorageClass: claims get hostPath volumes from the controller-manager's development provisioner. */
+function defaultStorageClass() {
+  return {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner: 'kubernetes.io/host-path',
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'Immediate',
+  };
 }
 
 function fakeNode() {
