@@ -37,7 +37,10 @@ export interface ControllerOptions {
   metrics?: OperatorMetrics;
   /** Aborting it stops the controller gracefully (same as stop()). */
   signal?: AbortSignal;
-  /** In-flight reconciles get this long to finish at shutdown before their signal aborts; default 30 s. */
+  /**
+   * In-flight reconciles get this long to finish at shutdown; then their signal
+   * aborts, and after 5 s more stop() returns anyway. Default 30 s.
+   */
   shutdownGraceMs?: number;
   /** Informer tuning (idle watch renewal, cache transform). */
   informer?: { idleTimeoutMs?: number; transform?: (obj: KubeObject) => KubeObject };
@@ -60,6 +63,13 @@ export interface Controller {
 }
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+/** After the grace period, reconciles are aborted and get this much longer before being abandoned. */
+const ABANDON_AFTER_ABORT_MS = 5_000;
+
+/** Resolves with `value` after ms, without keeping the process alive. */
+function delay<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(resolve, ms, value).unref());
+}
 
 const typeId = (type: ResourceType): string => `${type.apiVersion}/${type.plural}`;
 
@@ -160,10 +170,16 @@ export function startController(opts: ControllerOptions): Controller {
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      log.info('stopping: draining in-flight reconciles');
-      const grace = setTimeout(() => abortReconciles.abort(new Error('controller shutdown')), opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
-      await queue.shutdown();
-      clearTimeout(grace);
+      log.info({ inFlight: queue.inFlight() }, 'stopping: draining in-flight reconciles');
+      const drained = queue.shutdown().then(() => true);
+      const graceMs = opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+      if (!(await Promise.race([drained, delay(graceMs, false)]))) {
+        // Out of patience: tell reconciles to give up, and don't wait for one that ignores it.
+        abortReconciles.abort(new Error('controller shutdown'));
+        if (!(await Promise.race([drained, delay(ABANDON_AFTER_ABORT_MS, false)]))) {
+          log.warn({ inFlight: queue.inFlight() }, 'abandoning reconciles that ignored the shutdown signal');
+        }
+      }
       stopInformers.abort(new Error('controller shutdown'));
       await Promise.allSettled(runs);
       log.info('stopped');
