@@ -36,7 +36,6 @@ try {
   say('installing the CRD and the operator RBAC (config/rbac/role.yaml)');
   await k(['apply', '--server-side', '-f', 'config/crd/bases/chatcli.diillson.com_chatcliinstances.yaml']);
   await k(['wait', '--for=condition=Established', 'crd/chatcliinstances.chatcli.diillson.com', '--timeout=60s']);
-  await k(['create', 'namespace', 'chatcli-system']);
   await k(['apply', '--server-side', '-f', 'config/rbac/role.yaml']);
 
   const operatorKubeconfig = resolve(tmp, 'operator.kubeconfig');

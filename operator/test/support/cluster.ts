@@ -1,6 +1,6 @@
 // One local control plane per test file: started in before(), stopped in after(),
-// whatever the tests did. With CHATCLI_TEST_KUBECONFIG set, tests use that
-// cluster instead (a plane already running, or a real cluster).
+// whatever the tests did. Tests create fixed namespaces and leave objects behind,
+// so they run only on a throwaway plane, never on a shared cluster.
 import { after, before } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane, type PlaneMode } from '../../hack/controlplane/controlplane.ts';

@@ -15,7 +15,6 @@ export const SAMPLES_DIR = join(operatorDir, 'config/samples');
 export async function installOperator(plane: ControlPlane): Promise<string> {
   await plane.kubectl(['apply', '--server-side', '-f', CRD_FILE]);
   await plane.kubectl(['wait', '--for=condition=Established', 'crd/chatcliinstances.chatcli.diillson.com', '--timeout=60s']);
-  await plane.kubectl(['create', 'namespace', 'chatcli-system']);
   await plane.kubectl(['apply', '--server-side', '-f', ROLE_FILE]);
   const kc = await plane.serviceAccountKubeConfig('chatcli-system', 'chatcli-operator');
   const path = join(plane.dir, 'operator.kubeconfig');
