@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { applyObject, createObject, deleteObject, patchMerge } from '../../../src/runtime/apply.ts';
+import { createLogger } from '../../../src/runtime/log.ts';
 import { createInformer, type Informer } from '../../../src/runtime/informer.ts';
-import type { KubeObject } from '../../../src/runtime/kube.ts';
+import { closeConnections, type KubeObject } from '../../../src/runtime/kube.ts';
 import { ConfigMaps } from '../../../src/runtime/resources.ts';
 import { WatchIdleError, watchOnce } from '../../../src/runtime/watch.ts';
 import { usePlane } from '../../support/cluster.ts';
@@ -107,6 +109,20 @@ describe('informer', () => {
     assert.equal(rewatch.query.get('allowWatchBookmarks'), 'true');
     assert.equal(lists(proxy), 1, 'no relist after a plain disconnect');
     assert.deepEqual(seen.map((s) => `${s.op} ${s.name}`), ['add one', 'add two']);
+  });
+
+  it('recovers when every connection of its KubeConfig is closed under it', async () => {
+    const kc = plane().adminKubeConfig();
+    const ns = await freshNamespace(kc, 'inf-close');
+    const lines: string[] = [];
+    const log = createLogger({ level: 'warn', destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }) });
+    const { informer } = watchLabelled(kc, ns, { log });
+    await informer.synced;
+    await new Promise((r) => setTimeout(r, 100));
+    closeConnections(kc);
+    await eventually(() => assert.ok(lines.some((l) => l.includes('list/watch failed; retrying')), 'the watch broke'));
+    await createObject(kc, ConfigMaps, configMap(ns, 'after-close', { [LABEL]: ns }));
+    await eventually(() => assert.ok(informer.get(ns, 'after-close')));
   });
 
   it('relists on 410 Expired, emitting deletes for vanished objects and updates for changed ones', async () => {
