@@ -188,12 +188,11 @@ export function createInformer(opts: InformerOptions): Informer {
     try {
       while (!signal.aborted) {
         const started = Date.now();
-        let listed = false;
+        const listing = needList;
         try {
           if (needList) {
             await relist(signal);
             needList = false;
-            listed = true;
           }
           await watchOnce(kc, {
             path: collectionPath,
@@ -214,12 +213,14 @@ export function createInformer(opts: InformerOptions): Informer {
           log.debug('watch closed early; backing off');
         } catch (err) {
           if (signal.aborted) break;
+          // A watch that served a while before failing was healthy: retry from the shortest delay.
+          if (Date.now() - started >= HEALTHY_WATCH_MS) backoff.reset();
           if (isGone(err)) {
             // Our resourceVersion is too old (compaction): only a fresh list can catch up.
             log.info({ resourceVersion }, 'watch expired (410); relisting');
             needList = true;
-            // Relist at once, unless a fresh list is already too old: then the server is unwell, back off.
-            if (!listed) continue;
+            // Relist at once, unless this round already listed: then the server is unwell, back off.
+            if (!listing) continue;
           }
           if (err instanceof WatchIdleError) {
             log.warn({ idleTimeoutMs }, 'watch idle; renewing');
