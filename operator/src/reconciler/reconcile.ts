@@ -66,46 +66,18 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       await applyObject(deps.kc, INSTANCES, instanceMeta(ik, [FINALIZER]), { ...apply, signal });
     }
 
-    const instance = withDefaults(live);
     const errors: string[] = [];
-    const desired = desiredObjects(instance);
-    let changed = 0;
-    for (const obj of desired) {
-      const type = typeOf(obj);
-      const current = deps.cache.get(type, obj.metadata.namespace, obj.metadata.name) as KubeObjectLike | undefined;
-      const holder = instanceKeyFromLabels(current?.metadata?.labels);
-      if (holder && !sameInstance(holder, ik)) {
-        // Two instances of one name in two namespaces may both want Role <name>-watcher
-        // in a shared target namespace: never take another instance's object over.
-        errors.push(`${refText(refOf(obj))} already belongs to instance ${holder.namespace}/${holder.name}`);
-        continue;
-      }
-      if (current && coversDesired(obj, current)) continue;
-      try {
-        await applyObject(deps.kc, type, obj as never, { ...apply, signal });
-        changed++;
-      } catch (err) {
-        errors.push(describe(err));
-      }
-    }
-    const pruned: ObjectRef[] = [];
-    for (const ref of objectsToPrune(ownedRefs(ik), desired)) {
-      try {
-        await deleteObject(deps.kc, typeOf(ref), { namespace: ref.namespace, name: ref.name }, { signal });
-        pruned.push(ref);
-      } catch (err) {
-        errors.push(describe(err));
-      }
-    }
-    if (changed > 0 || pruned.length > 0) {
-      log.info({ applied: changed, pruned: pruned.map(refText) }, 'reconciled');
-    }
-    if (pruned.length > 0) {
-      void deps.events.record(live, { type: 'Normal', reason: 'Pruned', note: `deleted what the spec no longer asks for: ${pruned.map(refText).join(', ')}` });
+    const planned = plan(live);
+    if ('error' in planned) {
+      errors.push(planned.error);
+    } else {
+      errors.push(...(await applyDesired(ik, planned.desired, signal, log)));
+      // Prune only against a desired state that was fully computed: never everything by mistake.
+      errors.push(...(await pruneUndesired(live, ik, planned.desired, signal, log)));
     }
 
     const reconcileError = errors.length > 0 ? errors.join('; ') : undefined;
-    await writeStatus(instance, live, reconcileError, signal, log);
+    await writeStatus('instance' in planned ? planned.instance : live, live, reconcileError, signal, log);
     if (reconcileError) {
       void deps.events.record(live, { type: 'Warning', reason: 'ReconcileFailed', note: reconcileError });
       throw new Error(`${key}: ${reconcileError}`);
@@ -121,7 +93,52 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     );
   }
 
-  async function writeStatus(instance: DefaultedChatCLIInstance, live: ChatCLIInstance, reconcileError: string | undefined, signal: AbortSignal, log: Logger) {
+  /** Applies every desired object the cache does not already show as desired; returns the errors. */
+  async function applyDesired(ik: InstanceKey, desired: KubeObject[], signal: AbortSignal, log: Logger): Promise<string[]> {
+    const errors: string[] = [];
+    const applied: string[] = [];
+    for (const obj of desired) {
+      const type = typeOf(obj);
+      const current = deps.cache.get(type, obj.metadata.namespace, obj.metadata.name) as KubeObjectLike | undefined;
+      const holder = instanceKeyFromLabels(current?.metadata?.labels);
+      if (holder && !sameInstance(holder, ik)) {
+        // Two instances of one name in two namespaces may both want Role <name>-watcher
+        // in a shared target namespace: never take another instance's object over.
+        errors.push(`${refText(refOf(obj))} already belongs to instance ${holder.namespace}/${holder.name}`);
+        continue;
+      }
+      if (current && coversDesired(obj, current)) continue;
+      try {
+        await applyObject(deps.kc, type, obj as never, { ...apply, signal });
+        applied.push(refText(refOf(obj)));
+      } catch (err) {
+        errors.push(describe(err));
+      }
+    }
+    if (applied.length > 0) log.info({ applied }, 'applied');
+    return errors;
+  }
+
+  /** Deletes our objects the spec no longer asks for (never a PersistentVolumeClaim); returns the errors. */
+  async function pruneUndesired(live: ChatCLIInstance, ik: InstanceKey, desired: KubeObject[], signal: AbortSignal, log: Logger): Promise<string[]> {
+    const errors: string[] = [];
+    const pruned: string[] = [];
+    for (const ref of objectsToPrune(ownedRefs(ik), desired)) {
+      try {
+        await deleteObject(deps.kc, typeOf(ref), { namespace: ref.namespace, name: ref.name }, { signal });
+        pruned.push(refText(ref));
+      } catch (err) {
+        errors.push(describe(err));
+      }
+    }
+    if (pruned.length > 0) {
+      log.info({ pruned }, 'pruned');
+      void deps.events.record(live, { type: 'Normal', reason: 'Pruned', note: `deleted what the spec no longer asks for: ${pruned.join(', ')}` });
+    }
+    return errors;
+  }
+
+  async function writeStatus(instance: DefaultedChatCLIInstance | ChatCLIInstance, live: ChatCLIInstance, reconcileError: string | undefined, signal: AbortSignal, log: Logger) {
     const { namespace, name } = live.metadata;
     const deployment = deps.cache.get(DEPLOYMENTS, namespace, name) as DeploymentView | undefined;
     const pods = deps.cache.list(PODS, (p) => p.metadata?.namespace === namespace && sameInstance(instanceKeyFromLabels(p.metadata?.labels), { namespace, name })) as PodView[];
@@ -162,6 +179,16 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     for (const ref of leftovers) await deleteObject(deps.kc, typeOf(ref), { namespace: ref.namespace, name: ref.name }, { signal });
     await applyObject(deps.kc, INSTANCES, instanceMeta(ik), { ...apply, signal });
     log.info({ deleted: leftovers.map(refText) }, 'finalized');
+  }
+}
+
+/** The defaulted instance, or why it cannot be used (an object stored before a schema change, say). */
+function plan(live: ChatCLIInstance): { instance: DefaultedChatCLIInstance; desired: KubeObject[] } | { error: string } {
+  try {
+    const instance = withDefaults(live);
+    return { instance, desired: desiredObjects(instance) };
+  } catch (err) {
+    return { error: `the spec cannot be turned into objects: ${describe(err)}` };
   }
 }
 

@@ -110,4 +110,15 @@ describe('operator end to end (full plane)', () => {
       return left.trim() === '' && cluster.trim() === '';
     }, 60_000);
   });
+
+  it("the operator's own manifests (config/default) install, and its pods are admitted under the restricted profile", { timeout: 90_000 }, async () => {
+    const k = plane().kubectl;
+    const manifests = await k(['kustomize', join(SAMPLES_DIR, '..', 'default')]);
+    await k(['apply', '--server-side', '--force-conflicts', '-f', '-'], manifests);
+    const labels = await k(['get', 'namespace', 'chatcli-system', '-o', 'jsonpath={.metadata.labels.pod-security\\.kubernetes\\.io/enforce}']);
+    assert.equal(labels, 'restricted');
+    await k(['rollout', 'status', 'deployment/chatcli-operator', '-n', 'chatcli-system', '--timeout=60s']);
+    const pods = await getJson<{ items: unknown[] }>(plane(), ['pods', '-n', 'chatcli-system', '-l', 'app.kubernetes.io/name=chatcli-operator']);
+    assert.equal(pods?.items.length, 2);
+  });
 });

@@ -204,4 +204,40 @@ describe('operator on the API server', () => {
     const delta = [...afterWrites].filter(([resource, n]) => resource !== 'leases' && n !== (before.get(resource) ?? 0));
     assert.deepEqual(delta, [], 'no write requests while nothing changes (leases of the API server itself excluded)');
   });
+
+  it('a change the API server refuses shows as ReconcileSucceeded=False with a Warning Event, and the rest still applies', async () => {
+    const ns = await namespace('refused');
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'm1', persistence: { enabled: true, size: '2Gi' } });
+    await eventually('the claim', () => exists(['persistentvolumeclaim', 'chat-sessions', '-n', ns]));
+    // A claim never shrinks: the API server refuses it, whoever asks.
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'm2', persistence: { enabled: true, size: '1Gi' } });
+    await eventually('ReconcileSucceeded=False naming the claim', async () => {
+      const c = (await instance(ns, 'chat'))?.status?.conditions?.find((x) => x.type === 'ReconcileSucceeded');
+      return c?.status === 'False' && c.reason === 'ReconcileFailed' && c.message.includes('chat-sessions');
+    });
+    assert.equal((await get<{ data: Record<string, string> }>(['configmap', 'chat', '-n', ns]))?.data.LLM_MODEL, 'm2', 'the other objects were applied');
+    const events = await plane().kubectl(['get', 'events', '-n', ns, '--field-selector=reason=ReconcileFailed,type=Warning', '-o', 'name']);
+    assert.notEqual(events.trim(), '', 'a Warning Event on the instance');
+    const inst = await instance(ns, 'chat');
+    assert.notEqual(inst?.status?.observedGeneration, (inst?.metadata as { generation?: number }).generation, 'observedGeneration does not move on a failed reconcile');
+
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'm2', persistence: { enabled: true, size: '2Gi' } });
+    await eventually('ReconcileSucceeded=True again', async () =>
+      (await instance(ns, 'chat'))?.status?.conditions?.find((x) => x.type === 'ReconcileSucceeded')?.status === 'True');
+  });
+
+  it('serves its metrics: reconciliations, durations, managed and ready instances, work queue', async () => {
+    const text = await operator.metrics();
+    for (const name of [
+      'chatcli_operator_reconciliations_total{controller="chatcliinstance",result="success"}',
+      'chatcli_operator_reconciliation_duration_seconds_bucket',
+      'chatcli_operator_managed_instances',
+      'chatcli_operator_instance_ready{name="chat",namespace="idle"} 1',
+      'workqueue_depth{name="chatcliinstance"}',
+      'workqueue_retries_total{name="chatcliinstance"}',
+    ]) assert.ok(text.includes(name), `metrics include ${name}`);
+    const managed = /^chatcli_operator_managed_instances (\d+)$/m.exec(text)?.[1];
+    const count = JSON.parse(await plane().kubectl(['get', 'chatcliinstances', '-A', '-o', 'json'])) as { items: unknown[] };
+    assert.equal(Number(managed), count.items.length);
+  });
 });
