@@ -3,16 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { usePlane } from '../support/cluster.ts';
+import { eventually } from '../support/wait.ts';
 
 const plane = usePlane('full');
 
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('local control plane (full mode)', () => {
   it('a Deployment with 2 replicas reaches 2 available replicas through kwok', async () => {

@@ -16,6 +16,7 @@ import { ApiError, closeConnections, request } from '../../src/runtime/kube.ts';
 import { usePlane } from '../support/cluster.ts';
 import { INVALID_CASES } from '../unit/api/invalid-instances.ts';
 import { PACKAGE_DIR, SAMPLE_FILES, readSample } from '../unit/api/samples.ts';
+import { retrying } from '../support/wait.ts';
 
 const plane = usePlane('api');
 let kc: KubeConfig;
@@ -40,17 +41,6 @@ async function refusalOf(instance: Record<string, unknown>): Promise<ApiError> {
   assert.fail('the API server accepted it');
 }
 
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
 
 describe('the ChatCLIInstance API on a real API server', () => {
   before(async () => {
@@ -163,7 +153,7 @@ describe('the ChatCLIInstance API on a real API server', () => {
 
   describe('kubectl explain', () => {
     it('documents every field of spec.watcher.targets', async () => {
-      const out = await eventually(() => plane().kubectl(['explain', `${SINGULAR}.spec.watcher.targets`]));
+      const out = await retrying(() => plane().kubectl(['explain', `${SINGULAR}.spec.watcher.targets`]), 30_000, 250);
       const text = out.replace(/\s+/g, ' ');
       assert.ok(text.includes(`GROUP: ${GROUP} KIND: ${KIND} VERSION: ${VERSION}`), out);
       const targets = crdManifest().spec.versions[0]?.schema.openAPIV3Schema.properties?.spec?.properties?.watcher?.properties?.targets?.items;

@@ -5,6 +5,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, type ControlPlane } from '../../hack/controlplane/controlplane.ts';
+import { eventually } from './wait.ts';
+
+export { eventually };
 
 const operatorDir = fileURLToPath(new URL('../..', import.meta.url));
 export const CRD_FILE = join(operatorDir, 'config/crd/bases/chatcli.diillson.com_chatcliinstances.yaml');
@@ -69,21 +72,6 @@ export async function startOperator(kubeconfig: string, args: string[] = []): Pr
     return res?.status === 200;
   }, 30_000);
   return op;
-}
-
-export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (err) {
-      last = err;
-      if (err instanceof Error && /operator exited/.test(err.message)) throw err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** `kubectl get -o json`, parsed; undefined when not found. */

@@ -5,18 +5,7 @@ import { createObject } from '../../../src/runtime/apply.ts';
 import type { KubeObject } from '../../../src/runtime/kube.ts';
 import { ConfigMaps, Namespaces } from '../../../src/runtime/resources.ts';
 
-/** Retries `check` until it stops throwing, or rethrows its last error after the timeout. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  }
-}
+export { retrying as eventually } from '../../support/wait.ts';
 
 /** Creates a namespace with a unique name and returns that name. */
 export async function freshNamespace(kc: KubeConfig, prefix: string): Promise<string> {
