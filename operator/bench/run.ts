@@ -121,8 +121,9 @@ async function runSize(n: number, largest: boolean): Promise<void> {
   const run: SizeRun = { instances: n, unrelated: opts.unrelated, unrelatedCreateSeconds: 0, memory: [], sweep: [] };
   results.runs.push(run);
   let op: OperatorProcess | undefined;
-  const tracker = await trackInstances(bp.admin);
+  const stopTracking = new AbortController();
   try {
+    const tracker = await trackInstances(bp.admin, stopTracking.signal);
     if (runs('memory')) {
       log('memory: operator idle on an empty cluster');
       op = await startOperator(bp);
@@ -183,7 +184,7 @@ async function runSize(n: number, largest: boolean): Promise<void> {
       }
     }
   } finally {
-    tracker.stop();
+    stopTracking.abort();
     await op?.stop();
     await bp.plane.stop();
   }
@@ -192,9 +193,10 @@ async function runSize(n: number, largest: boolean): Promise<void> {
 async function runLatencyScenario(): Promise<void> {
   log('--- latency: starting a full-mode plane');
   const bp = await startBenchPlane('full', { operatorAsAdmin: values['operator-admin'], log });
-  const tracker = await trackInstances(bp.admin);
   let op: OperatorProcess | undefined;
+  const stopTracking = new AbortController();
   try {
+    const tracker = await trackInstances(bp.admin, stopTracking.signal);
     op = await startOperator(bp);
     // A claim never binds here (no storage provisioner), so samples with persistence never become Available.
     const withoutClaims = loadSamples((s) => !(s.instance.spec as { persistence?: { enabled?: boolean } }).persistence?.enabled);
@@ -202,7 +204,7 @@ async function runLatencyScenario(): Promise<void> {
     results.latency = await underLoad(() => runLatency(bp, tracker, { count: opts.latencyCount, perSecond: opts.latencyRate, namespaces: opts.namespaces, samples: withoutClaims }));
     log(`latency: p99 ${results.latency.p99Seconds} s`);
   } finally {
-    tracker.stop();
+    stopTracking.abort();
     await op?.stop();
     await bp.plane.stop();
   }
@@ -233,4 +235,5 @@ const file = join(resultsDir, `${stamp}.json`);
 await writeFile(file, JSON.stringify(results, null, 2) + '\n');
 process.stdout.write(markdown(results) + '\n\n');
 log(`results: ${file}; operator logs: ${logDir}`);
-process.exitCode = results.errors.length > 0 ? 1 : 0;
+// Exit now: anything still running (a plane that failed to stop) dies with us.
+process.exit(results.errors.length > 0 ? 1 : 0);

@@ -7,9 +7,10 @@ import type { ControlPlane } from '../../hack/controlplane/controlplane.ts';
 export type RequestCounts = Record<string, number>;
 
 export const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'DELETECOLLECTION', 'CREATE', 'UPDATE']);
-// kube-apiserver renews its own identity Lease every 10 s; no operator here runs
-// leader election, so Lease writes are the server's and are left out of totals.
-export const SERVER_OWN_RESOURCES = new Set(['leases']);
+// Writes the API server makes itself, left out of totals: it renews its identity
+// Lease every 10 s (no operator here runs leader election), and it records an
+// IPAddress for every ClusterIP it allocates to a Service someone created.
+export const SERVER_OWN_RESOURCES = new Set(['leases', 'ipaddresses']);
 
 export async function requestCounts(plane: ControlPlane): Promise<RequestCounts> {
   const text = await plane.kubectl(['get', '--raw=/metrics']);

@@ -43,8 +43,10 @@ export async function startOperatorProcess(opts: { template: string; kubeconfig:
   const log = createWriteStream(opts.logFile, { flags: 'a' });
   // Its own process group, so stop() reaches whatever the shell started.
   const child = spawn(command, { shell: true, detached: true, cwd: OPERATOR_DIR, env: { ...process.env, KUBECONFIG: opts.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  // Two sources into one file: it ends when both have closed, not when the first does.
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  child.on('close', () => log.end());
   const pid = child.pid!;
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const killGroup = (signal: NodeJS.Signals) => {
@@ -76,7 +78,6 @@ export async function startOperatorProcess(opts: { template: string; kubeconfig:
       await exited;
       clearTimeout(timer);
       process.removeListener('exit', onExit);
-      log.end();
     },
   };
 

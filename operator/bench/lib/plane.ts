@@ -16,8 +16,22 @@ export interface BenchPlane {
   operatorKubeconfig: string;
 }
 
+const START_ATTEMPTS = 3;
+
+/** Ports are picked free and then bound: on a busy machine another process can win that race, so try again. */
+async function startPlane(mode: PlaneMode, log: (line: string) => void): Promise<ControlPlane> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startControlPlane({ mode, log });
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS) throw err;
+      log(`plane failed to start (${String(err).split('\n')[0]}); trying again`);
+    }
+  }
+}
+
 export async function startBenchPlane(mode: PlaneMode, opts: { operatorAsAdmin: boolean; log: (line: string) => void }): Promise<BenchPlane> {
-  const plane = await startControlPlane({ mode, log: opts.log });
+  const plane = await startPlane(mode, opts.log);
   try {
     const serviceAccount = await installOperator(plane);
     const admin = plane.adminKubeConfig();

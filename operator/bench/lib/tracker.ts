@@ -3,7 +3,7 @@
 // metadata.generation) and first report Available=True. Times are this
 // process's clock, so they compare directly with the moment a create was sent.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { request, resourcePath, type KubeObject } from '../../src/runtime/kube.ts';
+import { ApiError, request, resourcePath, type KubeObject } from '../../src/runtime/kube.ts';
 import { watchOnce } from '../../src/runtime/watch.ts';
 import { INSTANCES } from '../../src/reconciler/types.ts';
 import { sleep } from './operator-process.ts';
@@ -19,7 +19,6 @@ export interface InstanceTracker {
   availableAt(key: string): number | undefined;
   /** Resolves once every key passes `done`, or rejects after timeoutMs. */
   waitFor(keys: string[], done: (key: string) => boolean, timeoutMs: number): Promise<void>;
-  stop(): void;
 }
 
 interface Status {
@@ -27,9 +26,9 @@ interface Status {
   conditions?: { type: string; status: string }[];
 }
 
-export async function trackInstances(kc: KubeConfig): Promise<InstanceTracker> {
+/** Watches until `stopped` aborts. */
+export async function trackInstances(kc: KubeConfig, stopped: AbortSignal): Promise<InstanceTracker> {
   const seen = new Map<string, Seen>();
-  const stopped = new AbortController();
   const note = (o: KubeObject) => {
     const key = `${o.metadata?.namespace}/${o.metadata?.name}`;
     const s = seen.get(key) ?? {};
@@ -39,12 +38,12 @@ export async function trackInstances(kc: KubeConfig): Promise<InstanceTracker> {
     if (s.availableAt === undefined && status.conditions?.some((c) => c.type === 'Available' && c.status === 'True')) s.availableAt = now;
     seen.set(key, s);
   };
-  const list = await request<{ metadata: { resourceVersion: string }; items: KubeObject[] }>(kc, { method: 'GET', path: resourcePath(INSTANCES) });
+  const list = await firstList(kc);
   list.items.forEach(note);
   let resourceVersion = list.metadata.resourceVersion;
   let failure: unknown;
   void (async () => {
-    while (!stopped.signal.aborted) {
+    while (!stopped.aborted) {
       try {
         await watchOnce(kc, {
           path: resourcePath(INSTANCES),
@@ -52,7 +51,7 @@ export async function trackInstances(kc: KubeConfig): Promise<InstanceTracker> {
           allowWatchBookmarks: true,
           timeoutSeconds: 3600,
           idleTimeoutMs: 120_000,
-          signal: stopped.signal,
+          signal: stopped,
           onEvent: (e) => {
             resourceVersion = e.object.metadata?.resourceVersion ?? resourceVersion;
             if (e.type === 'ADDED' || e.type === 'MODIFIED') note(e.object);
@@ -60,7 +59,7 @@ export async function trackInstances(kc: KubeConfig): Promise<InstanceTracker> {
         });
       } catch (err) {
         // A benchmark that missed events would report wrong times: stop, do not relist.
-        if (!stopped.signal.aborted) failure = err;
+        if (!stopped.aborted) failure = err;
         return;
       }
     }
@@ -79,6 +78,20 @@ export async function trackInstances(kc: KubeConfig): Promise<InstanceTracker> {
         await sleep(50);
       }
     },
-    stop: () => stopped.abort(),
   };
+}
+
+type InstanceList = { metadata: { resourceVersion: string }; items: KubeObject[] };
+
+/** A CRD just established can answer 429 "storage is (re)initializing" for a moment. */
+async function firstList(kc: KubeConfig): Promise<InstanceList> {
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    try {
+      return await request<InstanceList>(kc, { method: 'GET', path: resourcePath(INSTANCES) });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 429) || performance.now() > deadline) throw err;
+      await sleep(500);
+    }
+  }
 }
