@@ -32,6 +32,8 @@ export interface Results {
   runs: SizeRun[];
   latency?: Loaded<LatencyResult>;
   errors: string[];
+  /** What was left out and why. */
+  notes: string[];
   targets: Target[];
 }
 
@@ -56,8 +58,8 @@ export function judge(r: Results): Target[] {
       targets.push({ name: `convergence of ${run.instances}`, goal: '<= 1.3x floor', actual: `${round(ratio)}x (${scale.seconds} s vs ${floor.seconds} s)`, met: ratio <= 1.3 });
     }
     if (scale) {
-      const allowed = scale.objectsPerInstance + 2;
-      targets.push({ name: `writes per new instance (${run.instances})`, goal: `<= ${allowed} (objects + 2)`, actual: String(scale.writesPerInstance), met: scale.writesPerInstance <= allowed });
+      const allowed = scale.objects + 2 * scale.instances;
+      targets.push({ name: `writes per new instance (${run.instances})`, goal: `<= ${round(allowed / scale.instances)} (objects + 2)`, actual: String(scale.writesPerInstance), met: scale.operatorWrites <= allowed });
     }
     if (run.idle) targets.push({ name: `writes while idle ${run.idle.seconds} s`, goal: '0', actual: String(run.idle.writes), met: run.idle.writes === 0 });
     if (run.restart) targets.push({ name: `writes after restart with ${run.instances}`, goal: '0', actual: String(run.restart.writes), met: run.restart.writes === 0 });
@@ -129,6 +131,7 @@ export function markdown(r: Results): string {
   }
   out.push('', '### Targets');
   out.push(table(['target', 'goal', 'result', 'met'], r.targets.map((t) => [t.name, t.goal, t.actual, t.met ? 'yes' : '**no**'])));
+  if (r.notes.length > 0) out.push('', '### Notes', ...r.notes.map((n) => `- ${n}`));
   if (r.errors.length > 0) out.push('', '### Errors', ...r.errors.map((e) => `- ${e}`));
   return out.join('\n');
 }

@@ -106,6 +106,7 @@ const results: Results = {
   options: { ...opts, skip: [...opts.skip], sweepSize },
   runs: [],
   errors: [],
+  notes: [],
   targets: [],
 };
 const samples = loadSamples();
@@ -169,7 +170,7 @@ async function runSize(n: number, largest: boolean): Promise<void> {
     }
     if (runs('sweep') && opts.sweep.length > 0) {
       if (!template.includes('{concurrency}')) {
-        results.errors.push('sweep skipped: the operator command has no {concurrency} placeholder');
+        results.notes.push('sweep skipped: the operator command has no {concurrency} placeholder');
       } else {
         for (const concurrency of opts.sweep) {
           await op.stop();
