@@ -161,6 +161,7 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
   const currentCaches = {
     get: (...args: Parameters<Controller['get']>) => controller?.get(...args),
     list: (...args: Parameters<Controller['list']>) => controller?.list(...args) ?? [],
+    lastResourceVersion: (...args: Parameters<Controller['lastResourceVersion']>) => controller?.lastResourceVersion(...args) ?? '',
   };
 
   const runController = async (signal: AbortSignal): Promise<void> => {

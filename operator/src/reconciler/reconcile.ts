@@ -15,6 +15,7 @@ import { desiredObjects, objectsToPrune, refOf, type KubeObject, type ObjectRef 
 import { FIELD_MANAGER, FINALIZER, instanceKeyFromLabels, ownedObjectsSelector, type InstanceKey } from '../desired/names.ts';
 import { applyObject, applyStatus, deleteObject } from '../runtime/apply.ts';
 import { coversDesired } from '../runtime/drift.ts';
+import { createWrittenOverlay } from '../runtime/written.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { request, resourcePath, type ResourceType } from '../runtime/kube.ts';
 import type { Logger } from '../runtime/log.ts';
@@ -30,6 +31,7 @@ import { INSTANCES, OWNED_TYPES, PODS, typeOf } from './types.ts';
 export interface CacheReader {
   get(type: ResourceType, namespace: string | undefined, name: string): unknown;
   list(type: ResourceType, filter?: (obj: KubeObjectLike) => boolean): unknown[];
+  lastResourceVersion(type: ResourceType): string;
 }
 type KubeObjectLike = { metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
 
@@ -46,11 +48,14 @@ export interface ReconcilerDeps {
 export function createReconciler(deps: ReconcilerDeps): (key: string, signal: AbortSignal) => Promise<void> {
   const now = deps.now ?? (() => new Date());
   const apply = { fieldManager: FIELD_MANAGER, force: true };
+  // Our own writes count as seen until the caches catch up, so that the reconciles
+  // our writes trigger find nothing left to do (no repeated writes).
+  const view = createWrittenOverlay(deps.cache);
 
   return async function reconcile(key, signal) {
     const [namespace = '', name = ''] = key.split('/');
     const ik: InstanceKey = { namespace, name };
-    const live = deps.cache.get(INSTANCES, namespace, name) as ChatCLIInstance | undefined;
+    let live = view.get(INSTANCES, namespace, name) as ChatCLIInstance | undefined;
     if (!live) {
       deps.onInstanceStatus?.(ik, undefined);
       return;
@@ -63,7 +68,9 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       return;
     }
     if (!live.metadata.finalizers?.includes(FINALIZER)) {
-      await applyObject(deps.kc, INSTANCES, instanceMeta(ik, [FINALIZER]), { ...apply, signal });
+      const updated = await applyObject(deps.kc, INSTANCES, instanceMeta(ik, [FINALIZER]), { ...apply, signal });
+      view.record(INSTANCES, updated);
+      live = updated as ChatCLIInstance;
     }
 
     const errors: string[] = [];
@@ -99,7 +106,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     const applied: string[] = [];
     for (const obj of desired) {
       const type = typeOf(obj);
-      const current = deps.cache.get(type, obj.metadata.namespace, obj.metadata.name) as KubeObjectLike | undefined;
+      const current = view.get(type, obj.metadata.namespace, obj.metadata.name) as KubeObjectLike | undefined;
       const holder = instanceKeyFromLabels(current?.metadata?.labels);
       if (holder && !sameInstance(holder, ik)) {
         // Two instances of one name in two namespaces may both want Role <name>-watcher
@@ -109,7 +116,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       }
       if (current && coversDesired(obj, current)) continue;
       try {
-        await applyObject(deps.kc, type, obj as never, { ...apply, signal });
+        view.record(type, await applyObject(deps.kc, type, obj as never, { ...apply, signal }));
         applied.push(refText(refOf(obj)));
       } catch (err) {
         errors.push(describe(err));
@@ -140,16 +147,17 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
 
   async function writeStatus(instance: DefaultedChatCLIInstance | ChatCLIInstance, live: ChatCLIInstance, reconcileError: string | undefined, signal: AbortSignal, log: Logger) {
     const { namespace, name } = live.metadata;
-    const deployment = deps.cache.get(DEPLOYMENTS, namespace, name) as DeploymentView | undefined;
+    const deployment = view.get(DEPLOYMENTS, namespace, name) as DeploymentView | undefined;
     const pods = deps.cache.list(PODS, (p) => p.metadata?.namespace === namespace && sameInstance(instanceKeyFromLabels(p.metadata?.labels), { namespace, name })) as PodView[];
     const status = computeStatus({ instance, deployment, pods, reconcileError, now: conditionTime(now()) });
     deps.onInstanceStatus?.({ namespace, name }, status.ready === true);
     if (!statusChanged(live.status, status)) return;
-    await applyStatus(deps.kc, INSTANCES, { ...instanceMeta({ namespace, name }), status } as never, { ...apply, signal });
+    view.record(INSTANCES, await applyStatus(deps.kc, INSTANCES, { ...instanceMeta({ namespace, name }), status } as never, { ...apply, signal }));
 
     const before = findCondition(live.status?.conditions, ConditionType.Available);
     const after = findCondition(status.conditions, ConditionType.Available);
-    if (after && before?.status !== after.status) {
+    // A new instance starts unavailable: that is no news. Tell of transitions only.
+    if (after && before && before.status !== after.status || (after?.status === 'True' && !before)) {
       log.info({ available: after.status, reason: after.reason }, after.message);
       void deps.events.record(live, {
         type: after.status === 'True' ? 'Normal' : 'Warning',

@@ -54,6 +54,8 @@ export interface Controller {
   hasSynced(): boolean;
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined;
   list(type: ResourceType, filter?: (obj: KubeObject) => boolean): KubeObject[];
+  /** The last resourceVersion the cache of this type has seen: every write at or before it is in the cache. */
+  lastResourceVersion(type: ResourceType): string;
   /** Queues a primary key by hand. */
   enqueue(key: string): void;
   /** Stops taking work, waits for in-flight reconciles (up to the grace period), stops the informers. */
@@ -201,6 +203,7 @@ export function startController(opts: ControllerOptions): Controller {
     hasSynced: () => synced,
     get: (type, namespace, name) => informerFor(type).get(namespace, name),
     list: (type, filter) => informerFor(type).list(filter),
+    lastResourceVersion: (type) => informerFor(type).lastResourceVersion(),
     enqueue: (key) => enqueue(key),
     stop,
     done,

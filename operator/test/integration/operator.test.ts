@@ -205,6 +205,21 @@ describe('operator on the API server', () => {
     assert.deepEqual(delta, [], 'no write requests while nothing changes (leases of the API server itself excluded)');
   });
 
+  it('a new instance costs one write per object, plus the finalizer and one status write', async () => {
+    const ns = await namespace('writes');
+    await new Promise((r) => setTimeout(r, 2000)); // earlier scenarios settle
+    const before = await apiServerWrites(plane());
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', apiKeys: { name: 'keys' } }); // the test's own write
+    await eventually('status written', async () => (await instance(ns, 'chat'))?.status?.observedGeneration === 1);
+    await new Promise((r) => setTimeout(r, 3000)); // the reconciles our writes trigger
+    const afterWrites = await apiServerWrites(plane());
+    // Leases and the Service's ClusterIP allocation (ipaddresses) are the API server's own writes.
+    const delta = [...afterWrites].filter(([r]) => r !== 'leases' && r !== 'ipaddresses').map(([r, n]) => [r, n - (before.get(r) ?? 0)] as const).filter(([, n]) => n > 0);
+    const total = delta.reduce((sum, [, n]) => sum + n, 0);
+    // ServiceAccount, ConfigMap, Service, Deployment; the finalizer; the status; the test's create.
+    assert.ok(total <= 4 + 2 + 1, `writes: ${JSON.stringify(delta)}`);
+  });
+
   it('a change the API server refuses shows as ReconcileSucceeded=False with a Warning Event, and the rest still applies', async () => {
     const ns = await namespace('refused');
     await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'm1', persistence: { enabled: true, size: '2Gi' } });
