@@ -101,10 +101,14 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
   }
 
   /** Applies every desired object the cache does not already show as desired; returns the errors. */
+  /**
+   * Applies every desired object the cache does not already show as desired;
+   * returns the errors. Objects of one phase go side by side (see phaseOf).
+   */
   async function applyDesired(ik: InstanceKey, desired: KubeObject[], signal: AbortSignal, log: Logger): Promise<string[]> {
     const errors: string[] = [];
     const applied: string[] = [];
-    for (const obj of desired) {
+    const applyOne = async (obj: KubeObject): Promise<void> => {
       const type = typeOf(obj);
       const current = view.get(type, obj.metadata.namespace, obj.metadata.name) as KubeObjectLike | undefined;
       const holder = instanceKeyFromLabels(current?.metadata?.labels);
@@ -112,16 +116,17 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
         // Two instances of one name in two namespaces may both want Role <name>-watcher
         // in a shared target namespace: never take another instance's object over.
         errors.push(`${refText(refOf(obj))} already belongs to instance ${holder.namespace}/${holder.name}`);
-        continue;
+        return;
       }
-      if (current && coversDesired(obj, current)) continue;
+      if (current && coversDesired(obj, current)) return;
       try {
         view.record(type, await applyObject(deps.kc, type, obj as never, { ...apply, signal }));
         applied.push(refText(refOf(obj)));
       } catch (err) {
         errors.push(describe(err));
       }
-    }
+    };
+    for (const phase of APPLY_PHASES) await Promise.all(desired.filter((o) => phaseOf(o) === phase).map(applyOne));
     if (applied.length > 0) log.info({ applied }, 'applied');
     return errors;
   }
@@ -188,6 +193,17 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     await applyObject(deps.kc, INSTANCES, instanceMeta(ik), { ...apply, signal });
     log.info({ deleted: leftovers.map(refText) }, 'finalized');
   }
+}
+
+const APPLY_PHASES = ['roles', 'rest', 'workload'] as const;
+/**
+ * Roles before their bindings: the API server checks a new binding against the
+ * rules of the role it names, and refuses it while that role does not exist.
+ * The Deployment last, so its pods find their ServiceAccount and ConfigMaps.
+ */
+function phaseOf(o: KubeObject): (typeof APPLY_PHASES)[number] {
+  if (o.kind === 'Role' || o.kind === 'ClusterRole') return 'roles';
+  return o.kind === DEPLOYMENTS.kind ? 'workload' : 'rest';
 }
 
 /** The defaulted instance, or why it cannot be used (an object stored before a schema change, say). */

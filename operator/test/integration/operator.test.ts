@@ -85,6 +85,9 @@ describe('operator on the API server', () => {
     assert.deepEqual(binding?.subjects, [{ kind: 'ServiceAccount', name: 'chat', namespace: ns }]);
     assert.equal(await exists(['role', 'chat-watcher', '-n', ns]), false, 'no Role in the instance namespace');
     assert.equal(await exists(['clusterrole', `${ns}-chat-watcher`]), false, 'no ClusterRole');
+    await eventually('the status', async () => (await instance(ns, 'chat'))?.status?.observedGeneration === 1);
+    const failures = await plane().kubectl(['get', 'events', '-n', ns, '--field-selector=reason=ReconcileFailed', '-o', 'name']);
+    assert.equal(failures.trim(), '', 'the Role exists before its binding is applied: no failed first attempt');
   });
 
   it('grants a ClusterRole <namespace>-<name>-watcher for targets in several namespaces; moving all targets into one namespace removes the ClusterRole pair', async () => {
