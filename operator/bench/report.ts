@@ -1,15 +1,15 @@
 // The results of one run: their shape (the JSON file), the targets they are
 // judged against, and the markdown printed at the end.
 import type { RequestCounts } from './lib/apiserver-metrics.ts';
-import type { MachineNote } from './lib/machine.ts';
+import type { Load, MachineNote } from './lib/machine.ts';
 import { round } from './lib/machine.ts';
-import type { FloorResult } from './floor.ts';
+import type { FloorResult, FloorTry } from './floor.ts';
 import type { QuietResult } from './idle.ts';
 import type { LatencyResult } from './latency.ts';
 import type { MemorySample } from './memory.ts';
 import type { ScaleResult } from './scale.ts';
 
-type Loaded<T> = T & { load: { before: number; after: number } };
+type Loaded<T> = T & { load: Load };
 
 export interface SizeRun {
   instances: number;
@@ -26,6 +26,8 @@ export interface SizeRun {
 export interface Results {
   startedAt: string;
   finishedAt?: string;
+  /** The commit measured. */
+  source: string;
   operator: { name: string; command: string; kubeconfig: 'serviceaccount' | 'admin'; maxConcurrentReconciles: number };
   machine: MachineNote & { load1AtEnd?: number };
   options: Record<string, unknown>;
@@ -79,7 +81,7 @@ export function judge(r: Results): Target[] {
 const table = (head: string[], rows: (string | number | undefined)[][]): string =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.map((c) => c ?? '').join(' | ')} |`)].join('\n');
 
-const loadText = (l: { before: number; after: number }) => `${l.before} -> ${l.after}`;
+const loadText = (l: Load) => `${l.before} -> ${l.after}; others ${l.othersCores} cores`;
 
 function requestsText(requests: RequestCounts): string {
   return Object.entries(requests).map(([k, n]) => `${k} ${n}`).join(', ');
@@ -87,7 +89,7 @@ function requestsText(requests: RequestCounts): string {
 
 export function markdown(r: Results): string {
   const out: string[] = [];
-  out.push(`## Benchmark ${r.startedAt}: ${r.operator.name}`);
+  out.push(`## Benchmark ${r.startedAt}: ${r.operator.name} (source ${r.source})`);
   out.push(`${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}; load average (1 min) ${r.machine.load1} at start, ${r.machine.load1AtEnd ?? '?'} at end. ` +
     `Operator as ${r.operator.kubeconfig}, --max-concurrent-reconciles ${r.operator.maxConcurrentReconciles}.`);
 
@@ -107,8 +109,10 @@ export function markdown(r: Results): string {
   }
   const floors = r.runs.filter((run) => run.floor);
   if (floors.length > 0) {
-    out.push('', '### Floor tries (no operator: plain POSTs of the instances and their objects)');
-    out.push(table(['instances', ...floors[0]!.floor!.tries.map((t) => `concurrency ${t.concurrency} s`)], floors.map((run) => [run.instances, ...run.floor!.tries.map((t) => t.seconds)])));
+    out.push('', '### Floor tries (no operator: the instances and their objects, POSTed; then applied at the best concurrency)');
+    const tryText = (t: FloorTry) => `${t.seconds} (others ${t.load.othersCores} cores)`;
+    out.push(table(['instances', ...floors[0]!.floor!.tries.map((t) => `POST, concurrency ${t.concurrency}: s`), 'apply, best concurrency: s'],
+      floors.map((run) => [run.instances, ...run.floor!.tries.map(tryText), tryText(run.floor!.apply)])));
   }
   const quiet = r.runs.filter((run) => run.idle || run.restart);
   if (quiet.length > 0) {

@@ -1,6 +1,7 @@
 // `make bench` (node bench/run.ts [flags]): runs the scenarios on fresh local
 // control planes, writes bench/results/<timestamp>.json and prints a markdown
 // summary. Not part of the tests. See docs/performance.md.
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
@@ -99,8 +100,19 @@ const logDir = join(resultsDir, stamp);
 await mkdir(logDir, { recursive: true });
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)} load ${round(loadavg()[0] ?? 0)}] ${line}\n`);
 
+/** Which code was measured: the commit, and whether src/ had uncommitted changes. */
+function sourceVersion(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: OPERATOR_DIR, encoding: 'utf8' }).trim();
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? ' (src/ modified)' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 const results: Results = {
   startedAt: new Date().toISOString(),
+  source: sourceVersion(),
   operator: { name: operatorName, command: template, kubeconfig: values['operator-admin'] ? 'admin' : 'serviceaccount', maxConcurrentReconciles: opts.concurrency },
   machine: machineNote(),
   options: { ...opts, skip: [...opts.skip], sweepSize },

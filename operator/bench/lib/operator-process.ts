@@ -5,9 +5,9 @@
 // is the process tree's RSS only.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../hack/controlplane/controlplane.ts';
+import { treeUsage } from './machine.ts';
 
 export const OPERATOR_DIR = fileURLToPath(new URL('../..', import.meta.url));
 export const OUR_OPERATOR_COMMAND =
@@ -19,7 +19,7 @@ const STOP_GRACE_MS = 15_000;
 export interface Usage {
   /** Resident set of the whole process tree, from /proc/<pid>/status VmRSS. */
   rssBytes: number;
-  /** User + system CPU time of the process tree so far, from /proc/<pid>/stat. */
+  /** CPU time of the process tree so far, from /proc/<pid>/stat. */
   cpuSeconds: number;
   /** From the operator's own /metrics, when it exposes prom-client's defaults. */
   metricsRssBytes?: number;
@@ -105,25 +105,4 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 function metricValue(text: string, name: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
-// Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) on every common architecture.
-const TICKS_PER_SECOND = 100;
-
-/** VmRSS and CPU time summed over a process and all its descendants. */
-async function treeUsage(pid: number): Promise<Usage> {
-  const usage: Usage = { rssBytes: 0, cpuSeconds: 0 };
-  const pending = [pid];
-  while (pending.length > 0) {
-    const p = pending.pop()!;
-    const status = await readFile(`/proc/${p}/status`, 'utf8').catch(() => '');
-    usage.rssBytes += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-    const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    usage.cpuSeconds += (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / TICKS_PER_SECOND;
-    const children = await readFile(`/proc/${p}/task/${p}/children`, 'utf8').catch(() => '');
-    pending.push(...children.split(/\s+/).filter(Boolean).map(Number));
-  }
-  return usage;
 }
