@@ -1,7 +1,10 @@
 // What the API server itself counted: apiserver_request_total from its /metrics,
 // summed by verb and resource. A difference of two snapshots is what every
 // client asked for in between.
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ControlPlane } from '../../hack/controlplane/controlplane.ts';
+import { request, resourcePath } from '../../src/runtime/kube.ts';
+import { Events } from '../../src/runtime/resources.ts';
 
 /** "VERB resource[/subresource]" -> requests. */
 export type RequestCounts = Record<string, number>;
@@ -51,4 +54,15 @@ export async function countRequests<T>(plane: ControlPlane, during: () => Promis
   const before = await requestCounts(plane);
   const result = await during();
   return { result, requests: difference(await requestCounts(plane), before) };
+}
+
+// The API server's ClusterIP repair loop, racing fast Service creates, records an
+// Event ("ClusterIPNotAllocated ... repairing") now and then: its write, not the
+// operator's, though the counters cannot tell them apart.
+const SERVER_EVENT_REPORTERS = new Set(['ipallocator-repair-controller', 'portallocator-repair-controller']);
+
+/** How many Events the API server's own controllers have recorded so far. */
+export async function serverEventCount(kc: KubeConfig): Promise<number> {
+  const list = await request<{ items: { reportingController?: string }[] }>(kc, { method: 'GET', path: resourcePath(Events) });
+  return list.items.filter((e) => SERVER_EVENT_REPORTERS.has(e.reportingController ?? '')).length;
 }
