@@ -27,7 +27,7 @@ Flags:
   --leader-elect                        elect one active replica through a coordination.k8s.io Lease
   --leader-election-namespace NS        namespace of the Lease (default: the pod's, else chatcli-system)
   --leader-election-id NAME             name of the Lease (default chatcli-operator.${GROUP})
-  --max-concurrent-reconciles N         instances reconciled in parallel (default 4)
+  --max-concurrent-reconciles N         instances reconciled in parallel (default 16)
   --metrics-bind-address HOST:PORT      Prometheus metrics (default :${DEFAULT_METRICS_PORT}; "0" turns it off)
   --health-probe-bind-address HOST:PORT /healthz and /readyz (default :${DEFAULT_HEALTH_PORT})
   --log-level LEVEL                     trace, debug, info, warn, error (default info, or LOG_LEVEL)
@@ -54,7 +54,7 @@ export function parseOperatorFlags(argv: string[]): OperatorFlags {
       'leader-elect': { type: 'boolean', default: false },
       'leader-election-namespace': { type: 'string' },
       'leader-election-id': { type: 'string', default: `${OPERATOR_NAME}.${GROUP}` },
-      'max-concurrent-reconciles': { type: 'string', default: '4' },
+      'max-concurrent-reconciles': { type: 'string', default: '16' },
       'metrics-bind-address': { type: 'string', default: `:${DEFAULT_METRICS_PORT}` },
       'health-probe-bind-address': { type: 'string', default: `:${DEFAULT_HEALTH_PORT}` },
       'log-level': { type: 'string' },

@@ -3,7 +3,9 @@
 // (src/runtime). One call brings one ChatCLIInstance to its desired state:
 //   1. load the instance from the cache (gone: nothing to do);
 //   2. being deleted: remove what garbage collection cannot reach, then the finalizer;
-//   3. make sure our finalizer is on it;
+//   3. compute the desired objects; if any is cluster-scoped or in another
+//      namespace (watcher RBAC), make sure our finalizer is on the instance first:
+//      owner references take care of everything else;
 //   4. apply every desired object that the cache shows is not already so;
 //   5. prune what the spec no longer asks for (never a PersistentVolumeClaim);
 //   6. compute the status from the world and write it only when it changed;
@@ -67,17 +69,18 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       deps.onInstanceStatus?.(ik, undefined);
       return;
     }
-    if (!live.metadata.finalizers?.includes(FINALIZER)) {
-      const updated = await applyObject(deps.kc, INSTANCES, instanceMeta(ik, [FINALIZER]), { ...apply, signal });
-      view.record(INSTANCES, updated);
-      live = updated as ChatCLIInstance;
-    }
 
     const errors: string[] = [];
     const planned = plan(live);
     if ('error' in planned) {
       errors.push(planned.error);
     } else {
+      if (reachesBeyond(planned.desired, ik) && !live.metadata.finalizers?.includes(FINALIZER)) {
+        // Before the first object the garbage collector could not remove.
+        const updated = await applyObject(deps.kc, INSTANCES, instanceMeta(ik, [FINALIZER]), { ...apply, signal });
+        view.record(INSTANCES, updated);
+        live = updated as ChatCLIInstance;
+      }
       errors.push(...(await applyDesired(ik, planned.desired, signal, log)));
       // Prune only against a desired state that was fully computed: never everything by mistake.
       errors.push(...(await pruneUndesired(live, ik, planned.desired, signal, log)));
@@ -193,6 +196,11 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     await applyObject(deps.kc, INSTANCES, instanceMeta(ik), { ...apply, signal });
     log.info({ deleted: leftovers.map(refText) }, 'finalized');
   }
+}
+
+/** Whether some desired object lies beyond the garbage collector's reach (no owner reference possible). */
+function reachesBeyond(desired: KubeObject[], ik: InstanceKey): boolean {
+  return desired.some((o) => o.metadata.namespace !== ik.namespace);
 }
 
 const APPLY_PHASES = ['roles', 'rest', 'workload'] as const;

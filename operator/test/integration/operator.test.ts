@@ -208,7 +208,7 @@ describe('operator on the API server', () => {
     assert.deepEqual(delta, [], 'no write requests while nothing changes (leases of the API server itself excluded)');
   });
 
-  it('a new instance costs one write per object, plus the finalizer and one status write', async () => {
+  it('a new instance costs one write per object and one status write (plus the finalizer only when it reaches beyond its namespace)', async () => {
     const ns = await namespace('writes');
     await new Promise((r) => setTimeout(r, 2000)); // earlier scenarios settle
     const before = await apiServerWrites(plane());
@@ -219,8 +219,10 @@ describe('operator on the API server', () => {
     // Leases and the Service's ClusterIP allocation (ipaddresses) are the API server's own writes.
     const delta = [...afterWrites].filter(([r]) => r !== 'leases' && r !== 'ipaddresses').map(([r, n]) => [r, n - (before.get(r) ?? 0)] as const).filter(([, n]) => n > 0);
     const total = delta.reduce((sum, [, n]) => sum + n, 0);
-    // ServiceAccount, ConfigMap, Service, Deployment; the finalizer; the status; the test's create.
-    assert.ok(total <= 4 + 2 + 1, `writes: ${JSON.stringify(delta)}`);
+    // ServiceAccount, ConfigMap, Service, Deployment; the status; the test's create. No finalizer:
+    // everything lives in the instance namespace, owner references suffice.
+    assert.ok(total <= 4 + 1 + 1, `writes: ${JSON.stringify(delta)}`);
+    assert.deepEqual((await instance(ns, 'chat'))?.metadata.finalizers ?? [], []);
   });
 
   it('a change the API server refuses shows as ReconcileSucceeded=False with a Warning Event, and the rest still applies', async () => {
