@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { parseOperatorFlags } from '../src/reconciler/operator.ts';
 import { runFloor } from './floor.ts';
 import { runIdle, runRestart } from './idle.ts';
 import { runLatency } from './latency.ts';
@@ -30,7 +31,7 @@ const USAGE = `Usage: node bench/run.ts [flags]   (make bench ARGS="...")
   --sweep-size N               new instances per sweep point (default: the largest size)
   --latency-count N            instances for create -> Available on a full plane (default 100; 0 skips)
   --latency-rate R             creates per second for that (default 10)
-  --max-concurrent-reconciles N  for every run but the sweep (default 4, the operator's default)
+  --max-concurrent-reconciles N  for every run but the sweep (default: the operator's own default)
   --operator-cmd CMD           another operator (a shell command reading KUBECONFIG); placeholders
                                {metricsPort} {healthPort} {concurrency} are filled in when present
   --operator-name NAME         how results name it (default: chatcli-operator, or the command)
@@ -52,7 +53,7 @@ const { values } = parseArgs({
     'sweep-size': { type: 'string' },
     'latency-count': { type: 'string' },
     'latency-rate': { type: 'string', default: '10' },
-    'max-concurrent-reconciles': { type: 'string', default: '4' },
+    'max-concurrent-reconciles': { type: 'string' },
     'operator-cmd': { type: 'string' },
     'operator-name': { type: 'string' },
     'operator-admin': { type: 'boolean', default: false },
@@ -79,7 +80,7 @@ const opts = {
   sweepSize: values['sweep-size'] === undefined ? undefined : Number(values['sweep-size']),
   latencyCount: Number(values['latency-count'] ?? (quick ? 30 : 100)),
   latencyRate: Number(values['latency-rate']),
-  concurrency: Number(values['max-concurrent-reconciles']),
+  concurrency: Number(values['max-concurrent-reconciles'] ?? parseOperatorFlags([]).maxConcurrentReconciles),
   skip: new Set(values.skip.split(',').map((s) => s.trim())),
   quick,
 };
@@ -123,8 +124,12 @@ const results: Results = {
 };
 const samples = loadSamples();
 let logCount = 0;
-const startOperator = (bp: BenchPlane, concurrency = opts.concurrency): Promise<OperatorProcess> =>
-  startOperatorProcess({ template, kubeconfig: bp.operatorKubeconfig, concurrency, logFile: join(logDir, `operator-${++logCount}.log`) });
+// Others commit while a run lasts, and each start runs what is on disk then: note every version started.
+const sourcesStarted = new Set<string>();
+const startOperator = (bp: BenchPlane, concurrency = opts.concurrency): Promise<OperatorProcess> => {
+  sourcesStarted.add(sourceVersion());
+  return startOperatorProcess({ template, kubeconfig: bp.operatorKubeconfig, concurrency, logFile: join(logDir, `operator-${++logCount}.log`) });
+};
 const runs = (scenario: string) => !opts.skip.has(scenario);
 
 /** One size: a fresh api plane, the floor, the operator converging, and (largest size) the quiet windows and the sweep. */
@@ -241,6 +246,7 @@ if (runs('latency') && opts.latencyCount > 0) {
   }
 }
 
+if (sourcesStarted.size > 1) results.notes.push(`the source changed during the run: operators were started from ${[...sourcesStarted].join(', ')}`);
 results.finishedAt = new Date().toISOString();
 results.machine.load1AtEnd = round(loadavg()[0] ?? 0);
 results.targets = judge(results);
