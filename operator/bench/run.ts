@@ -37,7 +37,7 @@ const USAGE = `Usage: node bench/run.ts [flags]   (make bench ARGS="...")
   --operator-name NAME         how results name it (default: chatcli-operator, or the command)
   --operator-admin             run the operator as cluster admin instead of its ServiceAccount
   --skip LIST                  any of floor,scale,memory,idle,restart,sweep,latency
-  --quick                      a ~3 minute smoke run: sizes 100, unrelated 1000, idle 15 s, restart 10 s,
+  --quick                      a ~2 minute smoke run: sizes 100, unrelated 1000, idle 15 s, restart 10 s,
                                floor 16,64, sweep 1,16 of 100, latency 30
 `;
 
@@ -81,7 +81,7 @@ const opts = {
   latencyCount: Number(values['latency-count'] ?? (quick ? 30 : 100)),
   latencyRate: Number(values['latency-rate']),
   concurrency: Number(values['max-concurrent-reconciles'] ?? parseOperatorFlags([]).maxConcurrentReconciles),
-  skip: new Set(values.skip.split(',').map((s) => s.trim())),
+  skip: new Set(values.skip.split(',').map((s) => s.trim()).filter(Boolean)),
   quick,
 };
 for (const [name, v] of Object.entries(opts)) {
