@@ -141,8 +141,10 @@ interface Supervised {
 function supervise(name: string, bin: string, args: string[], logFile: string): Supervised {
   const out = createWriteStream(logFile, { flags: 'a' });
   // guard.sh ends the process when we die, even by SIGKILL.
+  // Its own process group, so that killing the group takes the server with it.
   const child = spawn('bash', [join(here, 'guard.sh'), String(process.pid), bin, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
@@ -195,7 +197,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const stopAll = async () => {
     for (const p of [...procs].reverse()) await stopProcess(p);
   };
-  const onExit = () => procs.forEach((p) => p.child.kill('SIGKILL'));
+  // On exit there is no time to wait: kill each guard's whole group (guard and server).
+  const onExit = () => procs.forEach((p) => {
+    try {
+      if (p.child.pid) process.kill(-p.child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
   process.once('exit', onExit);
 
   try {
