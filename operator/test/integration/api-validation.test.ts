@@ -15,7 +15,7 @@ import type { ChatCLIInstance } from '../../src/api/chatcliinstance.ts';
 import { ApiError, closeConnections, request } from '../../src/runtime/kube.ts';
 import { usePlane } from '../support/cluster.ts';
 import { INVALID_CASES } from '../unit/api/invalid-instances.ts';
-import { PACKAGE_DIR, SAMPLE_FILES, readSample } from '../unit/api/samples.ts';
+import { MINIMAL_SPEC_WITH_SEED_DEFAULTS, PACKAGE_DIR, SAMPLE_FILES, readSample } from '../unit/api/samples.ts';
 import { retrying } from '../support/wait.ts';
 
 const plane = usePlane('api');
@@ -103,16 +103,7 @@ describe('the ChatCLIInstance API on a real API server', () => {
 
     it('fills the minimal sample with the values of the seed tables', async () => {
       const read = await request<ChatCLIInstance>(kc, { method: 'GET', path: `${collection()}/chatcli-simple` });
-      assert.deepEqual(read.spec, {
-        provider: 'OPENAI',
-        apiKeys: { name: 'chatcli-api-keys' },
-        replicas: 1,
-        image: { repository: 'ghcr.io/diillson/chatcli', tag: 'latest', pullPolicy: 'IfNotPresent' },
-        server: { port: 50051 },
-        watcher: { enabled: false, interval: '30s', window: '2h', maxLogLines: 100, maxContextChars: 8000 },
-        persistence: { enabled: false, size: '1Gi' },
-        securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-      });
+      assert.deepEqual(read.spec, MINIMAL_SPEC_WITH_SEED_DEFAULTS);
     });
 
     it('defaults each target of the multi-target sample (metricsPort 0, metricsPath /metrics) and keeps the legacy sample\'s interval', async () => {

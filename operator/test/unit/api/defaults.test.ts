@@ -3,26 +3,16 @@ import { describe, it } from 'node:test';
 import type { ChatCLIInstance } from '../../../src/api/chatcliinstance.ts';
 import { withDefaults } from '../../../src/api/defaults.ts';
 import { instanceWith } from './invalid-instances.ts';
-import { readSample } from './samples.ts';
+import { MINIMAL_SPEC_WITH_SEED_DEFAULTS, readSample } from './samples.ts';
 
 const asInstance = (o: unknown) => o as ChatCLIInstance;
 
 // The seed's tables, written out here rather than read from the code under test.
-const SEED_SECURITY_CONTEXT = { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } };
 
 describe('withDefaults', () => {
   it('fills the minimal sample with every default of the seed tables', () => {
     const { spec } = withDefaults(asInstance(readSample('chatcli_v1alpha1_minimal.yaml')));
-    assert.deepEqual(spec, {
-      provider: 'OPENAI',
-      apiKeys: { name: 'chatcli-api-keys' },
-      replicas: 1,
-      image: { repository: 'ghcr.io/diillson/chatcli', tag: 'latest', pullPolicy: 'IfNotPresent' },
-      server: { port: 50051 },
-      watcher: { enabled: false, interval: '30s', window: '2h', maxLogLines: 100, maxContextChars: 8000 },
-      persistence: { enabled: false, size: '1Gi' },
-      securityContext: SEED_SECURITY_CONTEXT,
-    });
+    assert.deepEqual(spec, MINIMAL_SPEC_WITH_SEED_DEFAULTS);
   });
 
   it('defaults inside each target and keeps what the user wrote', () => {

@@ -16,3 +16,19 @@ export const SAMPLE_FILES = [
 export function readSample(file: string): Record<string, unknown> & { metadata: { name: string; namespace?: string }; spec: Record<string, unknown> } {
   return parse(readFileSync(join(PACKAGE_DIR, 'config', 'samples', file), 'utf8'));
 }
+
+/**
+ * The minimal sample as the seed's tables say it reads back: written out by
+ * hand, never computed, so that both the API server's defaulting and
+ * withDefaults() are checked against the seed itself.
+ */
+export const MINIMAL_SPEC_WITH_SEED_DEFAULTS = {
+  provider: 'OPENAI',
+  apiKeys: { name: 'chatcli-api-keys' },
+  replicas: 1,
+  image: { repository: 'ghcr.io/diillson/chatcli', tag: 'latest', pullPolicy: 'IfNotPresent' },
+  server: { port: 50051 },
+  watcher: { enabled: false, interval: '30s', window: '2h', maxLogLines: 100, maxContextChars: 8000 },
+  persistence: { enabled: false, size: '1Gi' },
+  securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+};
