@@ -40,6 +40,9 @@ build k8s kubectl k8s.io/kubernetes/cmd/kubectl "$k8s_ldflags"
 build k8s kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
 build k8s kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler "$k8s_ldflags"
 build kwok kwok sigs.k8s.io/kwok/cmd/kwok
+# The real node (plane mode "node"): kubelet and kube-proxy from the same module.
+build k8s kubelet k8s.io/kubernetes/cmd/kubelet "$k8s_ldflags"
+build k8s kube-proxy k8s.io/kubernetes/cmd/kube-proxy "$k8s_ldflags"
 
 # kwok ships no default stages from v0.8: copy the "fast" node and pod stages.
 stages="$bin/../kwok-stages"
