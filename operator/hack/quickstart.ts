@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane } from './controlplane/controlplane.ts';
+import { waitForCrd, waitForJsonPath } from './controlplane/wait.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +36,7 @@ try {
   const k = plane.kubectl;
   say('installing the CRD and the operator RBAC (config/rbac/role.yaml)');
   await k(['apply', '--server-side', '-f', 'config/crd/bases/chatcli.diillson.com_chatcliinstances.yaml']);
-  await k(['wait', '--for=condition=Established', 'crd/chatcliinstances.chatcli.diillson.com', '--timeout=60s']);
+  await waitForCrd(k, 'chatcliinstances.chatcli.diillson.com');
   await k(['apply', '--server-side', '-f', 'config/rbac/role.yaml']);
 
   const operatorKubeconfig = resolve(tmp, 'operator.kubeconfig');
@@ -62,7 +63,7 @@ try {
   say(`applying ${values.sample}`);
   const applied = await k(['apply', '-n', 'default', '-f', values.sample, '-o', 'name']);
   const name = applied.trim().split('\n')[0] ?? '';
-  await k(['wait', '-n', 'default', '--for=jsonpath={.status.ready}=true', name, '--timeout=180s']);
+  await waitForJsonPath(k, ['-n', 'default', name], '{.status.ready}', 'true', 180_000);
   console.log(await k(['get', 'chatcliinstances', '-n', 'default']));
   console.log(await k(['get', 'deployment,service,configmap,serviceaccount,persistentvolumeclaim,role,rolebinding', '-A', '-l', 'app.kubernetes.io/managed-by=chatcli-operator']));
   console.log(await k(['get', 'clusterrole,clusterrolebinding', '-l', 'app.kubernetes.io/managed-by=chatcli-operator']));

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { waitForCondition } from '../../hack/controlplane/wait.ts';
 import { usePlane } from '../support/cluster.ts';
 import { SAMPLES_DIR, eventually, getJson, installOperator, startOperator, type RunningOperator } from '../support/operator.ts';
 
@@ -42,7 +43,7 @@ describe('operator end to end (full plane)', () => {
       names.push(out.trim());
     }
     for (const name of names) {
-      await plane().kubectl(['wait', '-n', 'default', '--for=condition=Available', name, '--timeout=90s']);
+      await waitForCondition(plane().kubectl, ['-n', 'default', name], 'Available', 90_000);
     }
     const table = await plane().kubectl(['get', 'chatcliinstances', '-n', 'default']);
     const rows = table.trim().split('\n');
@@ -59,7 +60,7 @@ describe('operator end to end (full plane)', () => {
       apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'locked', namespace: 'secure' },
       spec: { provider: 'OPENAI', replicas: 2, persistence: { enabled: true }, watcher: { enabled: true, targets: [{ deployment: 'x', namespace: 'production' }] } },
     }));
-    await k(['wait', '-n', 'secure', '--for=condition=Available', 'chatcliinstance/locked', '--timeout=60s']);
+    await waitForCondition(k, ['-n', 'secure', 'chatcliinstance/locked'], 'Available');
     const pods = await getJson<{ items: { status: { phase: string } }[] }>(plane(), ['pods', '-n', 'secure', '-l', 'app.kubernetes.io/instance=locked']);
     assert.equal(pods?.items.filter((p) => p.status.phase === 'Running').length, 2);
     const rs = await k(['get', 'events', '-n', 'secure', '--field-selector=reason=FailedCreate', '-o', 'name']);

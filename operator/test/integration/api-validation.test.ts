@@ -13,6 +13,7 @@ import { withDefaults } from '../../src/api/defaults.ts';
 import { validateInstance } from '../../src/api/validate.ts';
 import type { ChatCLIInstance } from '../../src/api/chatcliinstance.ts';
 import { ApiError, closeConnections, request } from '../../src/runtime/kube.ts';
+import { waitForCrd } from '../../hack/controlplane/wait.ts';
 import { usePlane } from '../support/cluster.ts';
 import { INVALID_CASES } from '../unit/api/invalid-instances.ts';
 import { MINIMAL_SPEC_WITH_SEED_DEFAULTS, PACKAGE_DIR, SAMPLE_FILES, readSample } from '../unit/api/samples.ts';
@@ -47,7 +48,7 @@ describe('the ChatCLIInstance API on a real API server', () => {
     const p = plane();
     kc = p.adminKubeConfig();
     await p.kubectl(['apply', '--server-side', '-f', `${PACKAGE_DIR}/${CRD_FILE}`]);
-    await p.kubectl(['wait', '--for=condition=Established', `crd/${CRD_NAME}`, '--timeout=60s']);
+    await waitForCrd(p.kubectl, CRD_NAME);
     namespace = `api-validation-${randomBytes(3).toString('hex')}`;
     await p.kubectl(['create', 'namespace', namespace]);
   });

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiException, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { waitForCrd } from '../../hack/controlplane/wait.ts';
 import { usePlane } from '../support/cluster.ts';
 import { pinnedVersions } from '../support/versions.ts';
 
@@ -96,7 +97,7 @@ describe('local control plane (api mode)', () => {
       },
     };
     await p.kubectl(['apply', '-f', '-'], JSON.stringify(crd));
-    await p.kubectl(['wait', '--for=condition=Established', 'crd/widgets.smoke.example.com', '--timeout=30s']);
+    await waitForCrd(p.kubectl, 'widgets.smoke.example.com', 30_000);
     const widget = (name: string, min: number, max: number) =>
       JSON.stringify({ apiVersion: 'smoke.example.com/v1', kind: 'Widget', metadata: { name, namespace: 'default' }, spec: { min, max } });
     await assert.rejects(p.kubectl(['create', '-f', '-'], widget('bad', 5, 1)), /The Widget "bad" is invalid: spec: Invalid value: .*min must not exceed max/);

@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, type ControlPlane } from '../../hack/controlplane/controlplane.ts';
+import { waitForCrd } from '../../hack/controlplane/wait.ts';
 import { eventually } from './wait.ts';
 
 export { eventually };
@@ -17,7 +18,7 @@ export const SAMPLES_DIR = join(operatorDir, 'config/samples');
 /** Installs the CRD and the operator's RBAC; returns a kubeconfig file of its ServiceAccount. */
 export async function installOperator(plane: ControlPlane): Promise<string> {
   await plane.kubectl(['apply', '--server-side', '-f', CRD_FILE]);
-  await plane.kubectl(['wait', '--for=condition=Established', 'crd/chatcliinstances.chatcli.diillson.com', '--timeout=60s']);
+  await waitForCrd(plane.kubectl, 'chatcliinstances.chatcli.diillson.com');
   await plane.kubectl(['apply', '--server-side', '-f', ROLE_FILE]);
   const kc = await plane.serviceAccountKubeConfig('chatcli-system', 'chatcli-operator');
   const path = join(plane.dir, 'operator.kubeconfig');
