@@ -18,11 +18,8 @@ export const envConfigMapName = (i: InstanceKey): string => i.name;
 export const watchConfigMapName = (i: InstanceKey): string => `${i.name}-watch-config`;
 export const serviceAccountName = (i: InstanceKey): string => i.name;
 export const sessionsClaimName = (i: InstanceKey): string => `${i.name}-sessions`;
-/** Role and RoleBinding, in the namespace of the watch targets. */
+/** Role and RoleBinding, in each namespace the watcher reads. */
 export const watcherRoleName = (i: InstanceKey): string => `${i.name}-watcher`;
-/** ClusterRole and ClusterRoleBinding: the namespace is part of the name, so two
- * instances of one name in two namespaces do not collide. */
-export const watcherClusterRoleName = (i: InstanceKey): string => `${i.namespace}-${i.name}-watcher`;
 
 // Labels.
 export const LABEL_NAME = 'app.kubernetes.io/name';
@@ -32,6 +29,11 @@ export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
  * that namespace, and cluster-scoped ones, cannot carry an owner reference; this
  * label (with LABEL_INSTANCE) is how they are found and traced back. */
 export const LABEL_INSTANCE_NAMESPACE = `${GROUP}/instance-namespace`;
+/** On a Namespace, with the value WATCHABLE_NAMESPACE_VALUE: its owner lets
+ * instances of other namespaces watch it (the default --watch-namespace-policy,
+ * src/desired/tenancy.ts). */
+export const WATCHABLE_NAMESPACE_LABEL = `${GROUP}/watchable`;
+export const WATCHABLE_NAMESPACE_VALUE = 'true';
 export const APP_NAME = 'chatcli';
 export const OPERATOR_NAME = 'chatcli-operator';
 

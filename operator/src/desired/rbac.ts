@@ -1,11 +1,11 @@
-// The watcher's read-only RBAC. One namespace of targets: a Role + RoleBinding
-// `<name>-watcher` in THAT namespace (the only place they grant anything).
-// Several namespaces: a ClusterRole + ClusterRoleBinding
-// `<namespace>-<name>-watcher`. Either way bound to the instance's
-// ServiceAccount in the instance's namespace.
+// The watcher's read-only RBAC: in every namespace the watcher reads, a Role +
+// RoleBinding `<name>-watcher` (the only place they grant anything), bound to
+// the instance's ServiceAccount in the instance's namespace. Never a
+// ClusterRoleBinding: that would grant the same reads in every namespace of the
+// cluster, including ones nobody named (a confused deputy; src/desired/tenancy.ts).
 import type { V1PolicyRule } from '@kubernetes/client-node';
 import type { DefaultedChatCLIInstance, DefaultedSpec } from '../api/chatcliinstance.ts';
-import { serviceAccountName, watcherClusterRoleName, watcherRoleName } from './names.ts';
+import { serviceAccountName, watcherRoleName } from './names.ts';
 import { ownedMeta, type KubeObject } from './object.ts';
 import { watchMode, watchedNamespaces } from './watcher.ts';
 
@@ -24,46 +24,33 @@ export const WATCHER_RULES: readonly Readonly<V1PolicyRule>[] = Object.freeze([
   { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: READ },
 ].map((r) => Object.freeze(r)));
 
-export type WatcherScope = { kind: 'none' } | { kind: 'namespace'; namespace: string } | { kind: 'cluster'; namespaces: string[] };
+export type WatcherScope = { kind: 'none' } | { kind: 'namespaces'; namespaces: string[] };
 
-/** Where the watcher needs read access: nowhere, one namespace, or several. */
+/** Where the watcher needs read access: nowhere, or these namespaces (sorted). */
 export function watcherScope(spec: DefaultedSpec, instanceNamespace: string): WatcherScope {
   const namespaces = watchedNamespaces(watchMode(spec, instanceNamespace));
-  const [only] = namespaces;
-  if (only === undefined) return { kind: 'none' };
-  if (namespaces.length === 1) return { kind: 'namespace', namespace: only };
-  return { kind: 'cluster', namespaces };
+  return namespaces.length === 0 ? { kind: 'none' } : { kind: 'namespaces', namespaces };
 }
 
 export function desiredWatcherRbac(instance: DefaultedChatCLIInstance): KubeObject[] {
   const meta = instance.metadata;
   const scope = watcherScope(instance.spec, meta.namespace);
   if (scope.kind === 'none') return [];
-  const rules = WATCHER_RULES.map((r) => structuredClone(r) as V1PolicyRule);
+  const name = watcherRoleName(meta);
   const subjects = [{ kind: 'ServiceAccount', name: serviceAccountName(meta), namespace: meta.namespace }];
-
-  if (scope.kind === 'namespace') {
-    const name = watcherRoleName(meta);
-    return [
-      { apiVersion: RBAC_API_VERSION, kind: 'Role', metadata: ownedMeta(meta, name, scope.namespace), rules },
-      {
-        apiVersion: RBAC_API_VERSION,
-        kind: 'RoleBinding',
-        metadata: ownedMeta(meta, name, scope.namespace),
-        roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name },
-        subjects,
-      },
-    ];
-  }
-  const name = watcherClusterRoleName(meta);
-  return [
-    { apiVersion: RBAC_API_VERSION, kind: 'ClusterRole', metadata: ownedMeta(meta, name, undefined), rules },
+  return scope.namespaces.flatMap((namespace): KubeObject[] => [
     {
       apiVersion: RBAC_API_VERSION,
-      kind: 'ClusterRoleBinding',
-      metadata: ownedMeta(meta, name, undefined),
-      roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name },
-      subjects,
+      kind: 'Role',
+      metadata: ownedMeta(meta, name, namespace),
+      rules: WATCHER_RULES.map((r) => structuredClone(r) as V1PolicyRule),
     },
-  ];
+    {
+      apiVersion: RBAC_API_VERSION,
+      kind: 'RoleBinding',
+      metadata: ownedMeta(meta, name, namespace),
+      roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name },
+      subjects: structuredClone(subjects),
+    },
+  ]);
 }

@@ -39,8 +39,12 @@ describe('render', () => {
     assert.equal(await renderCommand(['-f', sample('chatcli_v1alpha1_multi_target.yaml')], io), 0, io.err);
     assert.deepEqual(kindsAndNames(io.out), [
       'ServiceAccount default chatcli-multi',
-      'ClusterRole - default-chatcli-multi-watcher',
-      'ClusterRoleBinding - default-chatcli-multi-watcher',
+      'Role batch chatcli-multi-watcher',
+      'RoleBinding batch chatcli-multi-watcher',
+      'Role ml chatcli-multi-watcher',
+      'RoleBinding ml chatcli-multi-watcher',
+      'Role production chatcli-multi-watcher',
+      'RoleBinding production chatcli-multi-watcher',
       'ConfigMap default chatcli-multi',
       'ConfigMap default chatcli-multi-watch-config',
       'PersistentVolumeClaim default chatcli-multi-sessions',

@@ -18,16 +18,16 @@ describe('objectsToPrune', () => {
     assert.deepEqual(objectsToPrune(desired.map(refOf), desired), []);
   });
 
-  it('moving all targets into one namespace removes the ClusterRole and ClusterRoleBinding', () => {
+  it('moving all targets into one namespace removes the Roles and RoleBindings of the others', () => {
     const before = desiredObjects(instance(threeNamespaces)).map(refOf);
     const after = desiredObjects(instance(oneNamespace));
-    assert.deepEqual(show(objectsToPrune(before, after)), ['ClusterRole//default-chat-watcher', 'ClusterRoleBinding//default-chat-watcher']);
+    assert.deepEqual(show(objectsToPrune(before, after)), ['Role/q/chat-watcher', 'Role/r/chat-watcher', 'RoleBinding/q/chat-watcher', 'RoleBinding/r/chat-watcher']);
   });
 
-  it('spreading targets over namespaces removes the Role and RoleBinding', () => {
+  it('spreading targets over namespaces keeps the Role and RoleBinding already granted', () => {
     const before = desiredObjects(instance(oneNamespace)).map(refOf);
     const after = desiredObjects(instance(threeNamespaces));
-    assert.deepEqual(show(objectsToPrune(before, after)), ['Role/p/chat-watcher', 'RoleBinding/p/chat-watcher']);
+    assert.deepEqual(show(objectsToPrune(before, after)), []);
   });
 
   it('moving the single target namespace removes the Role in the old namespace', () => {
@@ -40,7 +40,11 @@ describe('objectsToPrune', () => {
     const before = desiredObjects(instance(threeNamespaces)).map(refOf);
     const after = desiredObjects(instance({ provider: 'OPENAI' }));
     const pruned = objectsToPrune(before, after);
-    assert.deepEqual(show(pruned), ['ClusterRole//default-chat-watcher', 'ClusterRoleBinding//default-chat-watcher', 'ConfigMap/default/chat-watch-config']);
+    assert.deepEqual(show(pruned), [
+      'ConfigMap/default/chat-watch-config',
+      'Role/p/chat-watcher', 'Role/q/chat-watcher', 'Role/r/chat-watcher',
+      'RoleBinding/p/chat-watcher', 'RoleBinding/q/chat-watcher', 'RoleBinding/r/chat-watcher',
+    ]);
     assert.ok(before.some((r) => r.kind === 'PersistentVolumeClaim'), 'the claim existed');
     assert.ok(!pruned.some((r) => r.kind === 'PersistentVolumeClaim'));
   });

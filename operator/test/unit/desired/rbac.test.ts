@@ -13,7 +13,7 @@ const find = (objects: KubeObject[], kind: string) => {
 };
 
 describe('watcher RBAC', () => {
-  it('targets in three namespaces get a ClusterRole and ClusterRoleBinding named <namespace>-<name>-watcher', () => {
+  it('targets in three namespaces get a Role and RoleBinding <name>-watcher in each of them, and nothing cluster-wide', () => {
     const inst = instance(
       {
         provider: 'CLAUDEAI',
@@ -28,19 +28,23 @@ describe('watcher RBAC', () => {
       },
       { name: 'chat', namespace: 'tools' },
     );
-    assert.deepEqual(watcherScope(inst.spec, 'tools'), { kind: 'cluster', namespaces: ['batch', 'ml', 'production'] });
+    assert.deepEqual(watcherScope(inst.spec, 'tools'), { kind: 'namespaces', namespaces: ['batch', 'ml', 'production'] });
     const rbac = rbacOf(desiredObjects(inst));
-    assert.deepEqual(rbac.map((o) => `${o.kind}/${o.metadata.name}`), ['ClusterRole/tools-chat-watcher', 'ClusterRoleBinding/tools-chat-watcher']);
+    assert.deepEqual(rbac.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`), [
+      'Role/batch/chat-watcher', 'RoleBinding/batch/chat-watcher',
+      'Role/ml/chat-watcher', 'RoleBinding/ml/chat-watcher',
+      'Role/production/chat-watcher', 'RoleBinding/production/chat-watcher',
+    ]);
     for (const o of rbac) {
-      assert.equal(o.metadata.namespace, undefined, `${o.kind} is cluster-scoped`);
-      assert.equal(o.metadata.ownerReferences, undefined, `${o.kind} cannot carry an owner reference`);
+      assert.equal(o.metadata.ownerReferences, undefined, `${o.kind} outside the instance namespace cannot carry an owner reference`);
       assert.equal(o.metadata.labels?.['chatcli.diillson.com/instance-namespace'], 'tools');
       assert.equal(o.metadata.labels?.['app.kubernetes.io/instance'], 'chat');
+      if (o.kind === 'Role') assert.deepEqual(o.rules, WATCHER_RULES);
+      else {
+        assert.deepEqual(o.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'chat-watcher' });
+        assert.deepEqual(o.subjects, [{ kind: 'ServiceAccount', name: 'chat', namespace: 'tools' }]);
+      }
     }
-    const binding = find(rbac, 'ClusterRoleBinding');
-    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'tools-chat-watcher' });
-    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'chat', namespace: 'tools' }]);
-    assert.deepEqual(find(rbac, 'ClusterRole').rules, WATCHER_RULES);
   });
 
   it('all targets in production while the instance lives in default: Role and RoleBinding in production bound to the ServiceAccount in default', () => {
@@ -54,7 +58,7 @@ describe('watcher RBAC', () => {
         ],
       },
     });
-    assert.deepEqual(watcherScope(inst.spec, 'default'), { kind: 'namespace', namespace: 'production' });
+    assert.deepEqual(watcherScope(inst.spec, 'default'), { kind: 'namespaces', namespaces: ['production'] });
     const rbac = rbacOf(desiredObjects(inst));
     assert.deepEqual(rbac.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`), [
       'Role/production/chat-watcher',
@@ -80,7 +84,7 @@ describe('watcher RBAC', () => {
 
   it('a legacy single target gets a Role in its namespace', () => {
     const inst = instance({ provider: 'CLAUDEAI', watcher: { enabled: true, deployment: 'myapp', namespace: 'production' } });
-    assert.deepEqual(watcherScope(inst.spec, 'default'), { kind: 'namespace', namespace: 'production' });
+    assert.deepEqual(watcherScope(inst.spec, 'default'), { kind: 'namespaces', namespaces: ['production'] });
     assert.deepEqual(rbacOf(desiredObjects(inst)).map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`), [
       'Role/production/chat-watcher',
       'RoleBinding/production/chat-watcher',
@@ -89,7 +93,7 @@ describe('watcher RBAC', () => {
 
   it('a legacy single target without a namespace is watched in the instance namespace', () => {
     const inst = instance({ provider: 'CLAUDEAI', watcher: { enabled: true, deployment: 'myapp' } }, { namespace: 'team-a' });
-    assert.deepEqual(watcherScope(inst.spec, 'team-a'), { kind: 'namespace', namespace: 'team-a' });
+    assert.deepEqual(watcherScope(inst.spec, 'team-a'), { kind: 'namespaces', namespaces: ['team-a'] });
   });
 
   it('a disabled watcher gets no RBAC even with targets listed', () => {
