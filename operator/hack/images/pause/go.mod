@@ -1,0 +1,3 @@
+module chatcli-operator.local/hack/images/pause
+
+go 1.24

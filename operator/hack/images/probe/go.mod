@@ -1,0 +1,3 @@
+module chatcli-operator.local/hack/images/probe
+
+go 1.24
