@@ -76,6 +76,10 @@ export function instanceKeyFromLabels(labels: Record<string, string> | undefined
 // Operator identity on the API server.
 export const FIELD_MANAGER = OPERATOR_NAME;
 export const FINALIZER = `${GROUP}/finalizer`;
+/** Annotation on objects that cannot carry an owner reference (other namespaces,
+ * cluster-scoped): the uid of the instance that made them, our proof of
+ * ownership there (labels select, they never prove). */
+export const OWNER_UID_ANNOTATION = `${GROUP}/owner-uid`;
 /** Pod-template annotation: hash of both ConfigMaps, so a config change rolls the pods. */
 export const CONFIG_HASH_ANNOTATION = `${GROUP}/config-hash`;
 

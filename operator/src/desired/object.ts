@@ -1,11 +1,13 @@
 // The shape of a desired object and the metadata every one of them carries:
 // labels always; a controller owner reference when the object lives in the
 // instance's namespace (the garbage collector then removes it with the
-// instance); cluster-scoped and other-namespace objects cannot carry one and are
-// removed by the finalizer, found through the labels.
+// instance); cluster-scoped and other-namespace objects cannot carry one: they
+// carry the instance's uid in an annotation instead, and are removed by the
+// finalizer. Labels find objects; only the owner reference or the annotation
+// proves one is ours (isOwnedBy).
 import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import { API_VERSION, KIND, type ObjectMeta } from '../api/chatcliinstance.ts';
-import { instanceLabels, type InstanceKey } from './names.ts';
+import { instanceLabels, OWNER_UID_ANNOTATION, type InstanceKey } from './names.ts';
 
 /** A plain JSON Kubernetes object, ready for server-side apply. */
 export interface KubeObject {
@@ -44,11 +46,34 @@ export function controllerReference(meta: ObjectMeta): V1OwnerReference | undefi
  * cluster-scoped; a namespace other than the instance's means no owner reference.
  */
 export function ownedMeta(instance: ObjectMeta, name: string, namespace: string | undefined): KubeObject['metadata'] {
-  const owner = namespace === instance.namespace ? controllerReference(instance) : undefined;
+  const home = namespace === instance.namespace;
+  const owner = home ? controllerReference(instance) : undefined;
   return {
     name,
     ...(namespace !== undefined ? { namespace } : {}),
     labels: instanceLabels(instanceKey(instance)),
+    ...(!home && instance.uid ? { annotations: { [OWNER_UID_ANNOTATION]: instance.uid } } : {}),
     ...(owner ? { ownerReferences: [owner] } : {}),
   };
+}
+
+/** Metadata enough to tell whose an object is. */
+export interface OwnershipMeta {
+  namespace?: string;
+  annotations?: Record<string, string>;
+  ownerReferences?: readonly { kind?: string; uid?: string; controller?: boolean }[];
+}
+
+/**
+ * Whether an object is provably the instance's: in the instance's namespace, a
+ * controller owner reference with the instance's uid; elsewhere (another
+ * namespace, cluster-scoped), our annotation with that uid. Labels prove
+ * nothing: anyone may set them.
+ */
+export function isOwnedBy(meta: OwnershipMeta | undefined, instance: { uid?: string; namespace: string }): boolean {
+  if (!meta || !instance.uid) return false;
+  if (meta.namespace === instance.namespace) {
+    return (meta.ownerReferences ?? []).some((r) => r.controller === true && r.kind === KIND && r.uid === instance.uid);
+  }
+  return meta.annotations?.[OWNER_UID_ANNOTATION] === instance.uid;
 }

@@ -6,28 +6,34 @@
 //   3. compute the desired objects; if any is cluster-scoped or in another
 //      namespace (watcher RBAC), make sure our finalizer is on the instance first:
 //      owner references take care of everything else;
-//   4. apply every desired object that the cache shows is not already so;
-//   5. prune what the spec no longer asks for (never a PersistentVolumeClaim);
+//   4. apply every desired object that the cache shows is not already so, in
+//      phases; one that exists and is not provably this instance's (owner
+//      reference or owner-uid annotation, never labels) is a Conflict, left
+//      untouched; a phase that fails stops the later ones (no Deployment rolled
+//      to a configuration that was not applied);
+//   5. only then prune what the spec no longer asks for and is provably ours
+//      (never a PersistentVolumeClaim);
 //   6. compute the status from the world and write it only when it changed;
 //   7. tell the user through Events when something changed or failed.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, KIND, type ChatCLIInstance, type DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
 import { withDefaults } from '../api/defaults.ts';
 import { desiredObjects, objectsToPrune, refOf, type KubeObject, type ObjectRef } from '../desired/index.ts';
-import { FIELD_MANAGER, FINALIZER, instanceKeyFromLabels, ownedObjectsSelector, type InstanceKey } from '../desired/names.ts';
-import { applyObject, applyStatus, deleteObject } from '../runtime/apply.ts';
+import { FIELD_MANAGER, FINALIZER, instanceKeyFromLabels, ownedObjectsSelector, OWNER_UID_ANNOTATION, type InstanceKey } from '../desired/names.ts';
+import { isOwnedBy, type OwnershipMeta } from '../desired/object.ts';
+import { applyObject, applyStatus, deleteObject, getObject } from '../runtime/apply.ts';
 import { coversDesired } from '../runtime/drift.ts';
 import { createWrittenOverlay } from '../runtime/written.ts';
 import type { EventRecorder } from '../runtime/events.ts';
-import { request, resourcePath, type ResourceType } from '../runtime/kube.ts';
+import { isConflict, request, resourcePath, type ResourceType } from '../runtime/kube.ts';
 import type { Logger } from '../runtime/log.ts';
 import { computeStatus } from '../status/compute.ts';
-import { ConditionType } from '../status/condition-types.ts';
+import { ConditionType, ReconcileReason } from '../status/condition-types.ts';
 import { conditionTime, findCondition } from '../status/conditions.ts';
 import { statusChanged } from '../status/equal.ts';
 import type { DeploymentView, PodView } from '../status/views.ts';
 import { Deployments as DEPLOYMENTS } from '../runtime/resources.ts';
-import { INSTANCES, OWNED_TYPES, PODS, typeOf } from './types.ts';
+import { DELETABLE_TYPES, INSTANCES, OWNED_TYPES, PODS, typeOf } from './types.ts';
 
 /** What the reconciler reads: the controller's caches. */
 export interface CacheReader {
@@ -35,7 +41,9 @@ export interface CacheReader {
   list(type: ResourceType, filter?: (obj: KubeObjectLike) => boolean): unknown[];
   lastResourceVersion(type: ResourceType): string;
 }
-type KubeObjectLike = { metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
+type KubeObjectLike = { metadata?: OwnershipMeta & { name?: string; uid?: string; labels?: Record<string, string> } };
+/** Who owns what: the instance's namespace and uid (the proof an object must carry). */
+type Owner = { namespace: string; uid?: string };
 
 export interface ReconcilerDeps {
   kc: KubeConfig;
@@ -71,6 +79,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     }
 
     const errors: string[] = [];
+    const conflicts: string[] = [];
     const planned = plan(live);
     if ('error' in planned) {
       errors.push(planned.error);
@@ -81,69 +90,95 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
         view.record(INSTANCES, updated);
         live = updated as ChatCLIInstance;
       }
-      errors.push(...(await applyDesired(ik, planned.desired, signal, log)));
-      // Prune only against a desired state that was fully computed: never everything by mistake.
-      errors.push(...(await pruneUndesired(live, ik, planned.desired, signal, log)));
+      const owner: Owner = { namespace, uid: live.metadata.uid };
+      const applied = await applyDesired(owner, planned.desired, signal, log);
+      conflicts.push(...applied.conflicts);
+      errors.push(...applied.errors);
+      // Prune only against a desired state that was fully computed (never everything
+      // by mistake) and fully applied (the pods may still use what the spec dropped).
+      if (errors.length === 0 && conflicts.length === 0) errors.push(...(await pruneUndesired(live, ik, owner, planned.desired, signal, log)));
     }
 
-    const reconcileError = errors.length > 0 ? errors.join('; ') : undefined;
-    await writeStatus('instance' in planned ? planned.instance : live, live, reconcileError, signal, log);
+    const failures = [...conflicts, ...errors];
+    const reconcileError = failures.length > 0 ? failures.join('; ') : undefined;
+    await writeStatus('instance' in planned ? planned.instance : live, live, reconcileError, conflicts.length > 0, signal, log);
     if (reconcileError) {
-      void deps.events.record(live, { type: 'Warning', reason: 'ReconcileFailed', note: reconcileError });
+      const reason = conflicts.length > 0 ? ReconcileReason.Conflict : ReconcileReason.ReconcileFailed;
+      void deps.events.record(live, { type: 'Warning', reason, note: reconcileError });
       throw new Error(`${key}: ${reconcileError}`);
     }
   };
 
-  /** Our objects of this instance, as the caches hold them (found by label, in any namespace). */
-  function ownedRefs(ik: InstanceKey): ObjectRef[] {
+  /**
+   * This instance's objects as the caches hold them: found by label (in any
+   * namespace), kept only with proof of ownership, each with its uid.
+   */
+  function ownedRefs(ik: InstanceKey, owner: Owner): (ObjectRef & { uid?: string })[] {
     return OWNED_TYPES.flatMap((type) =>
-      deps.cache
-        .list(type, (o) => sameInstance(instanceKeyFromLabels(o.metadata?.labels), ik))
-        .map((o) => refOf({ apiVersion: type.apiVersion, kind: type.kind, ...(o as KubeObjectLike) } as KubeObject)),
+      (deps.cache.list(type, (o) => sameInstance(instanceKeyFromLabels(o.metadata?.labels), ik)) as KubeObjectLike[])
+        .filter((o) => isOwnedBy(o.metadata, owner))
+        .map((o) => ({ ...refOf({ apiVersion: type.apiVersion, kind: type.kind, ...o } as KubeObject), uid: o.metadata?.uid })),
     );
   }
 
-  /** Applies every desired object the cache does not already show as desired; returns the errors. */
   /**
-   * Applies every desired object the cache does not already show as desired;
-   * returns the errors. Objects of one phase go side by side (see phaseOf).
+   * Applies every desired object the cache does not already show as desired.
+   * Objects of one phase go side by side (see phaseOf); a phase with a failure
+   * stops the later ones. Returns the errors and, apart, the conflicts: objects
+   * that exist without proof that they are this instance's, left untouched.
    */
-  async function applyDesired(ik: InstanceKey, desired: KubeObject[], signal: AbortSignal, log: Logger): Promise<string[]> {
+  async function applyDesired(owner: Owner, desired: KubeObject[], signal: AbortSignal, log: Logger): Promise<{ errors: string[]; conflicts: string[] }> {
     const errors: string[] = [];
+    const conflicts: string[] = [];
     const applied: string[] = [];
     const applyOne = async (obj: KubeObject): Promise<void> => {
       const type = typeOf(obj);
-      const current = view.get(type, obj.metadata.namespace, obj.metadata.name) as KubeObjectLike | undefined;
-      const holder = instanceKeyFromLabels(current?.metadata?.labels);
-      if (holder && !sameInstance(holder, ik)) {
-        // Two instances of one name in two namespaces may both want Role <name>-watcher
-        // in a shared target namespace: never take another instance's object over.
-        errors.push(`${refText(refOf(obj))} already belongs to instance ${holder.namespace}/${holder.name}`);
-        return;
-      }
-      if (current && coversDesired(obj, current)) return;
+      const ref = { namespace: obj.metadata.namespace, name: obj.metadata.name };
       try {
-        view.record(type, await applyObject(deps.kc, type, obj as never, { ...apply, signal }));
+        // The caches hold only labelled objects: one they do not show may still
+        // exist unlabelled. A read proves it absent before the first apply.
+        const current = (view.get(type, ref.namespace, ref.name) ?? (await getObject(deps.kc, type, ref, { signal }))) as KubeObjectLike | undefined;
+        if (current && !isOwnedBy(current.metadata, owner)) {
+          conflicts.push(conflictText(refOf(obj), current, owner));
+          return;
+        }
+        if (current && coversDesired(obj, current)) return;
+        // An update goes to the object proven ours, by uid, never to one that replaced it.
+        // A create is not forced: an object that appeared since the read (a race of
+        // milliseconds) with other values is refused with a conflict, not taken over.
+        const opts = current ? { ...apply, uid: current.metadata?.uid } : { ...apply, force: false };
+        view.record(type, await applyObject(deps.kc, type, obj as never, { ...opts, signal }));
         applied.push(refText(refOf(obj)));
       } catch (err) {
         errors.push(describe(err));
       }
     };
-    for (const phase of APPLY_PHASES) await Promise.all(desired.filter((o) => phaseOf(o) === phase).map(applyOne));
+    const held: string[] = [];
+    for (const phase of APPLY_PHASES) {
+      const objects = desired.filter((o) => phaseOf(o) === phase);
+      if (errors.length > 0 || conflicts.length > 0) held.push(...objects.map((o) => refText(refOf(o))));
+      else await Promise.all(objects.map(applyOne));
+    }
     if (applied.length > 0) log.info({ applied }, 'applied');
-    return errors;
+    if (held.length > 0) errors.push(`not applied until the above succeeds: ${held.join(', ')}`);
+    return { errors, conflicts };
   }
 
-  /** Deletes our objects the spec no longer asks for (never a PersistentVolumeClaim); returns the errors. */
-  async function pruneUndesired(live: ChatCLIInstance, ik: InstanceKey, desired: KubeObject[], signal: AbortSignal, log: Logger): Promise<string[]> {
+  /**
+   * Deletes what the spec no longer asks for and is provably ours (never a
+   * PersistentVolumeClaim), each by uid; returns the errors. Reports only what
+   * this call really deleted: one already gone, or replaced, was not.
+   */
+  async function pruneUndesired(live: ChatCLIInstance, ik: InstanceKey, owner: Owner, desired: KubeObject[], signal: AbortSignal, log: Logger): Promise<string[]> {
     const errors: string[] = [];
     const pruned: string[] = [];
-    for (const ref of objectsToPrune(ownedRefs(ik), desired)) {
+    const owned = ownedRefs(ik, owner);
+    for (const ref of objectsToPrune(owned, desired)) {
+      const uid = owned.find((o) => o === ref)?.uid;
       try {
-        await deleteObject(deps.kc, typeOf(ref), { namespace: ref.namespace, name: ref.name }, { signal });
-        pruned.push(refText(ref));
+        if (await deleteObject(deps.kc, typeOf(ref), { namespace: ref.namespace, name: ref.name }, { uid, signal })) pruned.push(refText(ref));
       } catch (err) {
-        errors.push(describe(err));
+        if (!isConflict(err)) errors.push(describe(err)); // 409: replaced since; not ours to delete
       }
     }
     if (pruned.length > 0) {
@@ -153,11 +188,18 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     return errors;
   }
 
-  async function writeStatus(instance: DefaultedChatCLIInstance | ChatCLIInstance, live: ChatCLIInstance, reconcileError: string | undefined, signal: AbortSignal, log: Logger) {
+  async function writeStatus(
+    instance: DefaultedChatCLIInstance | ChatCLIInstance,
+    live: ChatCLIInstance,
+    reconcileError: string | undefined,
+    conflict: boolean,
+    signal: AbortSignal,
+    log: Logger,
+  ) {
     const { namespace, name } = live.metadata;
     const deployment = view.get(DEPLOYMENTS, namespace, name) as DeploymentView | undefined;
     const pods = deps.cache.list(PODS, (p) => p.metadata?.namespace === namespace && sameInstance(instanceKeyFromLabels(p.metadata?.labels), { namespace, name })) as PodView[];
-    const status = computeStatus({ instance, deployment, pods, reconcileError, now: conditionTime(now()) });
+    const status = computeStatus({ instance, deployment, pods, reconcileError, conflict, now: conditionTime(now()) });
     deps.onInstanceStatus?.({ namespace, name }, status.ready === true);
     if (!statusChanged(live.status, status)) return;
     view.record(INSTANCES, await applyStatus(deps.kc, INSTANCES, { ...instanceMeta({ namespace, name }), status } as never, { ...apply, signal }));
@@ -175,26 +217,47 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     }
   }
 
-  /** Cluster-scoped and other-namespace objects have no owner reference: delete them, then let go. */
+  /**
+   * Cluster-scoped and other-namespace objects have no owner reference: delete
+   * those provably ours (owner-uid annotation), then let go. Kinds the operator
+   * never deletes (claims) are not even looked at. One failure does not stop the
+   * rest; whatever could not be removed is reported (Event, log) and the
+   * finalizer stays, so the work queue retries.
+   */
   async function finalize(live: ChatCLIInstance, ik: InstanceKey, signal: AbortSignal, log: Logger) {
-    // A live list, not the cache: an object applied a moment ago must not be missed.
-    const leftovers: ObjectRef[] = [];
-    for (const type of OWNED_TYPES) {
-      const list = await request<{ items: KubeObjectLike[] }>(deps.kc, {
-        method: 'GET',
-        path: resourcePath(type),
-        query: { labelSelector: ownedObjectsSelector(ik) },
-        signal,
-      });
-      for (const o of list.items) {
+    const owner: Owner = { namespace: ik.namespace, uid: live.metadata.uid };
+    const deleted: string[] = [];
+    const failed: string[] = [];
+    for (const type of DELETABLE_TYPES) {
+      let items: KubeObjectLike[];
+      try {
+        // A live list, not the cache: an object applied a moment ago must not be missed.
+        const query = { labelSelector: ownedObjectsSelector(ik) };
+        items = (await request<{ items: KubeObjectLike[] }>(deps.kc, { method: 'GET', path: resourcePath(type), query, signal })).items;
+      } catch (err) {
+        failed.push(`${type.kind} (list): ${describe(err)}`);
+        continue;
+      }
+      for (const o of items) {
         const ns = o.metadata?.namespace;
-        if (ns === ik.namespace) continue; // the garbage collector's, through the owner reference
-        leftovers.push({ apiVersion: type.apiVersion, kind: type.kind, ...(ns ? { namespace: ns } : {}), name: o.metadata?.name ?? '' });
+        // In the instance namespace: the garbage collector's, through the owner reference.
+        if (ns === ik.namespace || !isOwnedBy(o.metadata, owner)) continue;
+        const ref: ObjectRef = { apiVersion: type.apiVersion, kind: type.kind, ...(ns ? { namespace: ns } : {}), name: o.metadata?.name ?? '' };
+        try {
+          if (await deleteObject(deps.kc, type, { namespace: ns, name: ref.name }, { uid: o.metadata?.uid, signal })) deleted.push(refText(ref));
+        } catch (err) {
+          if (!isConflict(err)) failed.push(`${refText(ref)}: ${describe(err)}`); // 409: replaced since, not ours
+        }
       }
     }
-    for (const ref of leftovers) await deleteObject(deps.kc, typeOf(ref), { namespace: ref.namespace, name: ref.name }, { signal });
+    if (failed.length > 0) {
+      const note = `could not remove, will retry: ${failed.join('; ')}`;
+      log.error({ deleted, failed }, 'finalize incomplete');
+      void deps.events.record(live, { type: 'Warning', reason: 'FinalizeFailed', note });
+      throw new Error(`${ik.namespace}/${ik.name}: ${note}`);
+    }
     await applyObject(deps.kc, INSTANCES, instanceMeta(ik), { ...apply, signal });
-    log.info({ deleted: leftovers.map(refText) }, 'finalized');
+    log.info({ deleted }, 'finalized');
   }
 }
 
@@ -234,6 +297,16 @@ function instanceMeta(ik: InstanceKey, finalizers?: string[]) {
 
 function sameInstance(a: InstanceKey | undefined, b: InstanceKey): boolean {
   return a !== undefined && a.name === b.name && a.namespace === b.namespace;
+}
+
+/** Why an existing object is not taken over, naming it and what proof it lacks. */
+function conflictText(ref: ObjectRef, current: KubeObjectLike, owner: Owner): string {
+  const proof = ref.namespace === owner.namespace
+    ? `a controller owner reference to instance uid ${owner.uid ?? '?'}`
+    : `the annotation ${OWNER_UID_ANNOTATION}=${owner.uid ?? '?'}`;
+  const holder = instanceKeyFromLabels(current.metadata?.labels);
+  const labelled = holder ? ` (labelled for instance ${holder.namespace}/${holder.name})` : '';
+  return `${refText(ref)} already exists and is not this instance's: it lacks ${proof}${labelled}; left untouched`;
 }
 
 function refText(ref: ObjectRef): string {

@@ -1,6 +1,6 @@
 // The resource types the ChatCLI controller works with, as the runtime needs them.
 import { GROUP, KIND, PLURAL, VERSION } from '../api/chatcliinstance.ts';
-import { OWNED_KINDS } from '../desired/index.ts';
+import { OWNED_KINDS, ownedKind } from '../desired/index.ts';
 import type { ResourceType } from '../runtime/kube.ts';
 import { Pods } from '../runtime/resources.ts';
 
@@ -11,6 +11,10 @@ export const PODS = Pods;
 export const OWNED_TYPES: readonly ResourceType[] = OWNED_KINDS.map(({ apiVersion, kind, plural, namespaced }) =>
   Object.freeze({ apiVersion, kind, plural, namespaced }),
 );
+
+/** The kinds the operator ever deletes: never a PersistentVolumeClaim (user data;
+ * the operator may not delete claims, config/rbac/role.yaml). */
+export const DELETABLE_TYPES: readonly ResourceType[] = OWNED_TYPES.filter((t) => ownedKind(t.apiVersion, t.kind)?.prunable === true);
 
 /** The ResourceType of an object or reference of ours. */
 export function typeOf(o: { apiVersion: string; kind: string }): ResourceType {

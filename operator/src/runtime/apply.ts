@@ -14,6 +14,12 @@ export interface ApplyOptions {
   fieldManager: string;
   /** Take over fields another manager owns instead of failing with a conflict; default true. */
   force?: boolean;
+  /**
+   * Apply only to the object of this uid: the server refuses (409 when it is
+   * gone, 422 when another object now has its name) rather than create or take
+   * over an object that replaced the one the caller looked at.
+   */
+  uid?: string;
   signal?: AbortSignal;
 }
 
@@ -41,7 +47,7 @@ async function applyTo(
     method: 'PATCH',
     path: objectPath(type, refOf(type, obj), subresource),
     query: { fieldManager: opts.fieldManager, force: opts.force ?? true },
-    body: obj,
+    body: opts.uid ? { ...obj, metadata: { ...obj.metadata, uid: opts.uid } } : obj,
     contentType: APPLY_PATCH_CONTENT_TYPE,
     signal: opts.signal,
   });

@@ -26,6 +26,11 @@ export interface StatusInput {
    * every object was applied. Only then does status.observedGeneration move.
    */
   reconcileError?: string;
+  /**
+   * Whether the failure includes an object the instance may not take over
+   * (reason Conflict rather than ReconcileFailed); only with reconcileError.
+   */
+  conflict?: boolean;
   /** Now, as conditionTime() formats it. */
   now: string;
 }
@@ -36,7 +41,7 @@ export function computeStatus(input: StatusInput): ChatCLIInstanceStatus {
   const available = availableVerdict(instance.spec.replicas ?? 1, deployment);
   const verdicts: Record<ConditionType, Verdict> = {
     [ConditionType.Available]: available,
-    [ConditionType.ReconcileSucceeded]: reconcileVerdict(input.reconcileError),
+    [ConditionType.ReconcileSucceeded]: reconcileVerdict(input.reconcileError, input.conflict === true),
     [ConditionType.SecretsFound]: secretsVerdict(input),
     [ConditionType.PodsHealthy]: podsHealthyVerdict(input.pods),
   };
@@ -65,8 +70,11 @@ function secretsVerdict({ instance, secretKeys, pods }: StatusInput): Verdict {
   return secretsFoundVerdict(refs, secretKeys, instance.metadata.namespace);
 }
 
-function reconcileVerdict(error: string | undefined): Verdict {
-  return error === undefined
-    ? { status: 'True', reason: ReconcileReason.ReconcileSucceeded, message: 'every desired object was applied' }
-    : { status: 'False', reason: ReconcileReason.ReconcileFailed, message: clipMessage(error || 'the reconcile failed without a message') };
+function reconcileVerdict(error: string | undefined, conflict: boolean): Verdict {
+  if (error === undefined) return { status: 'True', reason: ReconcileReason.ReconcileSucceeded, message: 'every desired object was applied' };
+  return {
+    status: 'False',
+    reason: conflict ? ReconcileReason.Conflict : ReconcileReason.ReconcileFailed,
+    message: clipMessage(error || 'the reconcile failed without a message'),
+  };
 }

@@ -20,6 +20,12 @@
 // ReconcileSucceeded
 //   True  ReconcileSucceeded  the last reconcile applied every desired object
 //   False ReconcileFailed     the last reconcile failed; the message is its error
+//   False Conflict            an object the instance should become already exists
+//                             and is not provably the instance's (no controller
+//                             owner reference with its uid; elsewhere no
+//                             chatcli.diillson.com/owner-uid annotation with it):
+//                             the operator leaves it untouched; the message names
+//                             it (with any other error of the same reconcile)
 //
 // SecretsFound: every Secret the spec refers to (spec.apiKeys.name,
 // spec.server.token.name/key, spec.server.tls.secretName) exists
@@ -69,6 +75,7 @@ export const AvailableReason = {
 export const ReconcileReason = {
   ReconcileSucceeded: 'ReconcileSucceeded',
   ReconcileFailed: 'ReconcileFailed',
+  Conflict: 'Conflict',
 } as const;
 
 export const SecretsReason = {

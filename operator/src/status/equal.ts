@@ -1,15 +1,18 @@
 // Whether a freshly computed status differs from the stored one in meaning, so
 // the reconciler writes status only when something changed. Key order, absent
 // versus undefined fields, and the order of conditions (a list keyed by type)
-// carry no meaning.
+// carry no meaning; nor do conditions of types we do not write: another
+// controller may add its own (server-side apply leaves them alone), and they
+// must not make every reconcile look like a change.
 import type { ChatCLIInstanceStatus } from '../api/chatcliinstance.ts';
+import { CONDITION_TYPES } from './condition-types.ts';
 
 export function statusChanged(previous: ChatCLIInstanceStatus | undefined, next: ChatCLIInstanceStatus): boolean {
   return canonicalJSON(normalized(previous ?? {})) !== canonicalJSON(normalized(next));
 }
 
 function normalized(status: ChatCLIInstanceStatus): ChatCLIInstanceStatus {
-  const conditions = [...(status.conditions ?? [])].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  const conditions = (status.conditions ?? []).filter((c) => (CONDITION_TYPES as readonly string[]).includes(c.type)).sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   return { ...status, conditions };
 }
 

@@ -19,4 +19,19 @@ describe('coversDesired', () => {
   it('sees a list of another length', () => {
     assert.equal(coversDesired({ env: [{ name: 'A' }] }, { env: [{ name: 'A' }, { name: 'B' }] }), false);
   });
+  it('compares resource quantities by value, as the API server stores them canonically', () => {
+    const pod = (cpu: unknown, memory: unknown) => ({ containers: [{ name: 'c', resources: { requests: { cpu, memory }, limits: { cpu, memory } } }] });
+    assert.equal(coversDesired(pod('0.5', '1024Mi'), pod('500m', '1Gi')), true);
+    assert.equal(coversDesired(pod(2, '1.5Gi'), pod('2', '1536Mi')), true);
+    assert.equal(coversDesired({ spec: { resources: { requests: { storage: '1024Mi' } } } }, { spec: { resources: { requests: { storage: '1Gi' } } } }), true);
+    assert.equal(coversDesired({ emptyDir: { sizeLimit: '0.5Gi' } }, { emptyDir: { sizeLimit: '512Mi' } }), true);
+  });
+  it('still sees a quantity that changed value', () => {
+    assert.equal(coversDesired({ resources: { limits: { cpu: '0.5' } } }, { resources: { limits: { cpu: '400m' } } }), false);
+    assert.equal(coversDesired({ resources: { requests: { memory: '1Gi' } } }, { resources: { requests: { memory: '1G' } } }), false);
+  });
+  it('compares strings outside quantity fields exactly: "0.5" and "500m" in a ConfigMap are different data', () => {
+    assert.equal(coversDesired({ data: { cpu: '0.5' } }, { data: { cpu: '500m' } }), false);
+    assert.equal(coversDesired({ metadata: { labels: { size: '1Gi' } } }, { metadata: { labels: { size: '1024Mi' } } }), false);
+  });
 });

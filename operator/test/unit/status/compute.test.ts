@@ -117,6 +117,14 @@ describe('ReconcileSucceeded and observedGeneration', () => {
     assert.doesNotMatch(success.message, /403/);
   });
 
+  it('an object the instance may not take over surfaces as reason Conflict, naming it', () => {
+    const error = "ServiceAccount default/chat already exists and is not this instance's";
+    const status = computeStatus(input({ instance: instance({ generation: 2 }), reconcileError: error, conflict: true }));
+    const c = condition(status, ConditionType.ReconcileSucceeded);
+    assert.deepEqual([c.status, c.reason, c.message], ['False', ReconcileReason.Conflict, error]);
+    assert.equal('observedGeneration' in status, false, 'a conflict is a failed reconcile');
+  });
+
   it('observedGeneration moves to the instance generation only when the reconcile succeeded', () => {
     const atGeneration1 = computeStatus(input({ instance: instance({ generation: 1 }) }));
     assert.equal(atGeneration1.observedGeneration, 1);

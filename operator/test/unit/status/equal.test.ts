@@ -37,6 +37,11 @@ describe('statusChanged', () => {
     assert.equal(statusChanged(undefined, status), true);
   });
 
+  it('a condition another controller added is no change: only the types we write count', () => {
+    const foreign = { type: 'example.com/Audited', status: 'True' as const, lastTransitionTime: NOW, reason: 'Checked', message: 'by someone else' };
+    assert.equal(statusChanged({ ...status, conditions: [...(status.conditions ?? []), foreign] }, status), false);
+  });
+
   it('a recomputation over an unchanged world is no change, however much later', () => {
     const world = { deployment: deployment({ desired: 1 }), pods: [], secretKeys: {} };
     const first = computeStatus({ instance: instance(), ...world, now: NOW });
