@@ -1,7 +1,9 @@
 // The environment ConfigMap `<name>`: everything the server reads from its
 // environment except secrets (the token and API keys never pass through here).
+// It comes after the API-key Secret in envFrom, so on a duplicate name it wins.
 import type { DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
-import { ENV, METRICS_PORT, WATCH_CONFIG_FILE, envConfigMapName, type InstanceKey } from './names.ts';
+import { BIND_ALL_INTERFACES, ENV, HOME_DIR, LOG_MODE_STDOUT } from './chatcli.ts';
+import { METRICS_PORT, WATCH_CONFIG_FILE, envConfigMapName, type InstanceKey } from './names.ts';
 import { ownedMeta, type KubeObject } from './object.ts';
 import { watchMode } from './watcher.ts';
 
@@ -11,6 +13,16 @@ export function envConfigData(instance: DefaultedChatCLIInstance): Record<string
   if (spec.model) data[ENV.model] = spec.model;
   data[ENV.serverPort] = String(spec.server.port);
   data[ENV.metricsPort] = String(METRICS_PORT);
+  // Where the server writes: whatever uid the pod runs as, it may have no passwd
+  // entry in the image, and then no usable $HOME.
+  data[ENV.home] = HOME_DIR;
+  // The server's log on stdout, so `kubectl logs` shows it (v1.188.0 writes
+  // only to $HOME/.chatcli/app.log otherwise).
+  data[ENV.logMode] = LOG_MODE_STDOUT;
+  data[ENV.bindAddress] = BIND_ALL_INTERFACES;
+  // The OLLAMA provider exists only when enabled; its address comes from the
+  // API-key Secret (OLLAMA_BASE_URL), so it is not set here.
+  if (spec.provider === 'OLLAMA') data[ENV.ollamaEnabled] = 'true';
 
   const mode = watchMode(spec, instance.metadata.namespace);
   if (mode.kind === 'targets') {

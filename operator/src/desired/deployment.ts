@@ -4,6 +4,7 @@
 // the token as CHATCLI_SERVER_TOKEN from a secretKeyRef, API keys through envFrom.
 import type {
   V1Container,
+  V1DeploymentStrategy,
   V1EnvFromSource,
   V1EnvVar,
   V1PodSecurityContext,
@@ -15,23 +16,21 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import type { DefaultedChatCLIInstance, DefaultedSpec } from '../api/chatcliinstance.ts';
+import { ENV, HOME_DIR, SERVER_COMMAND, SESSIONS_DIR, STATE_DIR } from './chatcli.ts';
 import {
   CONFIG_HASH_ANNOTATION,
   CONTAINER_NAME,
   DEFAULT_FS_GROUP,
-  ENV,
   GRPC_PORT_NAME,
-  HOME_DIR,
   METRICS_PORT,
   METRICS_PORT_NAME,
-  SERVER_COMMAND,
-  SESSIONS_DIR,
   TLS_CERT_FILE,
   TLS_DIR,
   TLS_KEY_FILE,
   TMP_DIR,
   VOLUME_HOME,
   VOLUME_SESSIONS,
+  VOLUME_STATE,
   VOLUME_TLS,
   VOLUME_TMP,
   VOLUME_WATCH_CONFIG,
@@ -60,12 +59,25 @@ export function desiredDeployment(instance: DefaultedChatCLIInstance, configHash
     spec: {
       replicas: instance.spec.replicas,
       selector: { matchLabels: selectorLabels(meta) },
+      strategy: deploymentStrategy(instance.spec),
       template: {
         metadata: { labels: instanceLabels(meta), annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
         spec: podSpec(instance),
       },
     },
   };
+}
+
+/**
+ * Recreate while the sessions live on the ReadWriteOnce claim: a rolling update
+ * starts the new pod before the old one stops, and on another node it waits
+ * forever for the volume (Multi-Attach), so the rollout never ends. Otherwise
+ * RollingUpdate, the Deployment's default, written out so that switching
+ * persistence off switches it back. `rollingUpdate: null` on Recreate: the API
+ * server refuses Recreate beside the rollingUpdate it defaulted earlier.
+ */
+export function deploymentStrategy(spec: DefaultedSpec): V1DeploymentStrategy {
+  return spec.persistence.enabled ? { type: 'Recreate', rollingUpdate: null as unknown as undefined } : { type: 'RollingUpdate' };
 }
 
 function podSpec(instance: DefaultedChatCLIInstance): V1PodSpec {
@@ -178,13 +190,18 @@ function tlsSecretName(spec: DefaultedSpec): string | undefined {
   return tls?.enabled && tls.secretName ? tls.secretName : undefined;
 }
 
-// The root filesystem is read-only: the server writes only to /tmp and its home
-// (emptyDirs) and to its sessions directory (the claim when persistence is on).
+// The root filesystem is read-only: the server writes only to /tmp, its home and
+// $HOME/.chatcli (emptyDirs) and its sessions directory (the claim when
+// persistence is on). $HOME/.chatcli is a volume of its own, not a directory the
+// runtime creates inside the home volume to mount the sessions on: that one
+// would belong to root, and app.log could not be created there. An emptyDir is
+// writable by any uid, so this holds whatever user the image or the spec names.
 function volumes(instance: DefaultedChatCLIInstance): V1Volume[] {
   const { spec, metadata: meta } = instance;
   const list: V1Volume[] = [
     { name: VOLUME_TMP, emptyDir: {} },
     { name: VOLUME_HOME, emptyDir: {} },
+    { name: VOLUME_STATE, emptyDir: {} },
     spec.persistence.enabled
       ? { name: VOLUME_SESSIONS, persistentVolumeClaim: { claimName: sessionsClaimName(meta) } }
       : { name: VOLUME_SESSIONS, emptyDir: {} },
@@ -202,6 +219,7 @@ function volumeMounts(instance: DefaultedChatCLIInstance): V1VolumeMount[] {
   const list: V1VolumeMount[] = [
     { name: VOLUME_TMP, mountPath: TMP_DIR },
     { name: VOLUME_HOME, mountPath: HOME_DIR },
+    { name: VOLUME_STATE, mountPath: STATE_DIR },
     { name: VOLUME_SESSIONS, mountPath: SESSIONS_DIR },
   ];
   if (tlsSecretName(spec)) list.push({ name: VOLUME_TLS, mountPath: TLS_DIR, readOnly: true });

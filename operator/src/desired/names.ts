@@ -83,9 +83,9 @@ export const OWNER_UID_ANNOTATION = `${GROUP}/owner-uid`;
 /** Pod-template annotation: hash of both ConfigMaps, so a config change rolls the pods. */
 export const CONFIG_HASH_ANNOTATION = `${GROUP}/config-hash`;
 
-// The pod (the image contract of ghcr.io/diillson/chatcli, see SPEC.md).
+// The pod. What ChatCLI itself reads and writes (command, environment, $HOME)
+// is in chatcli.ts.
 export const CONTAINER_NAME = 'chatcli';
-export const SERVER_COMMAND = ['chatcli', 'serve'];
 export const GRPC_PORT_NAME = 'grpc';
 export const METRICS_PORT_NAME = 'metrics';
 export const METRICS_PORT = 9090;
@@ -95,30 +95,16 @@ export const WATCH_CONFIG_KEY = 'watch-config.yaml';
 
 export const VOLUME_TMP = 'tmp';
 export const VOLUME_HOME = 'home';
+/** $HOME/.chatcli (chatcli.ts STATE_DIR): its own emptyDir, so it is writable
+ * whatever uid the pod runs as, with the sessions volume inside it. */
+export const VOLUME_STATE = 'chatcli-state';
 export const VOLUME_SESSIONS = 'sessions';
 export const VOLUME_TLS = 'tls';
 export const VOLUME_WATCH_CONFIG = 'watch-config';
 
 export const TMP_DIR = '/tmp';
-export const HOME_DIR = '/home/chatcli';
-export const SESSIONS_DIR = '/home/chatcli/.chatcli/sessions';
 export const TLS_DIR = '/etc/chatcli/tls';
 export const TLS_CERT_FILE = `${TLS_DIR}/tls.crt`;
 export const TLS_KEY_FILE = `${TLS_DIR}/tls.key`;
 export const WATCH_CONFIG_DIR = '/etc/chatcli/watch';
 export const WATCH_CONFIG_FILE = `${WATCH_CONFIG_DIR}/${WATCH_CONFIG_KEY}`;
-
-// Environment variables the image reads.
-export const ENV = {
-  provider: 'LLM_PROVIDER',
-  model: 'LLM_MODEL',
-  serverPort: 'CHATCLI_SERVER_PORT',
-  serverToken: 'CHATCLI_SERVER_TOKEN',
-  metricsPort: 'CHATCLI_METRICS_PORT',
-  watchConfig: 'CHATCLI_WATCH_CONFIG',
-  watchDeployment: 'CHATCLI_WATCH_DEPLOYMENT',
-  watchNamespace: 'CHATCLI_WATCH_NAMESPACE',
-  watchInterval: 'CHATCLI_WATCH_INTERVAL',
-  watchWindow: 'CHATCLI_WATCH_WINDOW',
-  watchMaxLogLines: 'CHATCLI_WATCH_MAX_LOG_LINES',
-} as const;

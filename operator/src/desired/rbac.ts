@@ -5,24 +5,42 @@
 // cluster, including ones nobody named (a confused deputy; src/desired/tenancy.ts).
 import type { V1PolicyRule } from '@kubernetes/client-node';
 import type { DefaultedChatCLIInstance, DefaultedSpec } from '../api/chatcliinstance.ts';
+import { RENDERED_TARGET_KINDS, WATCHER_CALLS, type WatcherCall } from './chatcli.ts';
 import { serviceAccountName, watcherRoleName } from './names.ts';
 import { ownedMeta, type KubeObject } from './object.ts';
 import { watchMode, watchedNamespaces } from './watcher.ts';
 
 export const RBAC_API_VERSION = 'rbac.authorization.k8s.io/v1';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
-const READ = ['get', 'list', 'watch'];
 
-/** What the watcher may read (SPEC). The operator's own ClusterRole must hold
- * every one of these: the API server refuses to let anyone grant what it does
- * not hold. */
-export const WATCHER_RULES: readonly Readonly<V1PolicyRule>[] = Object.freeze([
-  { apiGroups: [''], resources: ['pods', 'pods/log', 'events', 'services', 'endpoints'], verbs: READ },
-  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], verbs: READ },
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: READ },
-  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: READ },
-  { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: READ },
-].map((r) => Object.freeze(r)));
+/**
+ * What the watcher may do: exactly the calls the supported ChatCLI releases make
+ * in the targets' namespaces for the target kinds the operator writes
+ * (chatcli.ts WATCHER_CALLS), one rule per resource, nothing else: no watch, no
+ * write, no Secrets. Cluster-scoped calls (v1.188.0's node reads) are not
+ * granted: the watcher logs them at debug level and goes on. The operator's own
+ * ClusterRole must hold every one of these rules: the API server refuses to let
+ * anyone grant what it does not hold.
+ */
+export const WATCHER_RULES: readonly Readonly<V1PolicyRule>[] = Object.freeze(rulesFor(grantedWatcherCalls()).map((r) => Object.freeze(r)));
+
+/** The watcher calls its Roles grant. */
+export function grantedWatcherCalls(): WatcherCall[] {
+  return WATCHER_CALLS.filter((c) => c.scope === 'namespace' && (c.targetKind === undefined || RENDERED_TARGET_KINDS.includes(c.targetKind)));
+}
+
+function rulesFor(calls: readonly WatcherCall[]): V1PolicyRule[] {
+  const verbsByResource = new Map<string, { group: string; resource: string; verbs: Set<string> }>();
+  for (const c of calls) {
+    const key = `${c.group}/${c.resource}`;
+    const entry = verbsByResource.get(key) ?? { group: c.group, resource: c.resource, verbs: new Set<string>() };
+    entry.verbs.add(c.verb);
+    verbsByResource.set(key, entry);
+  }
+  return [...verbsByResource.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, e]) => ({ apiGroups: [e.group], resources: [e.resource], verbs: [...e.verbs].sort() }));
+}
 
 export type WatcherScope = { kind: 'none' } | { kind: 'namespaces'; namespaces: string[] };
 

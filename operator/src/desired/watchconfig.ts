@@ -1,6 +1,10 @@
 // The `<name>-watch-config` ConfigMap: the image's multi-target watch-config
-// YAML (top-level interval, window, maxLogLines, maxContextChars, targets), made
-// with the yaml library so that any name or glob is quoted correctly.
+// YAML (top-level interval, window, maxLogLines, maxContextChars, targets;
+// ChatCLI k8s/config.go reads it with yaml.v3 into k8s/types.go WatchTarget),
+// made with the yaml library with every string value double-quoted, so a YAML
+// 1.1 reader gets the same strings as a YAML 1.2 one (an unquoted namespace
+// `yes`, `on` or `no` is a boolean in YAML 1.1). No target `kind`: every target
+// is a Deployment, which is what both releases assume without one.
 // Only the `targets` mode has one (see watcher.ts).
 import { parse, stringify } from 'yaml';
 import type { DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
@@ -45,8 +49,9 @@ export function watchConfigOf(instance: DefaultedChatCLIInstance): WatchConfig |
 }
 
 export function renderWatchConfig(config: WatchConfig): string {
-  // lineWidth 0: never fold a long value over two lines.
-  return stringify(config, { lineWidth: 0 });
+  // lineWidth 0: never fold a long value over two lines. Keys stay plain: they
+  // are fixed identifiers, the same in every YAML version.
+  return stringify(config, { lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
 }
 
 /** Reads a watch-config YAML back; throws an Error naming the offending field. */

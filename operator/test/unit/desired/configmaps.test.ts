@@ -2,6 +2,7 @@
 // watch-config that reads back into the same values.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { parse } from 'yaml';
 import { desiredObjects } from '../../../src/desired/index.ts';
 import { parseWatchConfig, renderWatchConfig, watchConfigOf, type WatchConfig } from '../../../src/desired/watchconfig.ts';
 import { instance } from './fixtures.ts';
@@ -21,7 +22,26 @@ describe('env ConfigMap <name>', () => {
       LLM_MODEL: 'claude-sonnet-4-5',
       CHATCLI_SERVER_PORT: '6000',
       CHATCLI_METRICS_PORT: '9090',
+      HOME: '/home/chatcli',
+      CHATCLI_ENV: 'dev',
+      CHATCLI_BIND_ADDRESS: '0.0.0.0',
     });
+  });
+
+  it('sets HOME, the log to stdout and the bind address for every instance, whatever the image or user', () => {
+    for (const spec of [{ provider: 'OPENAI' as const }, { provider: 'XAI' as const, securityContext: { runAsUser: 65532 } }]) {
+      const data = configMapOf(instance(spec), 'chat').data ?? {};
+      assert.equal(data.HOME, '/home/chatcli');
+      assert.equal(data.CHATCLI_ENV, 'dev');
+      assert.equal(data.CHATCLI_BIND_ADDRESS, '0.0.0.0');
+    }
+  });
+
+  it('enables the OLLAMA provider only when it is the provider (its address comes from the API-key Secret)', () => {
+    const ollama = configMapOf(instance({ provider: 'OLLAMA' }), 'chat').data ?? {};
+    assert.equal(ollama.OLLAMA_ENABLED, 'true');
+    assert.equal(ollama.OLLAMA_BASE_URL, undefined);
+    assert.equal(configMapOf(instance({ provider: 'OPENAI' }), 'chat').data?.OLLAMA_ENABLED, undefined);
   });
 
   it('leaves LLM_MODEL out when no model is set', () => {
@@ -90,6 +110,29 @@ describe('watch-config ConfigMap <name>-watch-config', () => {
     const fromInstance = watchConfigOf(inst);
     assert.ok(fromInstance);
     assert.deepEqual(parseWatchConfig(renderWatchConfig(fromInstance)), fromInstance);
+  });
+
+  it('quotes every string, so a YAML 1.1 reader gets yes, on, no, off as strings too', () => {
+    const text = renderWatchConfig({
+      interval: '30s',
+      window: '2h',
+      maxLogLines: 100,
+      maxContextChars: 8000,
+      targets: [{ deployment: 'on', namespace: 'yes', metricsPort: 0, metricsPath: '/metrics', metricsFilter: ['no', 'off', 'y', '0755'] }],
+    });
+    // Read back as YAML 1.1, where an unquoted yes/on/no/off/y is a boolean and 0755 an octal number.
+    const asYaml11 = parse(text, { version: '1.1' }) as WatchConfig;
+    assert.deepEqual(asYaml11.targets[0], { deployment: 'on', namespace: 'yes', metricsPort: 0, metricsPath: '/metrics', metricsFilter: ['no', 'off', 'y', '0755'] });
+    assert.equal(asYaml11.interval, '30s');
+    for (const line of text.split('\n').filter((l) => /:\s|^\s*- /.test(l))) {
+      const value = line.replace(/^\s*(- )?([A-Za-z]+:)?\s*/, '');
+      assert.ok(value === '' || /^".*"$/.test(value) || /^\d+$/.test(value), `unquoted string in: ${line}`);
+    }
+  });
+
+  it('writes no target kind: every target is a Deployment for both ChatCLI releases', () => {
+    const cm = configMapOf(inst, 'chat-watch-config');
+    assert.doesNotMatch(cm.data?.['watch-config.yaml'] ?? '', /\bkind:/);
   });
 
   it('parseWatchConfig names the field that is wrong', () => {

@@ -113,12 +113,28 @@ describe('Deployment', () => {
     const off = instance({ provider: 'OPENAI' });
     assert.deepEqual(podOf(off).volumes?.find((v) => v.name === 'sessions'), { name: 'sessions', emptyDir: {} });
     for (const inst of [on, off]) {
-      assert.deepEqual(containerOf(inst).volumeMounts?.slice(0, 3), [
+      assert.deepEqual(containerOf(inst).volumeMounts?.slice(0, 4), [
         { name: 'tmp', mountPath: '/tmp' },
         { name: 'home', mountPath: '/home/chatcli' },
+        { name: 'chatcli-state', mountPath: '/home/chatcli/.chatcli' },
         { name: 'sessions', mountPath: '/home/chatcli/.chatcli/sessions' },
       ]);
     }
+  });
+
+  it('$HOME/.chatcli is an emptyDir of its own, so app.log can be created there by any uid, with the sessions volume inside it', () => {
+    const pod = podOf(instance({ provider: 'OPENAI', persistence: { enabled: true } }));
+    assert.deepEqual(pod.volumes?.find((v) => v.name === 'chatcli-state'), { name: 'chatcli-state', emptyDir: {} });
+    assert.deepEqual(pod.volumes?.find((v) => v.name === 'home'), { name: 'home', emptyDir: {} });
+    // Every writable path the server uses is a volume mount, none a directory the runtime creates (root-owned).
+    const mounts = containerOf(instance({ provider: 'OPENAI' })).volumeMounts?.map((m) => m.mountPath) ?? [];
+    for (const dir of ['/home/chatcli', '/home/chatcli/.chatcli', '/home/chatcli/.chatcli/sessions']) assert.ok(mounts.includes(dir), dir);
+  });
+
+  it('with persistence the Deployment is replaced with Recreate (a ReadWriteOnce claim); without it RollingUpdate', () => {
+    assert.deepEqual(deploymentOf(instance({ provider: 'OPENAI', persistence: { enabled: true } })).spec?.strategy, { type: 'Recreate', rollingUpdate: null });
+    assert.deepEqual(deploymentOf(instance({ provider: 'OPENAI' })).spec?.strategy, { type: 'RollingUpdate' });
+    assert.deepEqual(deploymentOf(instance({ provider: 'OPENAI', persistence: { enabled: false, size: '5Gi' } })).spec?.strategy, { type: 'RollingUpdate' });
   });
 
   it('default security context: non-root 1000, seccomp RuntimeDefault, fsGroup 1000; container restricted-clean', () => {

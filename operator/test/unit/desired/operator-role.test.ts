@@ -37,6 +37,21 @@ describe('the operator ClusterRole in config/rbac/role.yaml', () => {
     }
   });
 
+  it('holds no read it neither needs nor grants (the watcher grants are exactly ChatCLI\'s calls)', () => {
+    const rules = clusterRole?.rules ?? [];
+    const verbs = (group: string, resource: string) =>
+      ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'].filter((v) => allows(rules, group, resource, v));
+    // Its own pods (status) and the watcher's pods list; pods/log, HPAs and pod metrics only as granted.
+    assert.deepEqual(verbs('', 'pods'), ['list', 'watch']);
+    assert.deepEqual(verbs('', 'pods/log'), ['get']);
+    assert.deepEqual(verbs('', 'events'), ['list', 'create', 'update', 'patch']);
+    assert.deepEqual(verbs('autoscaling', 'horizontalpodautoscalers'), ['list']);
+    assert.deepEqual(verbs('metrics.k8s.io', 'pods'), ['list']);
+    for (const [group, resource] of [['', 'endpoints'], ['apps', 'replicasets'], ['apps', 'statefulsets'], ['apps', 'daemonsets'], ['networking.k8s.io', 'ingresses'], ['', 'secrets']]) {
+      assert.deepEqual(verbs(group!, resource!), [], `${group}/${resource}`);
+    }
+  });
+
   it('can apply every owned kind, delete the prunable ones, and never delete a claim', () => {
     const rules = clusterRole?.rules ?? [];
     for (const k of OWNED_KINDS) {

@@ -1,0 +1,141 @@
+// THE one place for what the operator relies on in the ChatCLI server
+// (`ghcr.io/diillson/chatcli`, https://github.com/diillson/chatcli): the command,
+// the environment it reads, where it writes, the watcher's API calls. Each fact
+// names the file it comes from, at the tags the operator supports; a new
+// release is checked against those files and, where it differs, edited here.
+import type { Provider } from '../api/chatcliinstance.ts';
+
+/** The releases every fact below was checked against (SUPPORTED in the README's
+ * compatibility table). */
+export const SUPPORTED_VERSIONS = ['v1.57.1', 'v1.188.0'] as const;
+export type ChatCLIVersion = (typeof SUPPORTED_VERSIONS)[number];
+
+/** The gRPC server. main.go dispatches `serve` in both releases (v1.188.0 also
+ * names it `server`, its image's ENTRYPOINT). */
+export const SERVER_COMMAND = ['chatcli', 'serve'];
+
+/** Environment variables the server reads. cmd/serve.go (v1.57.1), cmd/server.go
+ * (v1.188.0): flags whose default is the variable. `--model` has none: the
+ * model is passed as a flag. */
+export const ENV = {
+  provider: 'LLM_PROVIDER',
+  /** Read by neither release's server (v1.188.0 reads it only in `rpcserve`,
+   * cmd/rpcserve.go); kept so the model shows in the ConfigMap. */
+  model: 'LLM_MODEL',
+  serverPort: 'CHATCLI_SERVER_PORT',
+  serverToken: 'CHATCLI_SERVER_TOKEN',
+  metricsPort: 'CHATCLI_METRICS_PORT',
+  watchConfig: 'CHATCLI_WATCH_CONFIG',
+  watchDeployment: 'CHATCLI_WATCH_DEPLOYMENT',
+  watchNamespace: 'CHATCLI_WATCH_NAMESPACE',
+  watchInterval: 'CHATCLI_WATCH_INTERVAL',
+  watchWindow: 'CHATCLI_WATCH_WINDOW',
+  watchMaxLogLines: 'CHATCLI_WATCH_MAX_LOG_LINES',
+  /** os.UserHomeDir(), i.e. $HOME, roots every file the server writes
+   * (utils/shell_utils.go GetHomeDir, utils/path.go ExpandPath). */
+  home: 'HOME',
+  /** utils/logging_transport.go: v1.188.0 reads CHATCLI_ENV (else ENV, default
+   * `prod`: JSON to the log file only); `dev` adds console lines on stdout.
+   * v1.57.1 reads only ENV, default `dev`, and ignores CHATCLI_ENV. */
+  logMode: 'CHATCLI_ENV',
+  /** server/server.go (v1.188.0): the gRPC listener binds to this address,
+   * else 0.0.0.0 when KUBERNETES_SERVICE_HOST is set, else 127.0.0.1.
+   * v1.57.1 always listens on all interfaces and ignores it. */
+  bindAddress: 'CHATCLI_BIND_ADDRESS',
+  /** llm/manager/llm_manager.go configurarOllamaClient: without `true` the
+   * OLLAMA provider is never registered, in both releases. */
+  ollamaEnabled: 'OLLAMA_ENABLED',
+} as const;
+
+/** `dev`: the server's log on stdout (what `kubectl logs` shows), in both
+ * releases, besides the JSON log file. */
+export const LOG_MODE_STDOUT = 'dev';
+/** Every interface: the Service and the probes reach the pod IP. Explicit
+ * rather than left to KUBERNETES_SERVICE_HOST, which a kubelet always sets
+ * but nothing in the pod spec guarantees. */
+export const BIND_ALL_INTERFACES = '0.0.0.0';
+
+/** $HOME of the server. The v1.57.1 image's own home (Dockerfile: adduser
+ * chatcli, WORKDIR /home/chatcli); the v1.188.0 image (distroless, uid 65532)
+ * has none, and a uid without a passwd entry gets HOME=/ from the runtime, so
+ * the operator always sets it. */
+export const HOME_DIR = '/home/chatcli';
+/** Everything the server writes lives under $HOME/.chatcli: app.log
+ * (config/defaults.go DefaultLogFile, with rotated backups beside it), sessions,
+ * and in v1.188.0 also hub.db (server/hub/open.go), plugins and the auth store.
+ * It must be writable by whatever uid the pod runs as. */
+export const STATE_DIR = `${HOME_DIR}/.chatcli`;
+/** One JSON file per saved session (cli/session_manager.go NewSessionManager:
+ * MkdirAll($HOME/.chatcli/sessions, 0700)); unusable sessions only log a
+ * warning at start and fail every session call later. */
+export const SESSIONS_DIR = `${STATE_DIR}/sessions`;
+/** config/defaults.go DefaultLogFile `~/.chatcli/app.log` (LOG_FILE overrides). */
+export const LOG_FILE = `${STATE_DIR}/app.log`;
+
+/**
+ * The environment variables each provider's credentials are read from
+ * (llm/manager/llm_manager.go; auth/resolver.go for OpenAI and Anthropic), the
+ * same in both releases. `required`: all of them must be set for the provider
+ * to exist; `optional`: alternatives or extras it also reads.
+ */
+export const PROVIDER_CREDENTIALS: Readonly<Record<Provider, { required: readonly string[]; optional: readonly string[] }>> = {
+  OPENAI: { required: ['OPENAI_API_KEY'], optional: [] },
+  OPENAI_ASSISTANT: { required: ['OPENAI_API_KEY'], optional: [] },
+  CLAUDEAI: { required: ['ANTHROPIC_API_KEY'], optional: ['ANTHROPIC_OAUTH_TOKEN'] },
+  GOOGLEAI: { required: ['GOOGLEAI_API_KEY'], optional: [] },
+  XAI: { required: ['XAI_API_KEY'], optional: [] },
+  // STACKSPOT_REALM and STACKSPOT_AGENT_ID default to `zup` and `default` (config/defaults.go).
+  STACKSPOT: { required: ['CLIENT_ID', 'CLIENT_KEY'], optional: ['STACKSPOT_REALM', 'STACKSPOT_AGENT_ID'] },
+  // No key; the operator sets OLLAMA_ENABLED, the address defaults to http://localhost:11434.
+  OLLAMA: { required: [], optional: ['OLLAMA_BASE_URL', 'OLLAMA_MODEL'] },
+};
+
+/** One Kubernetes API call the server's watcher makes. */
+export interface WatcherCall {
+  verb: 'get' | 'list';
+  /** API group ('' for core). */
+  group: string;
+  resource: string;
+  /** `namespace`: in a target's namespace; `cluster`: cluster-scoped, or across
+   * all namespaces, which a Role in the targets' namespaces cannot grant. */
+  scope: 'namespace' | 'cluster';
+  /** Only for targets of this kind (v1.188.0 watch-config `kind`); absent: for
+   * every target. */
+  targetKind?: 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob';
+  versions: readonly ChatCLIVersion[];
+  /** File and function making it. */
+  source: string;
+}
+
+const BOTH: readonly ChatCLIVersion[] = SUPPORTED_VERSIONS;
+const V188: readonly ChatCLIVersion[] = ['v1.188.0'];
+
+/**
+ * Every API call of the watcher, per release (k8s/collector.go,
+ * k8s/prometheus_collector.go, k8s/watcher.go; clients built in
+ * k8s/multi_watcher.go, no discovery, no watches). Besides these it scrapes
+ * the targets' pods over HTTP at their IPs (k8s/prometheus_collector.go), which
+ * needs no RBAC.
+ */
+export const WATCHER_CALLS: readonly WatcherCall[] = Object.freeze([
+  { verb: 'get', group: 'apps', resource: 'deployments', scope: 'namespace', versions: BOTH, source: 'k8s/collector.go DeploymentCollector, EventCollector, LogCollector; k8s/prometheus_collector.go' },
+  { verb: 'list', group: '', resource: 'pods', scope: 'namespace', versions: BOTH, source: 'k8s/collector.go (label selector of the target)' },
+  { verb: 'list', group: '', resource: 'events', scope: 'namespace', versions: BOTH, source: 'k8s/collector.go EventCollector' },
+  { verb: 'get', group: '', resource: 'pods/log', scope: 'namespace', versions: BOTH, source: 'k8s/collector.go LogCollector (GetLogs().Stream)' },
+  { verb: 'list', group: 'autoscaling', resource: 'horizontalpodautoscalers', scope: 'namespace', versions: BOTH, source: 'k8s/collector.go HPACollector (autoscaling/v2)' },
+  { verb: 'list', group: 'metrics.k8s.io', resource: 'pods', scope: 'namespace', versions: BOTH, source: 'k8s/collector.go MetricsCollector (PodMetricses, metrics.k8s.io/v1beta1)' },
+  // v1.188.0 targets with a `kind` other than Deployment (k8s/collector.go collectResourceStatus, getLabelSelector).
+  { verb: 'get', group: 'apps', resource: 'statefulsets', scope: 'namespace', targetKind: 'StatefulSet', versions: V188, source: 'k8s/collector.go collectResourceStatus' },
+  { verb: 'get', group: 'apps', resource: 'daemonsets', scope: 'namespace', targetKind: 'DaemonSet', versions: V188, source: 'k8s/collector.go collectResourceStatus' },
+  { verb: 'get', group: 'batch', resource: 'jobs', scope: 'namespace', targetKind: 'Job', versions: V188, source: 'k8s/collector.go collectResourceStatus' },
+  { verb: 'get', group: 'batch', resource: 'cronjobs', scope: 'namespace', targetKind: 'CronJob', versions: V188, source: 'k8s/collector.go collectResourceStatus' },
+  // v1.188.0 NodeCollector, for the nodes the target's pods run on: a failed
+  // node get is logged at debug level, the other two failures are ignored.
+  { verb: 'get', group: '', resource: 'nodes', scope: 'cluster', versions: V188, source: 'k8s/collector.go NodeCollector.Collect' },
+  { verb: 'list', group: '', resource: 'pods', scope: 'cluster', versions: V188, source: 'k8s/collector.go NodeCollector.Collect (all namespaces, pods per node)' },
+  { verb: 'list', group: 'metrics.k8s.io', resource: 'nodes', scope: 'cluster', versions: V188, source: 'k8s/collector.go NodeCollector.Collect (NodeMetricses)' },
+].map((c) => Object.freeze(c)) as WatcherCall[]);
+
+/** The watch-config's target kinds the operator writes: none, so every target
+ * is a Deployment in both releases (k8s/types.go WatchTarget.ResourceKind). */
+export const RENDERED_TARGET_KINDS: readonly NonNullable<WatcherCall['targetKind']>[] = [];
