@@ -1,8 +1,13 @@
 // Kubernetes Events (events.k8s.io/v1) about an object, as `kubectl describe`
-// shows them. The same event repeated within a window is not written again:
-// the first one gets a series whose count goes up (like client-go's events
-// recorder). Recording never throws into the caller: an Event is a courtesy,
-// a failed write is logged and forgotten.
+// shows them. Event writes are bounded, like client-go's EventCorrelator:
+// - the same event repeated within a window is not written again: the first
+//   one gets a series whose count goes up, and the count is written at most
+//   once per seriesUpdateMs (repeats in between only count in memory);
+// - new events about one object spend a token from that object's bucket
+//   (client-go's spam filter: 25 at once, then one every 5 minutes); without
+//   a token the event is dropped (and logged at debug level).
+// Recording never throws into the caller: an Event is a courtesy, a failed
+// write is logged and forgotten. Once `signal` aborts nothing more is written.
 //
 // RBAC needed: apiGroups ["events.k8s.io"], resources ["events"], verbs ["create", "patch"].
 import { randomBytes } from 'node:crypto';
@@ -11,6 +16,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { createObject, patchMerge } from './apply.ts';
 import { isNotFound, microTime, type KubeObject } from './kube.ts';
 import { silentLogger, type Logger } from './log.ts';
+import { createTokenBucket, monotonicNow, type TokenBucket } from './ratelimit.ts';
 import { Events } from './resources.ts';
 
 export type EventType = 'Normal' | 'Warning';
@@ -33,8 +39,10 @@ export interface InvolvedObject {
 }
 
 export interface EventRecorder {
-  /** Writes (or counts) an event; the promise never rejects. */
+  /** Writes, counts or drops an event; the promise never rejects. */
   record(regarding: InvolvedObject, event: EventInput): Promise<void>;
+  /** Writes now every series count that is only in memory (e.g. before a graceful exit). */
+  flush(): Promise<void>;
 }
 
 export interface EventRecorderOptions {
@@ -45,13 +53,24 @@ export interface EventRecorderOptions {
   reportingInstance?: string;
   /** Repeats within this window join one series; default 10 min. */
   aggregationWindowMs?: number;
+  /** A series' count is written at most this often; default 30 s. */
+  seriesUpdateMs?: number;
+  /** New events about one object: default 25 at once, then one every 5 minutes (client-go's spam filter). */
+  perObject?: { burst: number; refillMs: number };
+  /** Once aborted, nothing more is written (a deposed leader must not write). */
+  signal?: AbortSignal;
   log?: Logger;
+  /** Wall clock for the events' timestamps. */
   now?: () => number;
+  /** Monotonic clock for windows and budgets; only tests replace it. */
+  clock?: () => number;
 }
 
 const NOTE_MAX_BYTES = 1024;
 const FIELD_MAX_CHARS = 128;
-const DEFAULT_WINDOW_MS = 10 * 60_000;
+export const DEFAULT_AGGREGATION_WINDOW_MS = 10 * 60_000;
+export const DEFAULT_SERIES_UPDATE_MS = 30_000;
+export const DEFAULT_PER_OBJECT_EVENTS = Object.freeze({ burst: 25, refillMs: 5 * 60_000 });
 
 export function truncateUtf8(text: string, maxBytes: number): string {
   if (Buffer.byteLength(text) <= maxBytes) return text;
@@ -60,43 +79,154 @@ export function truncateUtf8(text: string, maxBytes: number): string {
   return `${out}...`;
 }
 
-interface Series {
-  name: string;
-  namespace: string;
+/** What to write for one occurrence of an event. */
+export type Occurrence =
+  /** A new event: create it. */
+  | { write: 'create' }
+  /** A repeat: its count went up; write the series after this many ms (0: now). */
+  | { write: 'series'; inMs: number }
+  /** A repeat whose series write is already due later: counted, nothing to write now. */
+  | { write: 'none'; why: 'counted' }
+  /** A new event over its object's budget: dropped. */
+  | { write: 'none'; why: 'spam' };
+
+export interface SeriesState {
+  /** Occurrences so far. */
   count: number;
+  /** The Event written for it, once created. */
+  ref?: { namespace: string; name: string };
   lastSeen: number;
+  lastWrite: number;
+  writeDue: boolean;
+}
+
+/**
+ * The decisions of the recorder, without I/O: which occurrence of an event is
+ * created, counted into a series (and when that count is written), or dropped.
+ * `key` names the event (object, type, reason, note...), `objectKey` the object.
+ */
+export interface EventCorrelator {
+  observe(key: string, objectKey: string): Occurrence;
+  series(key: string): SeriesState | undefined;
+  /** The create went through: later repeats patch this Event. */
+  created(key: string, ref: { namespace: string; name: string }): void;
+  /** The series write is going out now: returns the count to write. */
+  writingSeries(key: string): number | undefined;
+  /** The Event is gone or could not be written: the next occurrence starts afresh. */
+  forget(key: string): void;
+}
+
+export function createEventCorrelator(opts: {
+  windowMs?: number;
+  seriesUpdateMs?: number;
+  perObject?: { burst: number; refillMs: number };
+  now?: () => number;
+} = {}): EventCorrelator {
+  const now = opts.now ?? monotonicNow;
+  const windowMs = opts.windowMs ?? DEFAULT_AGGREGATION_WINDOW_MS;
+  const updateMs = opts.seriesUpdateMs ?? DEFAULT_SERIES_UPDATE_MS;
+  const perObject = opts.perObject ?? DEFAULT_PER_OBJECT_EVENTS;
+  const series = new Map<string, SeriesState>();
+  const budgets = new Map<string, TokenBucket>();
+  let prunedAt = now();
+
+  // Forget what no longer matters, so memory follows the recent events only.
+  const prune = (at: number): void => {
+    if (at - prunedAt < Math.min(windowMs, 60_000)) return;
+    prunedAt = at;
+    for (const [key, s] of series) if (at - s.lastSeen > windowMs && !s.writeDue) series.delete(key);
+    for (const [key, bucket] of budgets) if (bucket.isFull()) budgets.delete(key);
+  };
+
+  return {
+    observe(key, objectKey) {
+      const at = now();
+      prune(at);
+      const s = series.get(key);
+      if (s && at - s.lastSeen <= windowMs) {
+        s.count++;
+        s.lastSeen = at;
+        if (s.writeDue || !s.ref) return { write: 'none', why: 'counted' };
+        s.writeDue = true;
+        return { write: 'series', inMs: Math.max(0, s.lastWrite + updateMs - at) };
+      }
+      let budget = budgets.get(objectKey);
+      if (!budget) {
+        budget = createTokenBucket({ perSecond: 1000 / perObject.refillMs, burst: perObject.burst }, now);
+        budgets.set(objectKey, budget);
+      }
+      if (!budget.tryTake()) return { write: 'none', why: 'spam' };
+      series.set(key, { count: 1, lastSeen: at, lastWrite: at, writeDue: false });
+      return { write: 'create' };
+    },
+    series: (key) => series.get(key),
+    created(key, ref) {
+      const s = series.get(key);
+      if (!s) return;
+      s.ref = ref;
+      // Repeats that came while the create was on its way are written with the next repeat.
+      s.lastWrite = now();
+    },
+    writingSeries(key) {
+      const s = series.get(key);
+      if (!s?.ref) return undefined;
+      s.writeDue = false;
+      s.lastWrite = now();
+      return s.count;
+    },
+    forget(key) {
+      series.delete(key);
+    },
+  };
 }
 
 export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
   const log = opts.log ?? silentLogger();
   const now = opts.now ?? Date.now;
-  const windowMs = opts.aggregationWindowMs ?? DEFAULT_WINDOW_MS;
   const reportingController = opts.reportingController.slice(0, FIELD_MAX_CHARS);
   const reportingInstance = (opts.reportingInstance ?? `${opts.reportingController}-${hostname()}`).slice(0, FIELD_MAX_CHARS);
-  const series = new Map<string, Series>();
-  // Events for one key are written one after the other, so a repeat always finds its series.
+  const correlator = createEventCorrelator({
+    windowMs: opts.aggregationWindowMs,
+    seriesUpdateMs: opts.seriesUpdateMs,
+    perObject: opts.perObject,
+    now: opts.clock,
+  });
+  const signal = opts.signal;
+  // Writes for one key go one after the other, so a repeat always finds its series.
   const chains = new Map<string, Promise<void>>();
+  const timers = new Map<string, NodeJS.Timeout>();
 
-  const prune = (at: number): void => {
-    for (const [key, s] of series) if (at - s.lastSeen > windowMs) series.delete(key);
+  const chained = (key: string, what: string, step: () => Promise<void>): Promise<void> => {
+    const previous = chains.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => (signal?.aborted ? undefined : step()))
+      .catch((err: unknown) => {
+        if (!signal?.aborted) log.warn({ err, reason: what }, 'could not record event');
+      })
+      .finally(() => {
+        if (chains.get(key) === next) chains.delete(key);
+      });
+    chains.set(key, next);
+    return next;
   };
 
-  const write = async (key: string, regarding: InvolvedObject, event: EventInput): Promise<void> => {
-    const at = now();
-    prune(at);
-    const seen = series.get(key);
-    if (seen) {
-      seen.count++;
-      seen.lastSeen = at;
-      try {
-        await patchMerge(opts.kc, Events, seen, { series: { count: seen.count, lastObservedTime: microTime(at) } });
-        return;
-      } catch (err) {
-        // The event expired or was deleted meanwhile: start a new one.
-        if (!isNotFound(err)) throw err;
-        series.delete(key);
-      }
+  const writeSeries = async (key: string): Promise<void> => {
+    clearTimeout(timers.get(key));
+    timers.delete(key);
+    const ref = correlator.series(key)?.ref;
+    const count = correlator.writingSeries(key);
+    if (!ref || count === undefined) return;
+    try {
+      await patchMerge(opts.kc, Events, ref, { series: { count, lastObservedTime: microTime(now()) } }, { signal });
+    } catch (err) {
+      // The event expired or was deleted meanwhile: the next occurrence starts a new one.
+      correlator.forget(key);
+      if (!isNotFound(err)) throw err;
     }
+  };
+
+  const create = async (key: string, regarding: InvolvedObject, event: EventInput): Promise<void> => {
+    const at = now();
     const meta = regarding.metadata ?? {};
     const namespace = meta.namespace || 'default';
     const name = `${(meta.name ?? 'object').slice(0, 200)}.${at.toString(16)}${randomBytes(2).toString('hex')}`;
@@ -120,35 +250,43 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
         resourceVersion: meta.resourceVersion,
       },
     };
-    await createObject(opts.kc, Events, body);
-    series.set(key, { name, namespace, count: 1, lastSeen: at });
+    try {
+      await createObject(opts.kc, Events, body, { signal });
+    } catch (err) {
+      correlator.forget(key);
+      throw err;
+    }
+    correlator.created(key, { namespace, name });
   };
+
+  signal?.addEventListener('abort', () => {
+    for (const timer of timers.values()) clearTimeout(timer);
+    timers.clear();
+  }, { once: true });
 
   return {
     record(regarding, event) {
+      if (signal?.aborted) return Promise.resolve();
       const meta = regarding.metadata ?? {};
-      const key = JSON.stringify([
-        regarding.apiVersion,
-        regarding.kind,
-        meta.namespace,
-        meta.name,
-        meta.uid,
-        event.type,
-        event.reason,
-        event.action,
-        event.note,
-      ]);
-      const previous = chains.get(key) ?? Promise.resolve();
-      const next = previous
-        .then(() => write(key, regarding, event))
-        .catch((err: unknown) => {
-          log.warn({ err, reason: event.reason, object: `${meta.namespace ?? ''}/${meta.name ?? ''}` }, 'could not record event');
-        })
-        .finally(() => {
-          if (chains.get(key) === next) chains.delete(key);
-        });
-      chains.set(key, next);
-      return next;
+      const object = [regarding.apiVersion, regarding.kind, meta.namespace, meta.name, meta.uid];
+      const key = JSON.stringify([...object, event.type, event.reason, event.action, event.note]);
+      const what = `${event.reason} ${meta.namespace ?? ''}/${meta.name ?? ''}`;
+      const occurrence = correlator.observe(key, JSON.stringify(object));
+      switch (occurrence.write) {
+        case 'create':
+          return chained(key, what, () => create(key, regarding, event));
+        case 'series':
+          if (occurrence.inMs <= 0) return chained(key, what, () => writeSeries(key));
+          timers.set(key, setTimeout(() => void chained(key, what, () => writeSeries(key)), occurrence.inMs).unref());
+          return Promise.resolve();
+        default:
+          if (occurrence.why === 'spam') log.debug({ reason: event.reason, object: `${meta.namespace ?? ''}/${meta.name ?? ''}` }, 'event dropped: too many events about this object');
+          return Promise.resolve();
+      }
+    },
+    async flush() {
+      const due = [...timers.keys()];
+      await Promise.all(due.map((key) => chained(key, 'series', () => writeSeries(key))));
     },
   };
 }

@@ -5,7 +5,7 @@
 // keep its resourceVersion fresh, and renews a watch that went silent.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { exponentialBackoff, sleep } from './backoff.ts';
-import { isGone, objectKey, request, resourcePath, type KubeObject, type ResourceType } from './kube.ts';
+import { ApiError, isGone, objectKey, request, resourcePath, type KubeObject, type ResourceType } from './kube.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { watchOnce, WatchIdleError, type WatchEvent } from './watch.ts';
 
@@ -114,24 +114,32 @@ export function createInformer(opts: InformerOptions): Informer {
     }
   };
 
-  const cache = (raw: KubeObject): KubeObject => {
+  // Each change is stored first and told to the handlers after, once the
+  // informer's resourceVersion has moved too: a handler (and a reconcile it
+  // starts) must see a cache and a resourceVersion that agree, or a
+  // read-your-writes overlay would prefer our own older write to what the
+  // server just sent (see written.ts).
+  type Notify = () => void;
+  const nothing: Notify = () => undefined;
+
+  const cache = (raw: KubeObject): { key: string; notify: Notify } => {
     // List items carry no apiVersion/kind; watch events do. Make them uniform.
     const obj = transform({ ...raw, apiVersion: raw.apiVersion ?? type.apiVersion, kind: raw.kind ?? type.kind });
     const key = objectKey(obj);
     const old = store.get(key);
     store.set(key, obj);
-    if (!old) emit((h) => h.onAdd?.(obj));
-    else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) emit((h) => h.onUpdate?.(old, obj));
-    return obj;
+    if (!old) return { key, notify: () => emit((h) => h.onAdd?.(obj)) };
+    if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) return { key, notify: () => emit((h) => h.onUpdate?.(old, obj)) };
+    return { key, notify: nothing };
   };
 
-  const uncache = (raw: KubeObject): void => {
+  const uncache = (raw: KubeObject): Notify => {
     const key = objectKey(raw);
     const old = store.get(key);
     store.delete(key);
     // The final state from the server is fresher than what we cached.
     const gone = transform({ ...raw, apiVersion: raw.apiVersion ?? type.apiVersion, kind: raw.kind ?? type.kind });
-    if (old) emit((h) => h.onDelete?.(gone));
+    return old ? () => emit((h) => h.onDelete?.(gone)) : nothing;
   };
 
   /** A full, paginated list; replaces the store and emits what changed. */
@@ -156,16 +164,24 @@ export function createInformer(opts: InformerOptions): Informer {
       cont = page.metadata?.continue || undefined;
     } while (cont);
 
+    // The list is authoritative: all of it is in the store, with its
+    // resourceVersion, before any handler hears of a change.
+    const notifications: Notify[] = [];
     const seen = new Set<string>();
-    for (const item of items) seen.add(objectKey(cache(item)));
+    for (const item of items) {
+      const { key, notify } = cache(item);
+      seen.add(key);
+      notifications.push(notify);
+    }
     for (const [key, old] of [...store]) {
       if (!seen.has(key)) {
         store.delete(key);
-        emit((h) => h.onDelete?.(old));
+        notifications.push(() => emit((h) => h.onDelete?.(old)));
       }
     }
     resourceVersion = listVersion;
     log.debug({ count: items.length, resourceVersion }, 'listed');
+    for (const notify of notifications) notify();
     if (!synced) {
       synced = true;
       markSynced();
@@ -174,9 +190,11 @@ export function createInformer(opts: InformerOptions): Informer {
 
   const onWatchEvent = (event: WatchEvent): void => {
     const rv = event.object.metadata?.resourceVersion;
-    if (event.type === 'DELETED') uncache(event.object);
-    else if (event.type !== 'BOOKMARK') cache(event.object);
+    let notify = nothing;
+    if (event.type === 'DELETED') notify = uncache(event.object);
+    else if (event.type !== 'BOOKMARK') notify = cache(event.object).notify;
     if (rv) resourceVersion = rv;
+    notify();
   };
 
   let running = false;
@@ -227,6 +245,11 @@ export function createInformer(opts: InformerOptions): Informer {
             continue;
           }
           log.warn({ err, relist: needList }, 'list/watch failed; retrying');
+          // A server that said when to come back (429) is not asked sooner.
+          if (err instanceof ApiError && err.retryAfterSeconds !== undefined) {
+            await sleep(Math.max(backoff.next(), err.retryAfterSeconds * 1000), signal).catch(() => undefined);
+            continue;
+          }
         }
         await sleep(backoff.next(), signal).catch(() => undefined);
       }

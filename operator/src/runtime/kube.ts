@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
+import { sleep } from './backoff.ts';
+import { createTokenBucket, type RateLimit, type TokenBucket } from './ratelimit.ts';
 
 /** Which API resource a kind is served as; enough to build any URL for it. */
 export interface ResourceType {
@@ -76,13 +78,16 @@ export class ApiError extends Error {
   /** The Status reason ("NotFound", "Conflict", "Expired", ...) or the HTTP reason phrase. */
   readonly reason: string;
   readonly body: ApiStatus | undefined;
+  /** What the server's Retry-After asked for (429, or a 5xx that sent one), in seconds. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(message: string, status: number, reason: string, body?: ApiStatus) {
+  constructor(message: string, status: number, reason: string, body?: ApiStatus, retryAfterSeconds?: number) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.reason = reason;
     this.body = body;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -206,11 +211,17 @@ export interface RequestOptions {
   /** Defaults to application/json when there is a body. */
   contentType?: string;
   signal?: AbortSignal;
-  /** Per-request deadline for non-streaming calls; default 30 s. */
+  /** Per-attempt deadline for non-streaming calls; default 30 s. */
   timeoutMs?: number;
+  /** Answers that ask to retry later (429, a 5xx with Retry-After) are retried this many times; default 10. */
+  maxRetries?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** client-go's rest.Request default. */
+export const DEFAULT_MAX_RETRIES = 10;
+/** A Retry-After longer than this is waited for this long: a worker must not sleep for an hour. */
+export const MAX_RETRY_AFTER_SECONDS = 60;
 const USER_AGENT = 'operator-runtime (node)';
 
 // One keep-alive agent per KubeConfig, so calls reuse TLS connections. TLS
@@ -224,6 +235,19 @@ function agentsFor(kc: KubeConfig): { http: http.Agent; https: https.Agent } {
     agents.set(kc, pair);
   }
   return pair;
+}
+
+// The client-side rate limit of a KubeConfig (none unless set): every request
+// and watch made with it waits for a token first, retries included.
+const limiters = new WeakMap<KubeConfig, TokenBucket>();
+
+/**
+ * Limits the requests made with this KubeConfig to `perSecond` on average and
+ * `burst` at once (client-go's QPS and Burst); undefined removes the limit.
+ */
+export function setClientRateLimit(kc: KubeConfig, limit: RateLimit | undefined): void {
+  if (limit) limiters.set(kc, createTokenBucket(limit));
+  else limiters.delete(kc);
 }
 
 /**
@@ -242,6 +266,7 @@ export function closeConnections(kc: KubeConfig): void {
 export async function openRequest(kc: KubeConfig, opts: RequestOptions): Promise<http.IncomingMessage> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
+  await limiters.get(kc)?.take(opts.signal);
   const auth: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(auth);
 
@@ -292,8 +317,27 @@ export async function readBody(res: http.IncomingMessage): Promise<string> {
   return text;
 }
 
+/**
+ * The seconds a failed answer asks us to wait before trying again, if it is
+ * one to retry: 429 Too Many Requests (API Priority and Fairness, max
+ * in-flight; 1 s when it names no time), or a 5xx that sends Retry-After (as
+ * client-go). Capped at MAX_RETRY_AFTER_SECONDS.
+ */
+export function retryAfterSeconds(status: number, header: string | string[] | undefined, nowMs: number = Date.now()): number | undefined {
+  if (status !== 429 && !(status >= 500 && status <= 599)) return undefined;
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  let seconds: number | undefined;
+  if (value && /^\d+$/.test(value)) seconds = Number(value);
+  else if (value && !Number.isNaN(Date.parse(value))) seconds = Math.max(0, Math.ceil((Date.parse(value) - nowMs) / 1000));
+  if (seconds === undefined) {
+    if (status !== 429) return undefined;
+    seconds = 1;
+  }
+  return Math.min(seconds, MAX_RETRY_AFTER_SECONDS);
+}
+
 /** Builds the ApiError for a failed response, with what was asked of whom. */
-export function apiErrorFrom(method: string, path: string, status: number, text: string): ApiError {
+export function apiErrorFrom(method: string, path: string, status: number, text: string, retryAfter?: number): ApiError {
   let body: ApiStatus | undefined;
   try {
     const parsed: unknown = JSON.parse(text);
@@ -305,27 +349,39 @@ export function apiErrorFrom(method: string, path: string, status: number, text:
   const reason = body?.reason || phrase;
   const detail = body?.message ?? text.trim().slice(0, 500);
   const message = `${method} ${describePath(path)}: ${status} ${phrase}${detail ? `: ${detail}` : ''}`;
-  return new ApiError(message, status, reason, body);
+  return new ApiError(message, status, reason, body, retryAfter);
 }
 
 /**
  * One API call: sends `body` as JSON (or the given content type), returns the
- * parsed JSON answer, throws ApiError for any non-2xx status.
+ * parsed JSON answer, throws ApiError for any non-2xx status. An answer that
+ * asks to come back later (see retryAfterSeconds) is retried after the time it
+ * names, up to maxRetries times; the wait ends at once when the signal aborts.
  */
 export async function request<T = KubeObject>(kc: KubeConfig, opts: RequestOptions): Promise<T> {
-  const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-  let res: http.IncomingMessage;
-  let text: string;
-  try {
-    res = await openRequest(kc, { ...opts, signal });
-    text = await readBody(res);
-  } catch (err) {
-    if (opts.signal?.aborted) throw err;
-    const cause = timeout.aborted ? `timed out after ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : (err as Error).message;
-    throw new Error(`${opts.method} ${describePath(opts.path)}: ${cause}`, { cause: err });
+  const maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
+  for (let attempt = 0; ; attempt++) {
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    let res: http.IncomingMessage;
+    let text: string;
+    try {
+      res = await openRequest(kc, { ...opts, signal });
+      text = await readBody(res);
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      const cause = timeout.aborted ? `timed out after ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : (err as Error).message;
+      throw new Error(`${opts.method} ${describePath(opts.path)}: ${cause}`, { cause: err });
+    }
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
+    const retryAfter = retryAfterSeconds(status, res.headers['retry-after']);
+    if (retryAfter === undefined || attempt >= maxRetries) {
+      const err = apiErrorFrom(opts.method, opts.path, status, text, retryAfter);
+      if (retryAfter !== undefined && attempt > 0) err.message += ` (after ${attempt} retries)`;
+      throw err;
+    }
+    // Nothing was done; come back when the server said. An abort ends the wait (and the call) at once.
+    await sleep(retryAfter * 1000, opts.signal);
   }
-  const status = res.statusCode ?? 0;
-  if (status < 200 || status >= 300) throw apiErrorFrom(opts.method, opts.path, status, text);
-  return (text ? JSON.parse(text) : undefined) as T;
 }

@@ -1,12 +1,15 @@
 // Leader election on a coordination.k8s.io/v1 Lease, after client-go's
 // leaderelection: candidates try to take the Lease every retryPeriod; a held
 // Lease is only taken once its holder has not renewed it for leaseDuration,
-// measured on our own clock from when we last saw the record change (so clock
-// skew between candidates does not matter); the leader renews every
-// retryPeriod and gives up leading if it could not renew for renewDeadline.
+// measured on our own monotonic clock from when we last saw the record change
+// (so neither clock skew between candidates nor a wall-clock jump matters);
+// the leader renews every retryPeriod and gives up leading if it could not
+// renew for renewDeadline, or at once when it sees another holder in the Lease.
 // Every write carries the resourceVersion read, so two candidates racing for
 // the Lease cannot both win. On shutdown the leader stops its work first, then
-// releases the Lease so a successor takes it at once.
+// releases the Lease so a successor takes it at once. A lost Lease is not
+// released and its work gets no grace: `lost` aborts, and nothing may be
+// written any more (a successor may already be leading).
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -14,6 +17,7 @@ import { createObject, getObject, replaceObject } from './apply.ts';
 import { sleep } from './backoff.ts';
 import { isAlreadyExists, isConflict, microTime, type KubeObject } from './kube.ts';
 import { silentLogger, type Logger } from './log.ts';
+import { monotonicNow } from './ratelimit.ts';
 import { Leases } from './resources.ts';
 
 export interface LeaseSpec {
@@ -36,8 +40,12 @@ export interface LeaderElectionOptions {
   retryPeriodMs?: number;
   /** Clear the Lease when the signal aborts (default true). False simulates a crash. */
   releaseOnCancel?: boolean;
-  /** Runs while this process leads; its signal aborts when leadership ends. */
-  onStartedLeading: (signal: AbortSignal) => Promise<void> | void;
+  /**
+   * Runs while this process leads. `signal` aborts when leadership ends for
+   * any reason (finish in-flight work, then return). `lost` aborts first, and
+   * only when the Lease was lost: stop at once, write nothing more.
+   */
+  onStartedLeading: (signal: AbortSignal, lost: AbortSignal) => Promise<void> | void;
   /** Called once leading has ended (after onStartedLeading settled). */
   onStoppedLeading?: () => void;
   /** Called when a different holder is observed (including ourselves). */
@@ -45,6 +53,16 @@ export interface LeaderElectionOptions {
   log?: Logger;
   /** Ends the election: stops leading (if leading) and releases the Lease. */
   signal: AbortSignal;
+  /** Monotonic milliseconds (default performance.now); only tests replace it. */
+  now?: () => number;
+}
+
+/** Why a leader stopped leading without being asked to. */
+export class LeadershipLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeadershipLostError';
+  }
 }
 
 export const DEFAULT_LEASE_DURATION_MS = 15_000;
@@ -75,10 +93,14 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<El
   const log = (opts.log ?? silentLogger()).child({ lease: `${opts.namespace}/${opts.name}`, identity });
   const leaseRef = { namespace: opts.namespace, name: opts.name };
   const durationSeconds = Math.ceil(leaseDurationMs / 1000);
+  // Every interval is measured on this clock; the wall clock only fills the Lease's time fields.
+  const now = opts.now ?? monotonicNow;
 
   let observed: LeaseSpec | undefined;
   let observedAt = 0;
   let reportedLeader: string | undefined;
+  /** Set when a read showed the Lease held by someone else, and not yet expired. */
+  let heldByOther: string | undefined;
 
   const observe = (spec: LeaseSpec, at: number): void => {
     if (!observed || observed.holderIdentity !== spec.holderIdentity || observed.renewTime !== spec.renewTime) {
@@ -95,12 +117,13 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<El
 
   /** One attempt to take or keep the Lease; true if we hold it now. */
   const tryAcquireOrRenew = async (signal: AbortSignal): Promise<boolean> => {
-    const now = Date.now();
+    heldByOther = undefined;
+    const wallNow = microTime(Date.now());
     const mine: LeaseSpec = {
       holderIdentity: identity,
       leaseDurationSeconds: durationSeconds,
-      acquireTime: microTime(now),
-      renewTime: microTime(now),
+      acquireTime: wallNow,
+      renewTime: wallNow,
       leaseTransitions: 0,
     };
     const lease = await getObject(opts.kc, Leases, leaseRef, { signal });
@@ -112,7 +135,7 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<El
           { apiVersion: Leases.apiVersion, kind: Leases.kind, metadata: { ...leaseRef }, spec: mine },
           { signal },
         );
-        observe((created.spec ?? mine) as LeaseSpec, Date.now());
+        observe((created.spec ?? mine) as LeaseSpec, now());
         return true;
       } catch (err) {
         if (isAlreadyExists(err) || isConflict(err)) return false;
@@ -120,10 +143,13 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<El
       }
     }
     const current = (lease.spec ?? {}) as LeaseSpec;
-    observe(current, now);
+    observe(current, now());
     const holder = current.holderIdentity ?? '';
     const heldMs = (current.leaseDurationSeconds ?? durationSeconds) * 1000;
-    if (holder && holder !== identity && observedAt + heldMs > now) return false;
+    if (holder && holder !== identity && observedAt + heldMs > now()) {
+      heldByOther = holder;
+      return false;
+    }
 
     if (holder === identity) {
       mine.acquireTime = current.acquireTime ?? mine.acquireTime;
@@ -133,7 +159,7 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<El
     }
     try {
       const updated = await replaceObject(opts.kc, Leases, { ...lease, spec: { ...current, ...mine } } as KubeObject, { signal });
-      observe((updated.spec ?? mine) as LeaseSpec, Date.now());
+      observe((updated.spec ?? mine) as LeaseSpec, now());
       return true;
     } catch (err) {
       if (isConflict(err)) return false;
@@ -161,8 +187,9 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<El
 
   log.info('started leading');
   const leading = new AbortController();
+  const lost = new AbortController();
   let workEnded = false;
-  const work = (async () => opts.onStartedLeading(leading.signal))()
+  const work = (async () => opts.onStartedLeading(leading.signal, lost.signal))()
     .catch((err: unknown) => log.error({ err }, 'leader work failed'))
     .finally(() => {
       workEnded = true;
@@ -170,23 +197,32 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<El
 
   // Renew until cancelled, lost, or the work ends by itself.
   let outcome: ElectionOutcome = 'released';
-  let lastRenew = Date.now();
+  let lostBecause = '';
+  let lastRenew = now();
   const workOrAbort = Promise.race([work, new Promise((r) => opts.signal.addEventListener('abort', r, { once: true }))]);
   while (!opts.signal.aborted && !workEnded) {
     await Promise.race([sleep(retryPeriodMs), workOrAbort]);
     if (opts.signal.aborted || workEnded) break;
-    const remaining = renewDeadlineMs - (Date.now() - lastRenew);
+    const remaining = renewDeadlineMs - (now() - lastRenew);
     if (remaining > 0 && (await attempt(remaining))) {
-      lastRenew = Date.now();
-    } else if (Date.now() - lastRenew >= renewDeadlineMs) {
-      outcome = 'lost';
-      log.error({ renewDeadlineMs }, 'could not renew the lease in time; leadership lost');
+      lastRenew = now();
+    } else if (heldByOther !== undefined) {
+      // Someone else holds the Lease: it is theirs now, whatever our deadline says.
+      lostBecause = `the Lease is held by ${heldByOther}`;
+      break;
+    } else if (now() - lastRenew >= renewDeadlineMs) {
+      lostBecause = `could not renew the Lease for ${renewDeadlineMs} ms`;
       break;
     }
   }
+  if (lostBecause) {
+    outcome = 'lost';
+    log.error({ renewDeadlineMs }, `leadership lost: ${lostBecause}; stopping all work at once`);
+    lost.abort(new LeadershipLostError(`leadership lost: ${lostBecause}`));
+  }
   if (workEnded && outcome === 'released') outcome = 'work-ended';
 
-  leading.abort(new Error(`leadership ended: ${outcome}`));
+  leading.abort(lost.signal.aborted ? lost.signal.reason : new Error(`leadership ended: ${outcome}`));
   await work;
   if (outcome !== 'lost' && (opts.releaseOnCancel ?? true)) await release();
   log.info({ outcome }, 'stopped leading');

@@ -2,7 +2,7 @@
 // function only runs the stream until it ends; restarting, relisting and the
 // cache are the informer's job.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, apiErrorFrom, describePath, openRequest, readBody, type ApiStatus, type KubeObject } from './kube.ts';
+import { ApiError, apiErrorFrom, describePath, openRequest, readBody, retryAfterSeconds, type ApiStatus, type KubeObject } from './kube.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
@@ -67,7 +67,7 @@ export async function watchOnce(kc: KubeConfig, opts: WatchOptions): Promise<voi
       signal,
     });
     const status = res.statusCode ?? 0;
-    if (status !== 200) throw apiErrorFrom('WATCH', opts.path, status, await readBody(res));
+    if (status !== 200) throw apiErrorFrom('WATCH', opts.path, status, await readBody(res), retryAfterSeconds(status, res.headers['retry-after']));
     opts.onOpen?.();
     armIdleTimer();
 

@@ -1,9 +1,12 @@
 // A keyed work queue with client-go's guarantees: a key waiting twice is
 // processed once; a key is never processed by two workers at once (added while
 // in flight, it runs once more afterwards); different keys run in parallel up
-// to maxConcurrent; failed keys come back with per-key exponential backoff.
+// to maxConcurrent; failed keys come back with per-key exponential backoff,
+// and all retries together at a bounded rate (controller-runtime's default
+// limiter: the larger of the two delays).
 // Unlike client-go the queue drives the workers itself: give it `process`.
 import { delayForAttempt } from './backoff.ts';
+import { createTokenBucket, monotonicNow, type RateLimit } from './ratelimit.ts';
 
 /** Observations for metrics; every hook is optional. Durations in seconds. */
 export interface WorkQueueMetricsHooks {
@@ -22,6 +25,12 @@ export interface WorkQueueOptions {
   /** Per-key retry delays: baseDelayMs * 2^(failures-1), capped; default 5 ms .. 1000 s (controller-runtime's item limiter). */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * All retries together: a token bucket, default 10 a second with a burst of
+   * 100 (controller-runtime's); a retry waits for the longer of its key's
+   * backoff and its turn in this bucket. Plain adds are never limited.
+   */
+  retryRateLimit?: RateLimit;
   metrics?: WorkQueueMetricsHooks;
   /** Clock in ms; injectable for tests. */
   now?: () => number;
@@ -32,7 +41,7 @@ export interface WorkQueue {
   add(key: string): void;
   /** Queues a key after a delay; if it is already scheduled, the earlier time wins. */
   addAfter(key: string, ms: number): void;
-  /** Queues a key after its next backoff delay; returns that delay. */
+  /** Queues a key after its next backoff delay (the longer of its own and the overall retry limit's); returns that delay. */
   addRateLimited(key: string): number;
   /** Clears a key's failure count, so its next retry starts from the base delay. */
   forget(key: string): void;
@@ -53,6 +62,7 @@ export interface WorkQueue {
 
 export const DEFAULT_BASE_DELAY_MS = 5;
 export const DEFAULT_MAX_DELAY_MS = 1_000_000;
+export const DEFAULT_RETRY_RATE_LIMIT: RateLimit = Object.freeze({ perSecond: 10, burst: 100 });
 
 export function createWorkQueue(opts: WorkQueueOptions): WorkQueue {
   const maxConcurrent = Math.max(1, opts.maxConcurrent ?? 1);
@@ -60,6 +70,7 @@ export function createWorkQueue(opts: WorkQueueOptions): WorkQueue {
   const maxDelayMs = opts.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
   const now = opts.now ?? Date.now;
   const metrics = opts.metrics ?? {};
+  const retryBucket = createTokenBucket(opts.retryRateLimit ?? DEFAULT_RETRY_RATE_LIMIT, opts.now ?? monotonicNow);
 
   // Waiting keys in order; `waitingSince` doubles as the "dirty" set.
   const queue: string[] = [];
@@ -140,7 +151,7 @@ export function createWorkQueue(opts: WorkQueueOptions): WorkQueue {
     addRateLimited(key) {
       const n = failures.get(key) ?? 0;
       failures.set(key, n + 1);
-      const delay = delayForAttempt(n, baseDelayMs, maxDelayMs);
+      const delay = Math.max(delayForAttempt(n, baseDelayMs, maxDelayMs), retryBucket.reserve());
       metrics.retried?.();
       addAfter(key, delay);
       return delay;
