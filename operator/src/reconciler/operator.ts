@@ -15,6 +15,16 @@ import { runLeaderElection } from '../runtime/leader.ts';
 import { createLogger } from '../runtime/log.ts';
 import { createOperatorMetrics } from '../runtime/metrics.ts';
 import { createReconciler } from './reconcile.ts';
+import type { ChatCLIInstance } from '../api/chatcliinstance.ts';
+import {
+  DEFAULT_WATCH_NAMESPACE_POLICY,
+  instancesNaming,
+  isWatchNamespacePolicy,
+  WATCH_NAMESPACE_POLICIES,
+  WATCHABLE_NAMESPACES_SELECTOR,
+  type WatchNamespacePolicy,
+} from '../desired/tenancy.ts';
+import { Namespaces } from '../runtime/resources.ts';
 import { INSTANCES, OWNED_TYPES, PODS } from './types.ts';
 
 const USAGE = `Usage: chatcli-operator run [flags]
@@ -28,6 +38,8 @@ Flags:
   --leader-election-namespace NS        namespace of the Lease (default: the pod's, else chatcli-system)
   --leader-election-id NAME             name of the Lease (default chatcli-operator.${GROUP})
   --max-concurrent-reconciles N         instances reconciled in parallel (default 16)
+  --watch-namespace-policy label|any    which namespaces besides its own an instance's watcher may be granted
+                                        reads in: label (default) only those labelled ${WATCHABLE_NAMESPACES_SELECTOR}; any
   --metrics-bind-address HOST:PORT      Prometheus metrics (default :${DEFAULT_METRICS_PORT}; "0" turns it off)
   --health-probe-bind-address HOST:PORT /healthz and /readyz (default :${DEFAULT_HEALTH_PORT})
   --log-level LEVEL                     trace, debug, info, warn, error (default info, or LOG_LEVEL)
@@ -41,6 +53,7 @@ export interface OperatorFlags {
   leaderElectionNamespace: string;
   leaderElectionId: string;
   maxConcurrentReconciles: number;
+  watchNamespacePolicy: WatchNamespacePolicy;
   metricsBindAddress: string;
   healthProbeBindAddress: string;
   logLevel?: string;
@@ -55,6 +68,7 @@ export function parseOperatorFlags(argv: string[]): OperatorFlags {
       'leader-election-namespace': { type: 'string' },
       'leader-election-id': { type: 'string', default: `${OPERATOR_NAME}.${GROUP}` },
       'max-concurrent-reconciles': { type: 'string', default: '16' },
+      'watch-namespace-policy': { type: 'string', default: DEFAULT_WATCH_NAMESPACE_POLICY },
       'metrics-bind-address': { type: 'string', default: `:${DEFAULT_METRICS_PORT}` },
       'health-probe-bind-address': { type: 'string', default: `:${DEFAULT_HEALTH_PORT}` },
       'log-level': { type: 'string' },
@@ -70,10 +84,16 @@ export function parseOperatorFlags(argv: string[]): OperatorFlags {
     leaderElectionNamespace: values['leader-election-namespace'] ?? podNamespace() ?? 'chatcli-system',
     leaderElectionId: values['leader-election-id'],
     maxConcurrentReconciles: concurrency,
+    watchNamespacePolicy: watchNamespacePolicy(values['watch-namespace-policy']),
     metricsBindAddress: values['metrics-bind-address'],
     healthProbeBindAddress: values['health-probe-bind-address'],
     logLevel: values['log-level'],
   };
+}
+
+function watchNamespacePolicy(value: string): WatchNamespacePolicy {
+  if (isWatchNamespacePolicy(value)) return value;
+  throw new Error(`--watch-namespace-policy must be one of ${WATCH_NAMESPACE_POLICIES.join(', ')}, not "${value}"`);
 }
 
 function podNamespace(): string | undefined {
@@ -171,9 +191,15 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
       kc,
       primary: INSTANCES,
       owned: [...OWNED_TYPES, PODS].map((type) => ({ type, labelSelector: managed, keyOf: keyOfOwned })),
+      // Only the namespaces that opted in are cached; one labelled or unlabelled
+      // queues the instances whose watcher names it.
+      watches: flags.watchNamespacePolicy === 'label'
+        ? [{ type: Namespaces, labelSelector: WATCHABLE_NAMESPACES_SELECTOR, keysOf: (ns) => instancesNaming(ns.metadata?.name ?? '', (controller?.list(INSTANCES) ?? []) as ChatCLIInstance[]) }]
+        : [],
       reconcile: createReconciler({
         kc,
         cache: currentCaches,
+        watchNamespacePolicy: flags.watchNamespacePolicy,
         events,
         log,
         onInstanceStatus: ({ namespace, name }, ready) => {

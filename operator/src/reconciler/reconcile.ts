@@ -3,7 +3,8 @@
 // (src/runtime). One call brings one ChatCLIInstance to its desired state:
 //   1. load the instance from the cache (gone: nothing to do);
 //   2. being deleted: remove what garbage collection cannot reach, then the finalizer;
-//   3. compute the desired objects; if any is cluster-scoped or in another
+//   3. compute the desired objects, without watcher grants in namespaces the
+//      tenancy guard refuses (src/desired/tenancy.ts); if any is cluster-scoped or in another
 //      namespace (watcher RBAC), make sure our finalizer is on the instance first:
 //      owner references take care of everything else;
 //   4. apply every desired object that the cache shows is not already so, in
@@ -21,6 +22,7 @@ import { withDefaults } from '../api/defaults.ts';
 import { desiredObjects, objectsToPrune, refOf, type KubeObject, type ObjectRef } from '../desired/index.ts';
 import { FIELD_MANAGER, FINALIZER, instanceKeyFromLabels, ownedObjectsSelector, OWNER_UID_ANNOTATION, type InstanceKey } from '../desired/names.ts';
 import { isOwnedBy, type OwnershipMeta } from '../desired/object.ts';
+import { DEFAULT_WATCH_NAMESPACE_POLICY, isWatchable, refusedMessage, refusedWatchNamespaces, withoutGrantsIn, type RefusedNamespace, type WatchNamespacePolicy } from '../desired/tenancy.ts';
 import { applyObject, applyStatus, deleteObject, getObject } from '../runtime/apply.ts';
 import { coversDesired } from '../runtime/drift.ts';
 import { createWrittenOverlay } from '../runtime/written.ts';
@@ -32,7 +34,7 @@ import { ConditionType, ReconcileReason } from '../status/condition-types.ts';
 import { conditionTime, findCondition } from '../status/conditions.ts';
 import { statusChanged } from '../status/equal.ts';
 import type { DeploymentView, PodView } from '../status/views.ts';
-import { Deployments as DEPLOYMENTS } from '../runtime/resources.ts';
+import { Deployments as DEPLOYMENTS, Namespaces as NAMESPACES } from '../runtime/resources.ts';
 import { DELETABLE_TYPES, INSTANCES, OWNED_TYPES, PODS, typeOf } from './types.ts';
 
 /** What the reconciler reads: the controller's caches. */
@@ -52,8 +54,12 @@ export interface ReconcilerDeps {
   log: Logger;
   /** Called after every reconcile of a live instance, and with undefined once it is gone. */
   onInstanceStatus?: (key: InstanceKey, ready: boolean | undefined) => void;
+  /** Which watcher namespaces may be granted (default label: the cache must then hold the labelled Namespaces). */
+  watchNamespacePolicy?: WatchNamespacePolicy;
   now?: () => Date;
 }
+/** How plan() decides which watcher namespaces get a grant. */
+type Tenancy = { policy: WatchNamespacePolicy; watchable: (namespace: string) => boolean };
 
 export function createReconciler(deps: ReconcilerDeps): (key: string, signal: AbortSignal) => Promise<void> {
   const now = deps.now ?? (() => new Date());
@@ -61,6 +67,10 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
   // Our own writes count as seen until the caches catch up, so that the reconciles
   // our writes trigger find nothing left to do (no repeated writes).
   const view = createWrittenOverlay(deps.cache);
+  const tenancy: Tenancy = {
+    policy: deps.watchNamespacePolicy ?? DEFAULT_WATCH_NAMESPACE_POLICY,
+    watchable: (ns) => isWatchable((view.get(NAMESPACES, undefined, ns) as KubeObjectLike | undefined)?.metadata?.labels),
+  };
 
   return async function reconcile(key, signal) {
     const [namespace = '', name = ''] = key.split('/');
@@ -80,7 +90,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
 
     const errors: string[] = [];
     const conflicts: string[] = [];
-    const planned = plan(live);
+    const planned = plan(live, tenancy);
     if ('error' in planned) {
       errors.push(planned.error);
     } else {
@@ -101,7 +111,8 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
 
     const failures = [...conflicts, ...errors];
     const reconcileError = failures.length > 0 ? failures.join('; ') : undefined;
-    await writeStatus('instance' in planned ? planned.instance : live, live, reconcileError, conflicts.length > 0, signal, log);
+    const notPermitted = 'refused' in planned && planned.refused.length > 0 ? refusedMessage(planned.refused) : undefined;
+    await writeStatus('instance' in planned ? planned.instance : live, live, reconcileError, conflicts.length > 0, notPermitted, signal, log);
     if (reconcileError) {
       const reason = conflicts.length > 0 ? ReconcileReason.Conflict : ReconcileReason.ReconcileFailed;
       void deps.events.record(live, { type: 'Warning', reason, note: reconcileError });
@@ -193,16 +204,24 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     live: ChatCLIInstance,
     reconcileError: string | undefined,
     conflict: boolean,
+    notPermitted: string | undefined,
     signal: AbortSignal,
     log: Logger,
   ) {
     const { namespace, name } = live.metadata;
     const deployment = view.get(DEPLOYMENTS, namespace, name) as DeploymentView | undefined;
     const pods = deps.cache.list(PODS, (p) => p.metadata?.namespace === namespace && sameInstance(instanceKeyFromLabels(p.metadata?.labels), { namespace, name })) as PodView[];
-    const status = computeStatus({ instance, deployment, pods, reconcileError, conflict, now: conditionTime(now()) });
+    const status = computeStatus({ instance, deployment, pods, reconcileError, conflict, notPermitted, now: conditionTime(now()) });
     deps.onInstanceStatus?.({ namespace, name }, status.ready === true);
     if (!statusChanged(live.status, status)) return;
     view.record(INSTANCES, await applyStatus(deps.kc, INSTANCES, { ...instanceMeta({ namespace, name }), status } as never, { ...apply, signal }));
+
+    const refusal = findCondition(status.conditions, ConditionType.ReconcileSucceeded);
+    const previous = findCondition(live.status?.conditions, ConditionType.ReconcileSucceeded);
+    if (refusal?.reason === ReconcileReason.TargetNotPermitted && (previous?.reason !== refusal.reason || previous.message !== refusal.message)) {
+      log.warn(refusal.message);
+      void deps.events.record(live, { type: 'Warning', reason: refusal.reason, note: refusal.message });
+    }
 
     const before = findCondition(live.status?.conditions, ConditionType.Available);
     const after = findCondition(status.conditions, ConditionType.Available);
@@ -277,11 +296,15 @@ function phaseOf(o: KubeObject): (typeof APPLY_PHASES)[number] {
   return o.kind === DEPLOYMENTS.kind ? 'workload' : 'rest';
 }
 
-/** The defaulted instance, or why it cannot be used (an object stored before a schema change, say). */
-function plan(live: ChatCLIInstance): { instance: DefaultedChatCLIInstance; desired: KubeObject[] } | { error: string } {
+/**
+ * The defaulted instance and what it becomes, less the watcher grants tenancy
+ * refuses; or why it cannot be used (an object stored before a schema change, say).
+ */
+function plan(live: ChatCLIInstance, tenancy: Tenancy): { instance: DefaultedChatCLIInstance; desired: KubeObject[]; refused: RefusedNamespace[] } | { error: string } {
   try {
     const instance = withDefaults(live);
-    return { instance, desired: desiredObjects(instance) };
+    const refused = refusedWatchNamespaces(instance, tenancy.policy, tenancy.watchable);
+    return { instance, desired: withoutGrantsIn(desiredObjects(instance), refused), refused };
   } catch (err) {
     return { error: `the spec cannot be turned into objects: ${describe(err)}` };
   }

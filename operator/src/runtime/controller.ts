@@ -18,6 +18,19 @@ export interface OwnedKind {
   keyOf(obj: KubeObject): string | undefined;
 }
 
+/**
+ * A kind the primary does not own whose changes concern primary keys
+ * (controller-runtime's Watches with a map function), e.g. Namespaces whose
+ * labels decide what an instance may be granted.
+ */
+export interface WatchedKind {
+  type: ResourceType;
+  /** Required: only objects carrying it are watched and cached. */
+  labelSelector: string;
+  /** The primary keys ("namespace/name") a change of this object concerns. */
+  keysOf(obj: KubeObject): string[];
+}
+
 export interface ReconcileOutcome {
   /** Reconcile this key again after this many ms (e.g. to poll something not watched). */
   requeueAfter?: number;
@@ -30,6 +43,8 @@ export interface ControllerOptions {
   primary: ResourceType;
   primaryLabelSelector?: string;
   owned?: OwnedKind[];
+  /** Other kinds whose changes queue primary keys; cached like owned kinds. */
+  watches?: WatchedKind[];
   /** Throw to retry with backoff; the signal aborts when a shutdown's grace period is over. */
   reconcile(key: string, signal: AbortSignal): Promise<ReconcileOutcome | void>;
   maxConcurrent?: number;
@@ -155,6 +170,19 @@ export function startController(opts: ControllerOptions): Controller {
       },
       onDelete: (obj) => enqueue(keyOf(obj)),
     });
+  }
+  for (const watched of opts.watches ?? []) {
+    if (!watched.labelSelector) throw new Error(`controller ${opts.name}: watched ${typeId(watched.type)} needs a label selector`);
+    const keysOf = (obj: KubeObject): string[] => {
+      try {
+        return watched.keysOf(obj);
+      } catch (err) {
+        log.error({ err, object: objectKey(obj) }, 'keysOf threw');
+        return [];
+      }
+    };
+    const enqueueAll = (obj: KubeObject): void => keysOf(obj).forEach(enqueue);
+    newInformer(watched.type, watched.labelSelector).addHandlers({ onAdd: enqueueAll, onUpdate: (_old, obj) => enqueueAll(obj), onDelete: enqueueAll });
   }
 
   const runs = [...informers.values()].map((i) => i.run(stopInformers.signal));

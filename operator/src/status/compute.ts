@@ -31,6 +31,11 @@ export interface StatusInput {
    * (reason Conflict rather than ReconcileFailed); only with reconcileError.
    */
   conflict?: boolean;
+  /**
+   * Why the watcher was granted nothing in some namespaces (tenancy), as a plain
+   * message; undefined when every namespace it names was granted.
+   */
+  notPermitted?: string;
   /** Now, as conditionTime() formats it. */
   now: string;
 }
@@ -41,7 +46,7 @@ export function computeStatus(input: StatusInput): ChatCLIInstanceStatus {
   const available = availableVerdict(instance.spec.replicas ?? 1, deployment);
   const verdicts: Record<ConditionType, Verdict> = {
     [ConditionType.Available]: available,
-    [ConditionType.ReconcileSucceeded]: reconcileVerdict(input.reconcileError, input.conflict === true),
+    [ConditionType.ReconcileSucceeded]: reconcileVerdict(input.reconcileError, input.conflict === true, input.notPermitted),
     [ConditionType.SecretsFound]: secretsVerdict(input),
     [ConditionType.PodsHealthy]: podsHealthyVerdict(input.pods),
   };
@@ -70,11 +75,12 @@ function secretsVerdict({ instance, secretKeys, pods }: StatusInput): Verdict {
   return secretsFoundVerdict(refs, secretKeys, instance.metadata.namespace);
 }
 
-function reconcileVerdict(error: string | undefined, conflict: boolean): Verdict {
+function reconcileVerdict(error: string | undefined, conflict: boolean, notPermitted: string | undefined): Verdict {
+  if (error === undefined && notPermitted !== undefined) return { status: 'False', reason: ReconcileReason.TargetNotPermitted, message: clipMessage(notPermitted) };
   if (error === undefined) return { status: 'True', reason: ReconcileReason.ReconcileSucceeded, message: 'every desired object was applied' };
   return {
     status: 'False',
     reason: conflict ? ReconcileReason.Conflict : ReconcileReason.ReconcileFailed,
-    message: clipMessage(error || 'the reconcile failed without a message'),
+    message: clipMessage([error || 'the reconcile failed without a message', notPermitted].filter(Boolean).join('; ')),
   };
 }

@@ -26,6 +26,12 @@
 //                             chatcli.diillson.com/owner-uid annotation with it):
 //                             the operator leaves it untouched; the message names
 //                             it (with any other error of the same reconcile)
+//   False TargetNotPermitted  everything was applied except the watcher's access
+//                             to namespaces the operator may not grant it (not
+//                             labelled chatcli.diillson.com/watchable=true under
+//                             --watch-namespace-policy=label); the message names
+//                             each field and namespace. observedGeneration moves:
+//                             this is a standing decision, not a failure to retry
 //
 // SecretsFound: every Secret the spec refers to (spec.apiKeys.name,
 // spec.server.token.name/key, spec.server.tls.secretName) exists
@@ -76,6 +82,7 @@ export const ReconcileReason = {
   ReconcileSucceeded: 'ReconcileSucceeded',
   ReconcileFailed: 'ReconcileFailed',
   Conflict: 'Conflict',
+  TargetNotPermitted: 'TargetNotPermitted',
 } as const;
 
 export const SecretsReason = {

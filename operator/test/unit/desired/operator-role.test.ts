@@ -52,6 +52,12 @@ describe('the operator ClusterRole in config/rbac/role.yaml', () => {
     }
   });
 
+  it('lists and watches Namespaces (the watchable label) and can do nothing else with them', () => {
+    const rules = clusterRole?.rules ?? [];
+    const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].filter((v) => allows(rules, '', 'namespaces', v));
+    assert.deepEqual(verbs, ['list', 'watch']);
+  });
+
   it('can apply every owned kind, delete the prunable ones, and never delete a claim', () => {
     const rules = clusterRole?.rules ?? [];
     for (const k of OWNED_KINDS) {

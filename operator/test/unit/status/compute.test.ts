@@ -125,6 +125,20 @@ describe('ReconcileSucceeded and observedGeneration', () => {
     assert.equal('observedGeneration' in status, false, 'a conflict is a failed reconcile');
   });
 
+  it('a watcher namespace the operator may not grant surfaces as TargetNotPermitted, and the generation still counts as observed', () => {
+    const refused = 'no watcher access granted in namespaces not labelled chatcli.diillson.com/watchable=true: spec.watcher.targets[0].namespace: namespace "victim"';
+    const status = computeStatus(input({ instance: instance({ generation: 2 }), notPermitted: refused }));
+    const c = condition(status, ConditionType.ReconcileSucceeded);
+    assert.deepEqual([c.status, c.reason, c.message], ['False', ReconcileReason.TargetNotPermitted, refused]);
+    assert.equal(status.observedGeneration, 2, 'a standing refusal, not a failed reconcile');
+  });
+
+  it('a reconcile error wins over a refused namespace, and the message keeps both', () => {
+    const status = computeStatus(input({ instance: instance({ generation: 2 }), reconcileError: 'boom', notPermitted: 'victim refused' }));
+    const c = condition(status, ConditionType.ReconcileSucceeded);
+    assert.deepEqual([c.reason, c.message], [ReconcileReason.ReconcileFailed, 'boom; victim refused']);
+  });
+
   it('observedGeneration moves to the instance generation only when the reconcile succeeded', () => {
     const atGeneration1 = computeStatus(input({ instance: instance({ generation: 1 }) }));
     assert.equal(atGeneration1.observedGeneration, 1);
