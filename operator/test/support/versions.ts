@@ -7,8 +7,10 @@ const file = fileURLToPath(new URL('../../hack/controlplane/versions.env', impor
 export function pinnedVersions(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(\S+)$/.exec(line.trim());
-    if (m?.[1] && m[2]) out[m[1]] = m[2];
+    // NAME=value or NAME="a b" (a shell list, as CHATCLI_VERSIONS).
+    const m = /^([A-Z0-9_]+)=(?:"([^"]*)"|(\S+))$/.exec(line.trim());
+    const value = m?.[2] ?? m?.[3];
+    if (m?.[1] && value) out[m[1]] = value;
   }
   return out;
 }

@@ -1,0 +1,169 @@
+// A gRPC client for the ChatCLI server, for tests that talk to a real server
+// (a local binary, or a pod through its Service). The service definition is
+// read at run time from the ChatCLI source of the version under test
+// (proto/chatcli/v1/chatcli.proto, MIT, Edilson Freitas), never vendored: the
+// two supported releases ship different protos, and the test must speak the
+// contract of the binary it runs.
+//
+// Only RPCs that never reach an LLM provider are exposed: Health (no token),
+// GetServerInfo, the session calls and GetWatcherStatus (token).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+const run = promisify(execFile);
+const SERVICE = 'chatcli.v1.ChatCLIService';
+const PROTO_FILE = 'chatcli/v1/chatcli.proto';
+
+/** The ChatCLI source archive of a version: $CHATCLI_SOURCE_DIR/chatcli-<version>.tar.gz (what the images are built from). */
+export function chatcliSourceArchive(version: string): string {
+  const dir = process.env.CHATCLI_SOURCE_DIR;
+  if (!dir) throw new Error('CHATCLI_SOURCE_DIR is not set: it names the folder holding chatcli-<version>.tar.gz (.ci/run sets it)');
+  const archive = join(dir, `chatcli-${version}.tar.gz`);
+  if (!existsSync(archive)) throw new Error(`ChatCLI source ${archive} not found (CHATCLI_SOURCE_DIR=${dir})`);
+  return archive;
+}
+
+/** A loaded ChatCLI service definition of one version. */
+export interface ChatCLIProto {
+  version: string;
+  service: grpc.ServiceClientConstructor;
+}
+
+const loaded = new Map<string, Promise<ChatCLIProto>>();
+
+/** Extracts proto/ from the version's source archive and loads the ChatCLI service (once per version and process). */
+export function chatcliProto(version: string): Promise<ChatCLIProto> {
+  let p = loaded.get(version);
+  if (!p) {
+    p = loadProto(version);
+    loaded.set(version, p);
+  }
+  return p;
+}
+
+async function loadProto(version: string): Promise<ChatCLIProto> {
+  const archive = chatcliSourceArchive(version);
+  const dir = await mkdtemp(join(tmpdir(), `chatcli-proto-${version}-`));
+  // The archive's top folder is chatcli-<version>/ (as upstream's release tarballs).
+  await run('tar', ['-xzf', archive, '-C', dir, `chatcli-${version}/proto`]);
+  const includeDir = join(dir, `chatcli-${version}`, 'proto');
+  const def = protoLoader.loadSync(PROTO_FILE, {
+    includeDirs: [includeDir], keepCase: false, enums: String, longs: String, defaults: true, arrays: true, oneofs: true,
+  });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { chatcli: { v1: { ChatCLIService: grpc.ServiceClientConstructor } } };
+  const service = pkg.chatcli?.v1?.ChatCLIService;
+  if (!service) throw new Error(`${SERVICE} not found in ${archive}:proto/${PROTO_FILE}`);
+  return { version, service };
+}
+
+// Message shapes (proto-loader camelCases field names; defaults filled in).
+export interface ChatMessage { role: string; content: string }
+export interface HealthReply { status: 'SERVING' | 'NOT_SERVING'; version: string }
+export interface ServerInfo {
+  version: string;
+  provider: string;
+  model: string;
+  availableProviders: string[];
+  watcherActive: boolean;
+  /** "namespace/deployment" in single-target mode; "multi/<n> targets" with a watch config. */
+  watcherTarget: string;
+}
+export interface WatcherStatus {
+  active: boolean;
+  /** The target deployment, or "<n> targets" with a watch config. */
+  deployment: string;
+  /** The target namespace, or "multi" with a watch config. */
+  namespace: string;
+  /** "Watching <n> targets: <h> healthy, <w> warning, <c> critical" with a watch config. */
+  statusSummary: string;
+  alertCount: number;
+  snapshotCount: number;
+  /** Pods of every target in the latest snapshots. */
+  podCount: number;
+}
+
+export interface ConnectOptions {
+  /** host:port of the server (a loopback port, or a Service's ClusterIP:port). */
+  address: string;
+  proto: ChatCLIProto;
+  /** Speak TLS, trusting `ca` (PEM) and checking the certificate for `serverName` (default: the address's host). */
+  tls?: { ca: string | Buffer; serverName?: string };
+  /** Sent as `authorization: Bearer <token>` on every call (Health needs none). */
+  token?: string;
+  /** Per-call deadline; default 10 s. */
+  timeoutMs?: number;
+}
+
+export interface ChatCLIClient {
+  health(): Promise<HealthReply>;
+  serverInfo(): Promise<ServerInfo>;
+  listSessions(): Promise<string[]>;
+  saveSession(name: string, messages: ChatMessage[]): Promise<void>;
+  loadSession(name: string): Promise<ChatMessage[]>;
+  deleteSession(name: string): Promise<void>;
+  watcherStatus(): Promise<WatcherStatus>;
+  /** Resolves once the channel is connected (TLS handshake done), rejects with the transport error otherwise. */
+  ready(): Promise<void>;
+  close(): void;
+}
+
+/**
+ * Opens a client on its own connection (no subchannel sharing between clients):
+ * v1.188.0 rate-limits authentication per client address:port, so callers that
+ * need a fresh budget open a fresh client.
+ */
+export function connect(opts: ConnectOptions): ChatCLIClient {
+  const creds = opts.tls ? grpc.credentials.createSsl(Buffer.from(opts.tls.ca)) : grpc.credentials.createInsecure();
+  const channelOptions: grpc.ChannelOptions = { 'grpc.use_local_subchannel_pool': 1 };
+  if (opts.tls?.serverName) channelOptions['grpc.ssl_target_name_override'] = opts.tls.serverName;
+  const client = new opts.proto.service(opts.address, creds, channelOptions);
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+
+  const unary = <Res>(method: string, request: object): Promise<Res> => {
+    const def = opts.proto.service.service[method];
+    if (!def) throw new Error(`${SERVICE}/${method} is not in the ChatCLI ${opts.proto.version} proto`);
+    const md = new grpc.Metadata();
+    if (opts.token !== undefined) md.set('authorization', `Bearer ${opts.token}`);
+    return new Promise((resolve, reject) => {
+      client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, request, md,
+        { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as Res)));
+    });
+  };
+
+  return {
+    health: () => unary<HealthReply>('Health', {}),
+    serverInfo: () => unary<ServerInfo>('GetServerInfo', {}),
+    listSessions: async () => (await unary<{ sessions: string[] }>('ListSessions', {})).sessions,
+    saveSession: async (name, messages) => {
+      const res = await unary<{ success: boolean }>('SaveSession', { name, messages });
+      if (!res.success) throw new Error(`SaveSession ${name}: success=false`);
+    },
+    loadSession: async (name) => (await unary<{ messages: ChatMessage[] }>('LoadSession', { name })).messages,
+    deleteSession: async (name) => {
+      const res = await unary<{ success: boolean }>('DeleteSession', { name });
+      if (!res.success) throw new Error(`DeleteSession ${name}: success=false`);
+    },
+    watcherStatus: () => unary<WatcherStatus>('GetWatcherStatus', {}),
+    ready: () => new Promise((resolve, reject) =>
+      client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve()))),
+    close: () => client.close(),
+  };
+}
+
+/** The gRPC status of a call that must fail: its code's name ("UNAUTHENTICATED"...) and details; throws if the call succeeded. */
+export async function refusal(call: Promise<unknown>): Promise<{ code: string; details: string }> {
+  try {
+    await call;
+  } catch (err) {
+    const e = err as Partial<grpc.ServiceError>;
+    if (typeof e.code !== 'number') throw err;
+    return { code: grpc.status[e.code] ?? String(e.code), details: e.details ?? '' };
+  }
+  throw new Error('the call succeeded; it was expected to be refused');
+}

@@ -1,0 +1,198 @@
+// The real ChatCLI server of each supported version, run on loopback, and the
+// gRPC client the real-node end-to-end test uses to reach it through a Service.
+// This proves the client and pins the server's behaviour the operator relies
+// on (auth, sessions under $HOME, app.log, TLS, bind address, the watcher's
+// status and exactly which API calls the watcher makes), per version.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chatcliProto, connect, refusal, type ChatCLIProto, type ConnectOptions } from '../support/chatcli-grpc.ts';
+import { chatcliBinary, listeningAddresses, startLocalChatCLI, throwawayTls, type LocalChatCLI, type LocalChatCLIOptions } from '../support/chatcli-local.ts';
+import { pinnedVersions } from '../support/versions.ts';
+
+const VERSIONS = (pinnedVersions().CHATCLI_VERSIONS ?? '').split(/\s+/).filter(Boolean);
+
+/** Where the supported releases differ, as seen from outside the server. */
+const BEHAVIOUR: Record<string, { wrongTokenCode: string; consoleLogsByDefault: boolean; listensOnAllByDefault: boolean }> = {
+  // server/auth.go: a wrong token is PermissionDenied; server.go listens on ":port"; utils: ENV defaults to dev.
+  '1.57.1': { wrongTokenCode: 'PERMISSION_DENIED', consoleLogsByDefault: true, listensOnAllByDefault: true },
+  // server/auth.go: every failure is Unauthenticated; server.go: 127.0.0.1 unless CHATCLI_BIND_ADDRESS or
+  // KUBERNETES_SERVICE_HOST; utils: CHATCLI_ENV (else ENV) defaults to prod, the log file only.
+  '1.188.0': { wrongTokenCode: 'UNAUTHENTICATED', consoleLogsByDefault: false, listensOnAllByDefault: false },
+};
+
+test('the supported versions are the ones this test knows', () => {
+  assert.deepEqual(VERSIONS.toSorted(), Object.keys(BEHAVIOUR).toSorted());
+});
+
+for (const version of VERSIONS) {
+  describe(`ChatCLI ${version} server on loopback`, () => {
+    const behaviour = BEHAVIOUR[version]!;
+    const token = randomBytes(16).toString('hex');
+    let proto: ChatCLIProto;
+    let binary: string;
+    let scratch: string;
+    const running = new Set<LocalChatCLI>();
+
+    const start = async (opts: Partial<LocalChatCLIOptions> & { home: string }) => {
+      const server = await startLocalChatCLI({ binary, proto, token, ...opts });
+      running.add(server);
+      return server;
+    };
+    const stop = async (server: LocalChatCLI) => {
+      running.delete(server);
+      await server.stop();
+    };
+    const home = async (name: string) => await mkdtemp(join(scratch, `${name}-`));
+    // A fresh connection per client: 1.188.0 counts every authenticated call against a per-connection budget.
+    const client = (server: LocalChatCLI, extra: Partial<ConnectOptions> = {}) =>
+      connect({ address: server.address, proto, token, ...extra });
+
+    before(async () => {
+      proto = await chatcliProto(version);
+      binary = await chatcliBinary(version);
+      scratch = await mkdtemp(join(tmpdir(), `chatcli-${version}-`));
+    });
+    after(async () => {
+      for (const s of running) await s.stop();
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    });
+
+    describe('plaintext, with a token', () => {
+      let server: LocalChatCLI;
+      let serverHome: string;
+      before(async () => {
+        serverHome = await home('main');
+        server = await start({ home: serverHome });
+      });
+
+      test('Health answers without a token', async () => {
+        const c = client(server, { token: undefined });
+        try {
+          const h = await c.health();
+          assert.equal(h.status, 'SERVING');
+        } finally {
+          c.close();
+        }
+      });
+
+      test('an authenticated call is refused without the token and with a wrong one, and accepted with the right one', async () => {
+        const none = client(server, { token: undefined });
+        const wrong = client(server, { token: `${token}x` });
+        const right = client(server);
+        try {
+          assert.equal((await refusal(none.listSessions())).code, 'UNAUTHENTICATED');
+          assert.equal((await refusal(wrong.listSessions())).code, behaviour.wrongTokenCode);
+          assert.ok(Array.isArray(await right.listSessions()));
+        } finally {
+          [none, wrong, right].forEach((c) => c.close());
+        }
+      });
+
+      test('GetServerInfo names the provider and no watcher, without calling the provider', async () => {
+        const c = client(server);
+        try {
+          const info = await c.serverInfo();
+          assert.equal(info.provider, 'OPENAI');
+          assert.ok(info.availableProviders.includes('OPENAI'), info.availableProviders.join(','));
+          assert.equal(info.watcherActive, false);
+          assert.equal(info.watcherTarget, '');
+        } finally {
+          c.close();
+        }
+      });
+
+      test('GetWatcherStatus reports no watcher when none is configured', async () => {
+        const c = client(server);
+        try {
+          const w = await c.watcherStatus();
+          assert.deepEqual({ ...w }, {
+            active: false, deployment: '', namespace: '', statusSummary: '', alertCount: 0, snapshotCount: 0, podCount: 0,
+          });
+        } finally {
+          c.close();
+        }
+      });
+
+      test('a saved session is a file under $HOME/.chatcli/sessions, loads back, and is listed after a restart', async () => {
+        const messages = [{ role: 'user', content: 'hello' }, { role: 'assistant', content: 'hi, from a test' }];
+        const c = client(server);
+        try {
+          await c.saveSession('proof-session', messages);
+          assert.ok((await c.listSessions()).includes('proof-session'));
+        } finally {
+          c.close();
+        }
+        const file = join(serverHome, '.chatcli', 'sessions', 'proof-session.json');
+        assert.ok(existsSync(file), `${file} exists`);
+        assert.match(await readFile(file, 'utf8'), /hi, from a test/);
+
+        await stop(server);
+        server = await start({ home: serverHome });
+        const again = client(server);
+        try {
+          assert.ok((await again.listSessions()).includes('proof-session'));
+          const loaded = await again.loadSession('proof-session');
+          assert.deepEqual(loaded.map(({ role, content }) => ({ role, content })), messages);
+          assert.equal((await refusal(again.loadSession('no-such-session'))).code, 'NOT_FOUND');
+        } finally {
+          again.close();
+        }
+      });
+
+      test(`logs go to $HOME/.chatcli/app.log${behaviour.consoleLogsByDefault ? ' and the console' : ', not the console'}`, async () => {
+        const appLog = await readFile(join(serverHome, '.chatcli', 'app.log'), 'utf8');
+        assert.match(appLog, /"msg":/, 'JSON lines in app.log');
+        const console = await server.console();
+        assert.equal(/Logger inicializado/.test(console), behaviour.consoleLogsByDefault, console);
+      });
+    });
+
+    test('ENV=dev sends the log lines to the console too (read as CHATCLI_ENV\'s fallback by 1.188.0)', async () => {
+      const server = await start({ home: await home('env-dev'), env: { ENV: 'dev' } });
+      assert.match(await server.console(), /Logger inicializado/);
+      await stop(server);
+    });
+
+    test('TLS: the handshake succeeds with the right CA, fails with another, and plaintext is refused', async () => {
+      const tls = await throwawayTls(scratch, 'server');
+      const other = await throwawayTls(scratch, 'other');
+      const ca = await readFile(tls.ca);
+      const server = await start({ home: await home('tls'), tls });
+      const good = client(server, { tls: { ca, serverName: tls.serverName } });
+      const untrusted = client(server, { tls: { ca: await readFile(other.ca), serverName: tls.serverName }, timeoutMs: 3000 });
+      const plaintext = client(server, { timeoutMs: 3000 });
+      try {
+        assert.equal((await good.health()).status, 'SERVING');
+        assert.ok(Array.isArray(await good.listSessions()));
+        assert.equal((await refusal(untrusted.health())).code, 'UNAVAILABLE');
+        assert.equal((await refusal(plaintext.health())).code, 'UNAVAILABLE');
+      } finally {
+        [good, untrusted, plaintext].forEach((c) => c.close());
+        await stop(server);
+      }
+    });
+
+    test(`listens on ${behaviour.listensOnAllByDefault ? 'every address' : '127.0.0.1 only, unless CHATCLI_BIND_ADDRESS or KUBERNETES_SERVICE_HOST is set'}`, async () => {
+      const wildcard = (addrs: string[]) => addrs.some((a) => a === '0.0.0.0' || a === '::');
+      const plain = await start({ home: await home('bind') });
+      const addrs = await listeningAddresses(plain.port);
+      await stop(plain);
+      if (behaviour.listensOnAllByDefault) {
+        assert.ok(wildcard(addrs), addrs.join(','));
+        return;
+      }
+      assert.deepEqual(addrs, ['127.0.0.1']);
+      for (const env of [{ CHATCLI_BIND_ADDRESS: '0.0.0.0' }, { KUBERNETES_SERVICE_HOST: '10.96.0.1' }] as Record<string, string>[]) {
+        const s = await start({ home: await home('bind'), env });
+        const a = await listeningAddresses(s.port);
+        await stop(s);
+        assert.ok(wildcard(a), `${JSON.stringify(env)}: ${a.join(',')}`);
+      }
+    });
+  });
+}
