@@ -19,8 +19,10 @@ interface Instance extends Obj {
   status?: { ready?: boolean; observedGeneration?: number; conditions?: { type: string; status: string; reason: string; message: string }[] };
 }
 
+/** A namespace that opted in to being watched from others (the default --watch-namespace-policy=label). */
 async function namespace(name: string): Promise<string> {
   await plane().kubectl(['create', 'namespace', name]);
+  await plane().kubectl(['label', 'namespace', name, 'chatcli.diillson.com/watchable=true']);
   return name;
 }
 
@@ -90,15 +92,18 @@ describe('operator on the API server', () => {
     assert.equal(failures.trim(), '', 'the Role exists before its binding is applied: no failed first attempt');
   });
 
-  it('grants a ClusterRole <namespace>-<name>-watcher for targets in several namespaces; moving all targets into one namespace removes the ClusterRole pair', async () => {
+  it('grants a Role pair in each of several target namespaces and nothing cluster-wide; moving all targets into one namespace removes the other pair', async () => {
     const ns = await namespace('multi');
     const [a, b] = [await namespace('multi-a'), await namespace('multi-b')];
+    const pair = async (n: string) => (await exists(['role', 'chat-watcher', '-n', n])) && (await exists(['rolebinding', 'chat-watcher', '-n', n]));
     await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: a }, { deployment: 'y', namespace: b }]) });
-    await eventually('ClusterRole and binding', async () => (await exists(['clusterrole', 'multi-chat-watcher'])) && (await exists(['clusterrolebinding', 'multi-chat-watcher'])));
+    await eventually('a Role pair in both namespaces', async () => (await pair(a)) && (await pair(b)));
+    assert.equal(await exists(['clusterrolebinding', 'multi-chat-watcher']), false, 'no ClusterRoleBinding');
+    assert.equal(await exists(['clusterrole', 'multi-chat-watcher']), false, 'no ClusterRole');
 
     await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: a }, { deployment: 'y', namespace: a }]) });
-    await eventually('the Role pair in the one namespace', async () => (await exists(['role', 'chat-watcher', '-n', a])) && (await exists(['rolebinding', 'chat-watcher', '-n', a])));
-    await eventually('the ClusterRole pair removed', async () => !(await exists(['clusterrole', 'multi-chat-watcher'])) && !(await exists(['clusterrolebinding', 'multi-chat-watcher'])));
+    await eventually('the pair in the other namespace removed', async () => !(await exists(['role', 'chat-watcher', '-n', b])) && !(await exists(['rolebinding', 'chat-watcher', '-n', b])));
+    assert.ok(await pair(a), 'the pair in the namespace still named stays');
   });
 
   it('turning the watcher off removes its RBAC and the watch-config', async () => {
@@ -112,16 +117,18 @@ describe('operator on the API server', () => {
     assert.ok(await exists(['configmap', 'chat', '-n', ns]), 'the environment ConfigMap stays');
   });
 
-  it('deleting the instance removes cluster-scoped and other-namespace objects, then the finalizer', async () => {
+  it('deleting the instance removes its objects in other namespaces, then the finalizer', async () => {
     const ns = await namespace('deletion');
     const [a, b] = [await namespace('deletion-a'), await namespace('deletion-b')];
     await applyInstance(ns, 'one', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: a }, { deployment: 'y', namespace: b }]) });
     await applyInstance(ns, 'two', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: a }]) });
-    await eventually('both instances reconciled', async () => (await exists(['clusterrole', 'deletion-one-watcher'])) && (await exists(['role', 'two-watcher', '-n', a])));
+    await eventually('both instances reconciled', async () => (await exists(['role', 'one-watcher', '-n', b])) && (await exists(['role', 'two-watcher', '-n', a])));
     await plane().kubectl(['delete', 'chatcliinstance', 'one', 'two', '-n', ns, '--wait=true', '--timeout=30s']);
     assert.equal(await exists(['chatcliinstance', 'one', '-n', ns]), false, 'the finalizer was removed');
-    assert.equal(await exists(['clusterrole', 'deletion-one-watcher']), false);
-    assert.equal(await exists(['clusterrolebinding', 'deletion-one-watcher']), false);
+    for (const n of [a, b]) {
+      assert.equal(await exists(['role', 'one-watcher', '-n', n]), false);
+      assert.equal(await exists(['rolebinding', 'one-watcher', '-n', n]), false);
+    }
     assert.equal(await exists(['role', 'two-watcher', '-n', a]), false);
     assert.equal(await exists(['rolebinding', 'two-watcher', '-n', a]), false);
   });
