@@ -1,6 +1,7 @@
 // A local Kubernetes control plane for development and tests, started from the
 // binaries build.sh compiles (etcd, kube-apiserver, and in "full" mode
-// kube-controller-manager, kube-scheduler and kwok with one fake Node).
+// kube-controller-manager, kube-scheduler and kwok with one fake Node; in
+// "node" mode the same with a real node instead of kwok: see ../node/README.md).
 //
 // Every process runs under guard.sh, which ends it when this Node process dies
 // however it dies, so no part of a plane outlives its test run.
@@ -14,11 +15,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import { ensureImage } from '../images/images.ts';
+import { NODE_IP, prepareNode, type PreparedNode, type RealNode } from '../node/node.ts';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 
-export type PlaneMode = 'api' | 'full';
+export type PlaneMode = 'api' | 'full' | 'node';
 
 export interface ControlPlaneOptions {
   mode: PlaneMode;
@@ -26,6 +29,8 @@ export interface ControlPlaneOptions {
   kubeconfigPath?: string;
   /** Receives progress lines (never the processes' own output, which goes to log files). */
   log?: (line: string) => void;
+  /** Node mode: OCI archives imported into the node's containerd at start (the sandbox image always is). */
+  images?: string[];
 }
 
 export interface ControlPlane {
@@ -40,6 +45,8 @@ export interface ControlPlane {
   serviceAccountKubeConfig(namespace: string, name: string): Promise<KubeConfig>;
   /** Runs the pinned kubectl as admin; rejects with its stderr on a non-zero exit. */
   kubectl(args: string[], input?: string): Promise<string>;
+  /** Node mode only: the real node (image import, ctr). */
+  node?: RealNode;
   stop(): Promise<void>;
 }
 
@@ -62,12 +69,12 @@ export async function ensureBinaries(log: (line: string) => void = () => {}): Pr
   });
 }
 
-export async function freePort(): Promise<number> {
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return await new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(0, host, () => {
       const addr = srv.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       srv.close(() => resolve(port));
@@ -84,33 +91,49 @@ interface Pki {
   adminKey: string;
   saKey: string;
   saPub: string;
+  /** The API server's client certificate toward kubelets. */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
 }
 
 async function openssl(args: string[]): Promise<void> {
   await run('openssl', args);
 }
 
-/** A CA, a serving cert for 127.0.0.1, a system:masters admin client cert, a ServiceAccount signing key. */
-async function makePki(dir: string): Promise<Pki> {
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** Issues a certificate (and its key) signed by the plane's CA; `ext` holds openssl x509 extensions. */
+async function issueCert(ca: { cert: string; key: string }, cert: string, key: string, subj: string, ext: string): Promise<void> {
+  const csr = `${cert}.csr`;
+  const extFile = `${cert}.ext`;
+  await writeFile(extFile, ext);
+  await openssl(['req', '-new', ...EC_KEY, '-keyout', key, '-out', csr, '-subj', subj]);
+  await openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', cert, '-days', '3650', '-extfile', extFile]);
+}
+
+/**
+ * A CA, a serving cert for 127.0.0.1 (and `extraIps`), a system:masters admin client cert,
+ * the API server's client cert toward kubelets, a ServiceAccount signing key.
+ */
+async function makePki(dir: string, extraIps: string[] = []): Promise<Pki> {
   const p = (f: string) => join(dir, f);
   const pki: Pki = {
     caCert: p('ca.crt'), caKey: p('ca.key'),
     servingCert: p('serving.crt'), servingKey: p('serving.key'),
     adminCert: p('admin.crt'), adminKey: p('admin.key'),
     saKey: p('sa.key'), saPub: p('sa.pub'),
+    kubeletClientCert: p('kubelet-client.crt'), kubeletClientKey: p('kubelet-client.key'),
   };
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await openssl(['req', '-x509', ...ec, '-keyout', pki.caKey, '-out', pki.caCert, '-days', '3650', '-subj', '/CN=chatcli-local-ca']);
-  const sign = async (cert: string, key: string, subj: string, ext: string) => {
-    const csr = `${cert}.csr`;
-    const extFile = `${cert}.ext`;
-    await writeFile(extFile, ext);
-    await openssl(['req', '-new', ...ec, '-keyout', key, '-out', csr, '-subj', subj]);
-    await openssl(['x509', '-req', '-in', csr, '-CA', pki.caCert, '-CAkey', pki.caKey, '-CAcreateserial', '-out', cert, '-days', '3650', '-extfile', extFile]);
-  };
+  await openssl(['req', '-x509', ...EC_KEY, '-keyout', pki.caKey, '-out', pki.caCert, '-days', '3650', '-subj', '/CN=chatcli-local-ca']);
+  const sign = async (cert: string, key: string, subj: string, ext: string) =>
+    await issueCert({ cert: pki.caCert, key: pki.caKey }, cert, key, subj, ext);
+  const ips = ['127.0.0.1', ...extraIps].map((ip) => `IP:${ip}`).join(',');
   await sign(pki.servingCert, pki.servingKey, '/CN=kube-apiserver',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1\nextendedKeyUsage=serverAuth\n');
+    `subjectAltName=${ips},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1\nextendedKeyUsage=serverAuth\n`);
   await sign(pki.adminCert, pki.adminKey, '/O=system:masters/CN=chatcli-admin', 'extendedKeyUsage=clientAuth\n');
+  if (extraIps.length) {
+    await sign(pki.kubeletClientCert, pki.kubeletClientKey, '/O=system:masters/CN=kube-apiserver-kubelet-client', 'extendedKeyUsage=clientAuth\n');
+  }
   const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   await writeFile(pki.saKey, sa.privateKey.export({ type: 'pkcs1', format: 'pem' }));
   await writeFile(pki.saPub, sa.publicKey.export({ type: 'spki', format: 'pem' }));
@@ -188,13 +211,22 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const dir = await mkdtemp(join(tmpdir(), 'chatcli-cp-'));
   const procs: Supervised[] = [];
   const logs: Record<string, string> = {};
-  const start = (name: string, args: string[]) => {
+  const start = (name: string, args: string[], binPath = bin(name)) => {
     logs[name] = join(dir, `${name}.log`);
-    const p = supervise(name, bin(name), args, logs[name]);
+    const p = supervise(name, binPath, args, logs[name]);
     procs.push(p);
     return p;
   };
+  let prepared: PreparedNode | undefined;
+  let node: RealNode | undefined;
   const stopAll = async () => {
+    // The node first (its pods need the API server and must not be recreated meanwhile).
+    for (const name of ['kube-controller-manager', 'kube-scheduler']) {
+      const p = procs.find((q) => q.name === name);
+      if (node && p) await stopProcess(p);
+    }
+    if (node) await node.stop();
+    else if (prepared) await prepared.abort();
     for (const p of [...procs].reverse()) await stopProcess(p);
   };
   // On exit there is no time to wait: kill each guard's whole group (guard and server).
@@ -208,25 +240,48 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   process.once('exit', onExit);
 
   try {
-    const pki = await makePki(dir);
-    const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    // Node mode: the API server binds and advertises the node's bridge address,
+    // which pods reach; so the bridge comes first (containerd starts meanwhile).
+    const host = opts.mode === 'node' ? NODE_IP : '127.0.0.1';
+    const pki = await makePki(dir, opts.mode === 'node' ? [NODE_IP] : []);
+    if (opts.mode === 'node') {
+      const sandbox = await ensureImage('pause', { log });
+      prepared = await prepareNode({
+        binDir, log, caCert: pki.caCert, start, stopProcess,
+        waitFor: (what, check, timeoutMs) => waitFor(what, check, procs, logs, timeoutMs),
+        issueCert: (cert, key, subj, ext) => issueCert({ cert: pki.caCert, key: pki.caKey }, cert, key, subj, ext),
+        freePort: () => freePort(),
+      }, { sandboxArchive: sandbox.archive, images: opts.images });
+    }
+    const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort(host)];
     start('etcd', [
       '--name=default', `--data-dir=${join(dir, 'etcd')}`,
       `--listen-client-urls=http://127.0.0.1:${etcdPort}`, `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
       `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
       `--initial-cluster=default=http://127.0.0.1:${peerPort}`, '--unsafe-no-fsync', '--log-level=warn',
     ]);
-    const server = `https://127.0.0.1:${apiPort}`;
+    const server = `https://${host}:${apiPort}`;
     start('kube-apiserver', [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-      `--secure-port=${apiPort}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
+      `--secure-port=${apiPort}`, `--bind-address=${host}`, `--advertise-address=${host}`,
       `--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`,
-      `--client-ca-file=${pki.caCert}`, '--authorization-mode=RBAC',
+      `--client-ca-file=${pki.caCert}`,
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
       '--allow-privileged=true', `--cert-dir=${join(dir, 'apiserver-certs')}`,
-      '--enable-priority-and-fairness=false', '--endpoint-reconciler-type=none', '--v=0',
+      '--enable-priority-and-fairness=false', '--v=0',
+      ...(opts.mode === 'node'
+        ? [
+            // A real node's security: kubelets limited to their own node's objects.
+            '--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction',
+            `--kubelet-client-certificate=${pki.kubeletClientCert}`, `--kubelet-client-key=${pki.kubeletClientKey}`,
+            `--kubelet-certificate-authority=${pki.caCert}`,
+            // kubectl logs/exec reach the kubelet at its address, never through DNS.
+            '--kubelet-preferred-address-types=InternalIP,Hostname',
+            // The default lease reconciler keeps the kubernetes Service's endpoint at the advertised address.
+          ]
+        : ['--authorization-mode=RBAC', '--endpoint-reconciler-type=none']),
     ]);
     const kubeconfigPath = opts.kubeconfigPath ?? join(dir, 'admin.kubeconfig');
     await mkdir(dirname(kubeconfigPath), { recursive: true });
@@ -245,14 +300,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await waitFor('kube-apiserver /readyz', async () => (await kubectl(['get', '--raw=/readyz'])).trim() === 'ok', procs, logs);
     log(`[controlplane] kube-apiserver ready at ${server} after ${Date.now() - started} ms`);
 
-    if (opts.mode === 'full') {
-      const [kcmPort, schedPort, kwokPort] = [await freePort(), await freePort(), await freePort()];
+    if (opts.mode === 'full' || opts.mode === 'node') {
+      const [kcmPort, schedPort] = [await freePort(), await freePort()];
       start('kube-controller-manager', [
         `--kubeconfig=${kubeconfigPath}`, '--leader-elect=false', `--secure-port=${kcmPort}`, '--bind-address=127.0.0.1',
         `--service-account-private-key-file=${pki.saKey}`, `--root-ca-file=${pki.caCert}`,
         `--service-cluster-ip-range=${SERVICE_CIDR}`, `--cluster-cidr=${POD_CIDR}`,
-        // Dynamic provisioning for PersistentVolumeClaims (StorageClass "standard", below).
-        '--enable-hostpath-provisioner=true',
+        // Full mode: dynamic provisioning for PersistentVolumeClaims (StorageClass "standard", below).
+        // Node mode: the node's own provisioner (../node/provisioner.ts) serves that class.
+        ...(opts.mode === 'full' ? ['--enable-hostpath-provisioner=true'] : []),
         '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10', '--concurrent-gc-syncs=40',
         '--kube-api-qps=500', '--kube-api-burst=1000', '--v=0',
       ]);
@@ -260,6 +316,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         `--kubeconfig=${kubeconfigPath}`, '--leader-elect=false', `--secure-port=${schedPort}`, '--bind-address=127.0.0.1',
         '--kube-api-qps=500', '--kube-api-burst=1000', '--v=0',
       ]);
+    }
+    if (opts.mode === 'node' && prepared) {
+      node = await prepared.join({ server, kubectl, adminKubeConfig: () => kc });
+      await waitFor('default ServiceAccount', async () => (await kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name'])).trim() !== '', procs, logs);
+      log(`[controlplane] node plane ready (controller-manager, scheduler, real node) after ${Date.now() - started} ms`);
+    }
+    if (opts.mode === 'full') {
+      const kwokPort = await freePort();
       const kwokConfig = join(dir, 'kwok.yaml');
       const stages = await readFile(join(binDir, '..', 'kwok-stages', 'stages.yaml'), 'utf8');
       await writeFile(kwokConfig, [
@@ -308,6 +372,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         return sa;
       },
       kubectl,
+      node,
       stop: async () => {
         if (stopped) return;
         stopped = true;
