@@ -34,10 +34,11 @@ process.on('SIGTERM', () => void shutdown(0));
 
 try {
   const k = plane.kubectl;
-  say('installing the CRD and the operator RBAC (config/rbac/role.yaml)');
+  say('installing the CRD, the operator RBAC (config/rbac/role.yaml) and the admission policy (config/policy)');
   await k(['apply', '--server-side', '-f', 'config/crd/bases/chatcli.diillson.com_chatcliinstances.yaml']);
   await waitForCrd(k, 'chatcliinstances.chatcli.diillson.com');
   await k(['apply', '--server-side', '-f', 'config/rbac/role.yaml']);
+  await k(['apply', '--server-side', '-f', 'config/policy/watcher-targets.yaml']);
 
   const operatorKubeconfig = resolve(tmp, 'operator.kubeconfig');
   const saConfig = await plane.serviceAccountKubeConfig('chatcli-system', 'chatcli-operator');
@@ -55,8 +56,11 @@ try {
     if (code !== null && code !== 0) say(`the operator exited with ${code}; see ${logFile}`);
   });
 
-  say('creating the namespaces and Secrets the sample refers to (placeholder values)');
-  for (const ns of ['production', 'batch', 'ml']) await k(['create', 'namespace', ns]);
+  say('creating the namespaces and Secrets the sample refers to (placeholder values); the target namespaces opt in to being watched');
+  for (const ns of ['production', 'batch', 'ml']) {
+    await k(['create', 'namespace', ns]);
+    await k(['label', 'namespace', ns, 'chatcli.diillson.com/watchable=true']);
+  }
   await k(['create', 'secret', 'generic', 'chatcli-api-keys', '-n', 'default', '--from-literal=ANTHROPIC_API_KEY=replace-me']);
   await k(['create', 'secret', 'generic', 'chatcli-auth', '-n', 'default', '--from-literal=token=replace-me']);
 
@@ -66,7 +70,6 @@ try {
   await waitForJsonPath(k, ['-n', 'default', name], '{.status.ready}', 'true', 180_000);
   console.log(await k(['get', 'chatcliinstances', '-n', 'default']));
   console.log(await k(['get', 'deployment,service,configmap,serviceaccount,persistentvolumeclaim,role,rolebinding', '-A', '-l', 'app.kubernetes.io/managed-by=chatcli-operator']));
-  console.log(await k(['get', 'clusterrole,clusterrolebinding', '-l', 'app.kubernetes.io/managed-by=chatcli-operator']));
   say(`READY. Try: export KUBECONFIG=${plane.kubeconfigPath}; ${plane.binDir}/kubectl get chatcliinstances -A`);
   if (values.exit) await shutdown(0);
   else say('everything stays up until Ctrl+C');

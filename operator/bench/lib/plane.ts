@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane, type PlaneMode } from '../../hack/controlplane/controlplane.ts';
 import { installOperator } from '../../test/support/operator.ts';
-import { TARGET_NAMESPACES, createAll, namespaceObjects } from './workload.ts';
+import { TARGET_NAMESPACES, TARGET_NAMESPACE_LABELS, createAll, namespaceObjects } from './workload.ts';
 
 export interface BenchPlane {
   plane: ControlPlane;
@@ -35,7 +35,7 @@ export async function startBenchPlane(mode: PlaneMode, opts: { operatorAsAdmin: 
   try {
     const serviceAccount = await installOperator(plane);
     const admin = plane.adminKubeConfig();
-    await createAll(admin, namespaceObjects(TARGET_NAMESPACES), 4);
+    await createAll(admin, namespaceObjects(TARGET_NAMESPACES, TARGET_NAMESPACE_LABELS), 4);
     let operatorKubeconfig = serviceAccount;
     if (opts.operatorAsAdmin) {
       operatorKubeconfig = join(plane.dir, 'bench-admin.kubeconfig');

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import type { ChatCLIInstance } from '../../src/api/chatcliinstance.ts';
 import { withDefaults } from '../../src/api/defaults.ts';
 import { desiredObjects } from '../../src/desired/index.ts';
-import { LABEL_MANAGED_BY } from '../../src/desired/names.ts';
+import { LABEL_MANAGED_BY, WATCHABLE_NAMESPACE_LABEL, WATCHABLE_NAMESPACE_VALUE } from '../../src/desired/names.ts';
 import { INSTANCES, OWNED_TYPES } from '../../src/reconciler/types.ts';
 import { request, resourcePath, type KubeObject, type ResourceType } from '../../src/runtime/kube.ts';
 import { ConfigMaps, Deployments, Namespaces, Services } from '../../src/runtime/resources.ts';
@@ -18,6 +18,8 @@ import { ConfigMaps, Deployments, Namespaces, Services } from '../../src/runtime
 const SAMPLES_DIR = fileURLToPath(new URL('../../config/samples', import.meta.url));
 /** Where the samples' watcher targets live: they must exist for the watcher Roles. */
 export const TARGET_NAMESPACES = ['production', 'batch', 'ml'];
+/** The target namespaces opt in to being watched (the operator's default --watch-namespace-policy=label). */
+export const TARGET_NAMESPACE_LABELS = { [WATCHABLE_NAMESPACE_LABEL]: WATCHABLE_NAMESPACE_VALUE };
 
 export interface Sample {
   /** "minimal", "single_target", ... from the file name. */
@@ -93,8 +95,8 @@ export function unrelatedObjects(n: number, namespaces: string[]): KubeObject[] 
   });
 }
 
-export function namespaceObjects(names: string[]): KubeObject[] {
-  return names.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+export function namespaceObjects(names: string[], labels?: Record<string, string>): KubeObject[] {
+  return names.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(labels ? { labels } : {}) } }));
 }
 
 /** The same objects with another managed-by label value, so that no operator's watch selects them. */

@@ -25,7 +25,10 @@ describe('operator end to end (full plane)', () => {
     const k = plane().kubectl;
     const kubeconfig = await installOperator(plane());
     operator = await startOperator(kubeconfig);
-    for (const ns of ['production', 'batch', 'ml']) await k(['create', 'namespace', ns]);
+    for (const ns of ['production', 'batch', 'ml']) {
+      await k(['create', 'namespace', ns]);
+      await k(['label', 'namespace', ns, 'chatcli.diillson.com/watchable=true']); // the targets opt in to being watched
+    }
     // The Secrets the samples refer to (placeholder values).
     await k(['create', 'secret', 'generic', 'chatcli-api-keys', '-n', 'default', '--from-literal=ANTHROPIC_API_KEY=placeholder']);
     await k(['create', 'secret', 'generic', 'chatcli-auth', '-n', 'default', '--from-literal=token=placeholder']);
