@@ -1,0 +1,200 @@
+// Tenancy on a real kube-apiserver: nobody gains, through a ChatCLIInstance,
+// read access to a namespace they do not have. Two guards, each a scenario here:
+// the admission policy config/policy/watcher-targets.yaml (the API server's own
+// authorizer, asked about the requesting user; users are impersonated), and the
+// operator's label guard (--watch-namespace-policy), which works without it.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { usePlane } from '../support/cluster.ts';
+import { eventually, getJson, installOperator, SAMPLES_DIR, startOperator, type RunningOperator } from '../support/operator.ts';
+
+const plane = usePlane('api');
+const POLICY_FILE = join(SAMPLES_DIR, '..', 'policy', 'watcher-targets.yaml');
+const WATCHABLE = 'chatcli.diillson.com/watchable=true';
+
+interface Condition { type: string; status: string; reason: string; message: string }
+interface Instance {
+  metadata: { generation?: number; finalizers?: string[] };
+  status?: { observedGeneration?: number; conditions?: Condition[] };
+}
+
+const k = (args: string[], input?: string) => plane().kubectl(args, input);
+const exists = async (args: string[]) => (await getJson(plane(), args)) !== undefined;
+const instanceJson = (ns: string, name: string, targets: { deployment: string; namespace: string }[], extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    apiVersion: 'chatcli.diillson.com/v1alpha1',
+    kind: 'ChatCLIInstance',
+    metadata: { name, namespace: ns },
+    spec: { provider: 'CLAUDEAI', watcher: { enabled: true, targets }, ...extra },
+  });
+/** Creates (or, with dryRun, only admits) an instance as `user`; resolves to the API server's refusal, or undefined when admitted. */
+async function createAs(user: string | undefined, json: string, dryRun = false): Promise<string | undefined> {
+  const args = ['create', '-f', '-', ...(user ? [`--as=${user}`] : []), ...(dryRun ? ['--dry-run=server'] : [])];
+  return await k(args, json).then(() => undefined, (err: Error) => err.message);
+}
+async function namespaces(...names: string[]): Promise<void> {
+  for (const n of names) await k(['create', 'namespace', n]);
+}
+/** A Role and RoleBinding in `ns` giving `user` the verbs on the resources. */
+async function grant(user: string, ns: string, name: string, rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[]): Promise<void> {
+  await k(['apply', '-f', '-'], JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace: ns }, rules },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name, namespace: ns },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+      },
+    ],
+  }));
+}
+const INSTANCES_RULE = { apiGroups: ['chatcli.diillson.com'], resources: ['chatcliinstances'], verbs: ['get', 'list', 'create', 'update', 'patch'] };
+const POD_READ_RULES = [
+  { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+  { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+];
+
+describe('tenancy: the admission policy chatcli-watcher-targets', () => {
+  before(async () => {
+    await installOperator(plane());
+    await k(['apply', '--server-side', '-f', POLICY_FILE]);
+    await namespaces('tenant', 'victim', 'victim-legacy', 'readable');
+    // alice may create instances in tenant and read pods there; nothing in victim.
+    await grant('alice', 'tenant', 'instances', [INSTANCES_RULE, ...POD_READ_RULES]);
+    // The policy takes effect once the API server has loaded it (about a second).
+    await eventually('the policy in force', async () =>
+      (await createAs('alice', instanceJson('tenant', 'probe', [{ deployment: 'x', namespace: 'victim' }]), true)) !== undefined);
+  }, { timeout: 120_000 });
+
+  it('a user who may create instances only in tenant is refused a target in victim, with a message naming the field and the namespace', async () => {
+    const refusal = await createAs('alice', instanceJson('tenant', 'spy', [
+      { deployment: 'app', namespace: 'tenant' },
+      { deployment: 'db', namespace: 'victim' },
+    ]));
+    assert.ok(refusal, 'refused');
+    assert.match(refusal, /chatcli-watcher-targets/);
+    assert.match(refusal, /spec\.watcher\.targets\[1\]\.namespace: you may not list pods and get pods\/log in namespace "victim"/);
+    assert.equal(await exists(['chatcliinstance', 'spy', '-n', 'tenant']), false);
+  });
+
+  it('an admin is not refused the same instance', async () => {
+    const refusal = await createAs(undefined, instanceJson('tenant', 'admin-made', [
+      { deployment: 'app', namespace: 'tenant' },
+      { deployment: 'db', namespace: 'victim' },
+    ]));
+    assert.equal(refusal, undefined);
+    assert.ok(await exists(['chatcliinstance', 'admin-made', '-n', 'tenant']));
+  });
+
+  it('a user who may list pods and get pods/log in a namespace may watch it', async () => {
+    await grant('alice', 'readable', 'pod-reader', POD_READ_RULES);
+    const refusal = await createAs('alice', instanceJson('tenant', 'allowed', [{ deployment: 'app', namespace: 'readable' }]));
+    assert.equal(refusal, undefined);
+  });
+
+  it('listing pods alone is not enough: pods/log is checked too', async () => {
+    await k(['create', 'namespace', 'list-only']);
+    await grant('alice', 'list-only', 'pod-lister', [POD_READ_RULES[0]!]);
+    const refusal = await createAs('alice', instanceJson('tenant', 'half', [{ deployment: 'app', namespace: 'list-only' }]));
+    assert.match(refusal ?? '', /spec\.watcher\.targets\[0\]\.namespace: .*"list-only"/);
+  });
+
+  it('the legacy spec.watcher.namespace is checked and named', async () => {
+    const json = JSON.stringify({
+      apiVersion: 'chatcli.diillson.com/v1alpha1',
+      kind: 'ChatCLIInstance',
+      metadata: { name: 'legacy', namespace: 'tenant' },
+      spec: { provider: 'CLAUDEAI', watcher: { enabled: true, deployment: 'db', namespace: 'victim-legacy' } },
+    });
+    assert.match((await createAs('alice', json)) ?? '', /spec\.watcher\.namespace: you may not .* namespace "victim-legacy"/);
+  });
+
+  it('a disabled watcher grants nothing, so naming victim is allowed', async () => {
+    const json = instanceJson('tenant', 'dormant', [{ deployment: 'db', namespace: 'victim' }]).replace('"enabled":true', '"enabled":false');
+    assert.equal(await createAs('alice', json), undefined);
+  });
+
+  it('an update that adds a target in victim is refused; the stored instance keeps its targets', async () => {
+    assert.equal(await createAs('alice', instanceJson('tenant', 'grows', [{ deployment: 'app', namespace: 'tenant' }])), undefined);
+    const patch = JSON.stringify({ spec: { watcher: { targets: [{ deployment: 'app', namespace: 'tenant' }, { deployment: 'db', namespace: 'victim' }] } } });
+    const refusal = await k(['patch', 'chatcliinstance', 'grows', '-n', 'tenant', '--as=alice', '--type=merge', '-p', patch]).then(() => undefined, (err: Error) => err.message);
+    assert.match(refusal ?? '', /spec\.watcher\.targets\[1\]\.namespace: .*"victim"/);
+    const stored = await getJson<{ spec: { watcher: { targets: unknown[] } } }>(plane(), ['chatcliinstance', 'grows', '-n', 'tenant']);
+    assert.equal(stored?.spec.watcher.targets.length, 1);
+  });
+
+  it('more distinct namespaces than the API server lets one policy check are refused, saying so, even for an admin', async () => {
+    const targets = Array.from({ length: 13 }, (_, i) => ({ deployment: 'app', namespace: `spread-${i}` }));
+    const refusal = await createAs(undefined, instanceJson('tenant', 'wide', targets));
+    assert.match(refusal ?? '', /spec\.watcher: names 13 namespaces; .* at most 12 per instance/);
+    const twelve = await createAs(undefined, instanceJson('tenant', 'wide', targets.slice(0, 12)), true);
+    assert.equal(twelve, undefined, 'twelve are checked and admitted');
+  });
+});
+
+describe('tenancy: the operator only grants in namespaces that opted in (--watch-namespace-policy=label, the default)', () => {
+  let kubeconfig: string;
+  let operator: RunningOperator | undefined;
+  const instance = async () => await getJson<Instance>(plane(), ['chatcliinstance', 'chat', '-n', 'guard-home']);
+  const reconciled = async () => (await instance())?.status?.conditions?.find((c) => c.type === 'ReconcileSucceeded');
+  const rolePair = async (ns: string) => (await exists(['role', 'chat-watcher', '-n', ns])) && (await exists(['rolebinding', 'chat-watcher', '-n', ns]));
+
+  before(async () => {
+    kubeconfig = await installOperator(plane());
+    operator = await startOperator(kubeconfig);
+    await namespaces('guard-home', 'guard-open', 'guard-closed');
+    await k(['label', 'namespace', 'guard-open', WATCHABLE]);
+  }, { timeout: 120_000 });
+  after(async () => {
+    await operator?.stop();
+  });
+
+  it('an instance targeting an unlabelled namespace gets no Role there, says which field and namespace, and the rest still works', async () => {
+    await k(['apply', '-f', '-'], instanceJson('guard-home', 'chat', [
+      { deployment: 'own', namespace: 'guard-home' },
+      { deployment: 'open', namespace: 'guard-open' },
+      { deployment: 'closed', namespace: 'guard-closed' },
+    ]));
+    await eventually('TargetNotPermitted', async () => (await reconciled())?.reason === 'TargetNotPermitted');
+    const c = await reconciled();
+    assert.equal(c?.status, 'False');
+    assert.match(c?.message ?? '', /chatcli\.diillson\.com\/watchable=true: spec\.watcher\.targets\[2\]\.namespace: namespace "guard-closed"$/);
+    assert.equal(await rolePair('guard-closed'), false, 'no Role or RoleBinding in the unlabelled namespace');
+    assert.ok(await rolePair('guard-open'), 'the labelled namespace is granted');
+    assert.ok(await rolePair('guard-home'), 'the instance\'s own namespace needs no label');
+    assert.ok(await exists(['deployment', 'chat', '-n', 'guard-home']), 'the Deployment is there');
+    const inst = await instance();
+    assert.equal(inst?.status?.observedGeneration, inst?.metadata.generation, 'a standing refusal, not a failure to retry');
+    assert.ok(inst?.metadata.finalizers?.includes('chatcli.diillson.com/finalizer'), 'the operator\'s own update of the instance passes the policy');
+    await eventually('a Warning Event TargetNotPermitted', async () =>
+      (await k(['get', 'events', '-n', 'guard-home', '--field-selector=reason=TargetNotPermitted,type=Warning', '-o', 'name'])).trim() !== '');
+  });
+
+  it('labelling the namespace lets the instance converge; removing the label takes the grant back', async () => {
+    await k(['label', 'namespace', 'guard-closed', WATCHABLE]);
+    await eventually('the Role pair in guard-closed', () => rolePair('guard-closed'));
+    await eventually('ReconcileSucceeded=True', async () => (await reconciled())?.status === 'True');
+
+    await k(['label', 'namespace', 'guard-closed', 'chatcli.diillson.com/watchable-']);
+    await eventually('the Role pair in guard-closed removed', async () => !(await exists(['role', 'chat-watcher', '-n', 'guard-closed'])) && !(await exists(['rolebinding', 'chat-watcher', '-n', 'guard-closed'])));
+    await eventually('TargetNotPermitted again', async () => (await reconciled())?.reason === 'TargetNotPermitted');
+    assert.ok(await rolePair('guard-open'), 'the other grants stay');
+  });
+
+  it('with --watch-namespace-policy=any every named namespace is granted, labelled or not', async () => {
+    assert.equal(await operator?.stop(), 0);
+    operator = await startOperator(kubeconfig, ['--watch-namespace-policy=any']);
+    await eventually('the Role pair in the unlabelled namespace', () => rolePair('guard-closed'));
+    await eventually('ReconcileSucceeded=True', async () => (await reconciled())?.status === 'True');
+  });
+
+  it('refuses a policy it does not know', async () => {
+    const bad = await startOperator(kubeconfig, ['--watch-namespace-policy=none']).then(() => 'started', (err: Error) => err.message);
+    assert.match(bad, /--watch-namespace-policy must be one of label, any, not "none"/);
+  });
+});
