@@ -4,15 +4,21 @@
 import { after, before } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane, type PlaneMode } from '../../hack/controlplane/controlplane.ts';
+import { ensureImages, type ImageName } from '../../hack/images/images.ts';
 
 export type { ControlPlane, PlaneMode };
 
-/** Registers before/after hooks and returns a getter for the running plane. */
-export function usePlane(mode: PlaneMode): () => ControlPlane {
+/**
+ * Registers before/after hooks and returns a getter for the running plane.
+ * Node mode: `images` (of hack/images) are built if needed and imported into the node.
+ */
+export function usePlane(mode: PlaneMode, options: { images?: ImageName[] } = {}): () => ControlPlane {
   let plane: ControlPlane | undefined;
   before(async () => {
-    plane = await startControlPlane({ mode, log: process.env.CHATCLI_TEST_VERBOSE ? (l) => console.error(l) : undefined });
-  }, { timeout: 240_000 });
+    const log = process.env.CHATCLI_TEST_VERBOSE ? (l: string) => console.error(l) : undefined;
+    const images = mode === 'node' ? await ensureImages(options.images ?? [], { log }) : [];
+    plane = await startControlPlane({ mode, log, images: images.map((i) => i.archive) });
+  }, { timeout: mode === 'node' ? 600_000 : 240_000 });
   after(async () => {
     await plane?.stop();
   });

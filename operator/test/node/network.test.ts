@@ -1,0 +1,118 @@
+// The pod network: Services through kube-proxy, the API server through the
+// `kubernetes` Service as in-cluster clients reach it, and nothing beyond this
+// machine's bridge.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { BRIDGE, NODE_IP, POD_CIDR } from '../../hack/node/layout.ts';
+import { usePlane } from '../support/cluster.ts';
+import { apply, createNamespace, probePod, runProbe, waitForPhase } from '../support/node.ts';
+
+const run = promisify(execFile);
+const plane = usePlane('node', { images: ['probe'] });
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+describe('pod network on the real node', () => {
+  it('a ClusterIP Service reaches a pod', async () => {
+    await createNamespace(plane(), 'svc');
+    await apply(plane(),
+      probePod('svc', 'server', ['serve', '8080'], { container: { ports: [{ containerPort: 8080 }] } }),
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'svc' }, spec: { selector: { app: 'server' }, ports: [{ port: 80, targetPort: 8080 }] } },
+    );
+    await waitForPhase(plane(), 'svc', 'server', ['Running']);
+    const clusterIP = (await plane().kubectl(['get', 'service', 'web', '-n', 'svc', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    assert.match(clusterIP, /^10\.96\./);
+    const { exitCode, output } = await runProbe(plane(), 'svc', 'client', ['get', `http://${clusterIP}/`, '--timeout', '5']);
+    assert.equal(exitCode, 0, output);
+    assert.match(output, /^HTTP 200\nserver$/);
+  });
+
+  it('a pod reaches the API server through the kubernetes Service with its projected token, and is refused what its RBAC does not allow', async () => {
+    await createNamespace(plane(), 'incluster');
+    // The kubernetes Service's endpoint is the node's bridge address, which pods route to.
+    const endpoint = await plane().kubectl(['get', 'endpointslice', '-n', 'default', '-l', 'kubernetes.io/service-name=kubernetes', '-o', 'jsonpath={.items[*].endpoints[*].addresses[*]}']);
+    assert.equal(endpoint.trim(), NODE_IP);
+    await apply(plane(),
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace: 'incluster' } },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'pod-reader', namespace: 'incluster' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader', namespace: 'incluster' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: 'incluster' }] },
+    );
+    // $(KUBERNETES_SERVICE_HOST) is expanded from the environment the kubelet gives every container.
+    const api = 'https://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)/api/v1/namespaces/incluster';
+    const auth = ['--token-file', `${SA_DIR}/token`, '--ca-file', `${SA_DIR}/ca.crt`, '--timeout', '5'];
+    const pod = { serviceAccountName: 'reader' };
+    const allowed = await runProbe(plane(), 'incluster', 'list-pods', ['get', `${api}/pods`, ...auth], { pod });
+    assert.equal(allowed.exitCode, 0, allowed.output);
+    assert.match(allowed.output, /^HTTP 200\n/);
+    assert.match(allowed.output, /"name":"list-pods"/);
+    const refused = await runProbe(plane(), 'incluster', 'list-secrets', ['get', `${api}/secrets`, ...auth], { pod });
+    assert.equal(refused.exitCode, 1, refused.output);
+    assert.match(refused.output, /^HTTP 403\n/);
+    assert.match(refused.output, /system:serviceaccount:incluster:reader/);
+    // The token is projected (bound to the pod), not a legacy Secret token.
+    const spec = JSON.parse(await plane().kubectl(['get', 'pod', 'list-pods', '-n', 'incluster', '-o', 'json'])) as { spec: { volumes: { projected?: { sources: { serviceAccountToken?: unknown }[] } }[] } };
+    assert.ok(spec.spec.volumes.some((v) => v.projected?.sources.some((s) => s.serviceAccountToken)));
+  });
+
+  describe('pod traffic stays on this machine', () => {
+    // Two listeners on the host: one on the node's bridge address (pods may reach it),
+    // one on the machine's own outward address (they must not).
+    const servers: Server[] = [];
+    const listen = async (host: string): Promise<number> => {
+      const server = createServer((_req, res) => res.end('host\n'));
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, host, resolve));
+      return (server.address() as AddressInfo).port;
+    };
+    let outward: { ip: string; gateway: string } | undefined;
+    before(async () => {
+      const route = (await run('ip', ['-4', 'route', 'show', 'default'])).stdout;
+      const gateway = /via (\S+)/.exec(route)?.[1];
+      const ip = gateway ? /src (\S+)/.exec((await run('ip', ['-4', 'route', 'get', gateway])).stdout)?.[1] : undefined;
+      if (gateway && ip) outward = { ip, gateway };
+    });
+    after(() => servers.forEach((s) => s.close()));
+
+    it('a pod reaches the host at the bridge address but not at its outward address nor its gateway', async () => {
+      await createNamespace(plane(), 'egress');
+      const inside = await listen(NODE_IP);
+      const reached = await runProbe(plane(), 'egress', 'bridge', ['get', `http://${NODE_IP}:${inside}/`, '--timeout', '3']);
+      assert.equal(reached.exitCode, 0, reached.output);
+      assert.ok(outward, 'this machine has a default route to test against');
+      const outside = await listen(outward.ip);
+      for (const [name, url] of [['outward', `http://${outward.ip}:${outside}/`], ['gateway', `http://${outward.gateway}/`]] as const) {
+        const { exitCode, output } = await runProbe(plane(), 'egress', name, ['get', url, '--timeout', '3']);
+        assert.equal(exitCode, 2, `${url}: ${output}`);
+        assert.match(output, /^error: /);
+      }
+    });
+
+    it('pods have no default route, and nothing masquerades pod traffic out of the bridge', async () => {
+      await apply(plane(), probePod('egress', 'routes', ['sleep', 'inf']));
+      const pod = await waitForPhase(plane(), 'egress', 'routes', ['Running']);
+      const containerId = (pod.status.containerStatuses?.[0]?.containerID ?? '').replace('containerd://', '');
+      const tasks = await plane().node!.ctr(['tasks', 'ls']);
+      const pid = new RegExp(`^${containerId}\\s+(\\d+)`, 'm').exec(tasks)?.[1];
+      assert.ok(pid, `task of ${containerId} in:\n${tasks}`);
+      const routes = (await run('nsenter', ['-t', pid, '-n', 'ip', '-4', 'route', 'show'])).stdout.trim().split('\n').map((r) => r.trim()).sort();
+      assert.deepEqual(routes.map((r) => r.split(' ')[0]), ['10.244.0.0/16', '10.244.0.0/24', '10.96.0.0/16']);
+      assert.ok(!routes.some((r) => r.startsWith('default')));
+
+      // On the host: the pod subnet is routed to the bridge only.
+      const hostRoutes = (await run('ip', ['-4', 'route', 'show', 'match', '10.244.0.5'])).stdout.trim().split('\n');
+      assert.deepEqual(hostRoutes.filter((r) => r.startsWith('10.244.')).map((r) => r.split(' ').slice(0, 3).join(' ')), [`10.244.0.0/24 dev ${BRIDGE}`]);
+      // No NAT rule masquerades or rewrites the source of pod traffic (CNI ipMasq is off);
+      // kube-proxy's only masquerade is for packets it marked itself (hairpin, node ports).
+      const nat = (await run('iptables-save', ['-t', 'nat'])).stdout;
+      assert.doesNotMatch(nat, /MASQUERADE|SNAT/);
+      const ruleset = (await run('nft', ['list', 'ruleset'])).stdout;
+      const masquerades = ruleset.split('\n').filter((l) => /masquerade|snat/.test(l));
+      for (const rule of masquerades) assert.match(rule, /meta mark & 0x00004000 == 0x00004000|mark and 0x4000/, rule);
+      // The rule that drops pod packets headed anywhere but pods and Services.
+      assert.match(ruleset, new RegExp(`ip saddr ${POD_CIDR.replace(/\./g, '\\.')} ip daddr != \\{ 10\\.96\\.0\\.0/16, 10\\.244\\.0\\.0/16 \\} counter packets \\d+ bytes \\d+ drop`));
+    });
+  });
+});
