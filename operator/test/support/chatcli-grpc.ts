@@ -2,31 +2,33 @@
 // (a local binary, or a pod through its Service). The service definition is
 // read at run time from the ChatCLI source of the version under test
 // (proto/chatcli/v1/chatcli.proto, MIT, Edilson Freitas), never vendored: the
-// two supported releases ship different protos, and the test must speak the
-// contract of the binary it runs.
+// two supported releases ship different protos (1.188.0 adds RPCs and fields),
+// and the test must speak the contract of the binary it runs.
 //
 // Only RPCs that never reach an LLM provider are exposed: Health (no token),
 // GetServerInfo, the session calls and GetWatcherStatus (token).
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
 const run = promisify(execFile);
+const imagesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'hack', 'images', 'chatcli');
 const SERVICE = 'chatcli.v1.ChatCLIService';
 const PROTO_FILE = 'chatcli/v1/chatcli.proto';
 
-/** The ChatCLI source archive of a version: $CHATCLI_SOURCE_DIR/chatcli-<version>.tar.gz (what the images are built from). */
-export function chatcliSourceArchive(version: string): string {
-  const dir = process.env.CHATCLI_SOURCE_DIR;
-  if (!dir) throw new Error('CHATCLI_SOURCE_DIR is not set: it names the folder holding chatcli-<version>.tar.gz (.ci/run sets it)');
-  const archive = join(dir, `chatcli-${version}.tar.gz`);
-  if (!existsSync(archive)) throw new Error(`ChatCLI source ${archive} not found (CHATCLI_SOURCE_DIR=${dir})`);
-  return archive;
+/**
+ * The directory of a version's ChatCLI source, the same the images are built
+ * from: hack/images/chatcli/source.sh extracts $CHATCLI_SOURCE_DIR/chatcli-<version>.tar.gz
+ * (sha256-checked) into the cache once, or clones upstream's tag.
+ */
+export async function chatcliSource(version: string): Promise<string> {
+  const { stdout } = await run('bash', [join(imagesDir, 'source.sh'), version], { maxBuffer: 1 << 20 });
+  const dir = stdout.trim().split('\n').pop() ?? '';
+  if (!dir) throw new Error(`hack/images/chatcli/source.sh ${version} printed no directory`);
+  return dir;
 }
 
 /** A loaded ChatCLI service definition of one version. */
@@ -37,7 +39,7 @@ export interface ChatCLIProto {
 
 const loaded = new Map<string, Promise<ChatCLIProto>>();
 
-/** Extracts proto/ from the version's source archive and loads the ChatCLI service (once per version and process). */
+/** Loads the ChatCLI service from the version's source (once per version and process). */
 export function chatcliProto(version: string): Promise<ChatCLIProto> {
   let p = loaded.get(version);
   if (!p) {
@@ -48,17 +50,13 @@ export function chatcliProto(version: string): Promise<ChatCLIProto> {
 }
 
 async function loadProto(version: string): Promise<ChatCLIProto> {
-  const archive = chatcliSourceArchive(version);
-  const dir = await mkdtemp(join(tmpdir(), `chatcli-proto-${version}-`));
-  // The archive's top folder is chatcli-<version>/ (as upstream's release tarballs).
-  await run('tar', ['-xzf', archive, '-C', dir, `chatcli-${version}/proto`]);
-  const includeDir = join(dir, `chatcli-${version}`, 'proto');
+  const includeDir = join(await chatcliSource(version), 'proto');
   const def = protoLoader.loadSync(PROTO_FILE, {
     includeDirs: [includeDir], keepCase: false, enums: String, longs: String, defaults: true, arrays: true, oneofs: true,
   });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { chatcli: { v1: { ChatCLIService: grpc.ServiceClientConstructor } } };
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { chatcli?: { v1?: { ChatCLIService?: grpc.ServiceClientConstructor } } };
   const service = pkg.chatcli?.v1?.ChatCLIService;
-  if (!service) throw new Error(`${SERVICE} not found in ${archive}:proto/${PROTO_FILE}`);
+  if (!service) throw new Error(`${SERVICE} not found in ${join(includeDir, PROTO_FILE)}`);
   return { version, service };
 }
 

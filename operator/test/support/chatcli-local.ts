@@ -148,10 +148,11 @@ const procAddr6 = (hex: string) => {
   return text === '0:0:0:0:0:0:0:0' ? '::' : text;
 };
 
-/** The ChatCLI server binary of a version, built from its source (cached). */
+/** The ChatCLI server binary of a version: hack/images/chatcli/build-binary.sh compiles it once into the cache. */
 export async function chatcliBinary(version: string): Promise<string> {
-  // TEMPORARY until hack/images builds and caches the binary.
-  const dir = process.env.CHATCLI_TEST_BINARY_DIR;
-  if (!dir) throw new Error('CHATCLI_TEST_BINARY_DIR is not set');
-  return join(dir, `chatcli-${version}`, 'chatcli');
+  const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'hack', 'images', 'chatcli', 'build-binary.sh');
+  const { stdout } = await run('bash', [script, version], { maxBuffer: 1 << 20 });
+  const bin = stdout.trim().split('\n').pop() ?? '';
+  if (!bin) throw new Error(`build-binary.sh ${version} printed no path`);
+  return bin;
 }

@@ -6,13 +6,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { formatAccess, startApiRecorder } from '../support/api-recorder.ts';
 import { chatcliProto, connect, refusal, type ChatCLIProto, type ConnectOptions } from '../support/chatcli-grpc.ts';
 import { chatcliBinary, listeningAddresses, startLocalChatCLI, throwawayTls, type LocalChatCLI, type LocalChatCLIOptions } from '../support/chatcli-local.ts';
+import { usePlane } from '../support/cluster.ts';
 import { pinnedVersions } from '../support/versions.ts';
+import { eventually } from '../support/wait.ts';
 
 const VERSIONS = (pinnedVersions().CHATCLI_VERSIONS ?? '').split(/\s+/).filter(Boolean);
 
@@ -196,3 +199,126 @@ for (const version of VERSIONS) {
     });
   });
 }
+
+// --- The watcher -------------------------------------------------------------
+// The server watches real objects on a test API server through a recording
+// proxy (as admin, so every path is taken): GetWatcherStatus must report the
+// targets and their pods, and the calls made must be exactly the list below,
+// which the watcher RBAC grants in the watched namespaces (and nothing else).
+
+interface WatchTarget { kind: string; name: string; namespace: string; pods: number }
+
+const TARGETS: Record<string, WatchTarget[]> = {
+  '1.57.1': [
+    { kind: 'Deployment', name: 'web', namespace: 'watch-a', pods: 2 },
+    { kind: 'Deployment', name: 'api', namespace: 'watch-b', pods: 1 },
+  ],
+  // 1.188.0 targets gain a kind.
+  '1.188.0': [
+    { kind: 'Deployment', name: 'web', namespace: 'watch-a', pods: 2 },
+    { kind: 'Deployment', name: 'api', namespace: 'watch-b', pods: 1 },
+    { kind: 'StatefulSet', name: 'db', namespace: 'watch-b', pods: 1 },
+    { kind: 'DaemonSet', name: 'agent', namespace: 'watch-b', pods: 1 },
+    { kind: 'Job', name: 'migrate', namespace: 'watch-b', pods: 1 },
+    { kind: 'CronJob', name: 'nightly', namespace: 'watch-b', pods: 1 },
+  ],
+};
+
+/** Every API call each version's watcher makes, as RBAC sees it (accessOf). */
+const WATCHER_CALLS: Record<string, string[]> = {
+  '1.57.1': [],
+  '1.188.0': [],
+};
+
+const NODE = 'watched-node';
+
+function workload(t: WatchTarget): object {
+  const labels = { app: t.name };
+  const template = { metadata: { labels }, spec: { containers: [{ name: 'main', image: 'example.invalid/app:1' }] } };
+  const meta = { name: t.name, namespace: t.namespace };
+  switch (t.kind) {
+    case 'Deployment': return { apiVersion: 'apps/v1', kind: t.kind, metadata: meta, spec: { replicas: t.pods, selector: { matchLabels: labels }, template } };
+    case 'StatefulSet': return { apiVersion: 'apps/v1', kind: t.kind, metadata: meta, spec: { replicas: t.pods, serviceName: t.name, selector: { matchLabels: labels }, template } };
+    case 'DaemonSet': return { apiVersion: 'apps/v1', kind: t.kind, metadata: meta, spec: { selector: { matchLabels: labels }, template } };
+    case 'Job': return { apiVersion: 'batch/v1', kind: t.kind, metadata: meta, spec: { template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } } } };
+    case 'CronJob': return { apiVersion: 'batch/v1', kind: t.kind, metadata: meta, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } } } } } };
+    default: throw new Error(`unknown kind ${t.kind}`);
+  }
+}
+
+describe('the watcher of each version, against a real API server', () => {
+  const plane = usePlane('api');
+  let scratch: string;
+
+  before(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'chatcli-watch-'));
+    const p = plane();
+    await p.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: NODE } }));
+    const all = [...new Map(Object.values(TARGETS).flat().map((t) => [`${t.kind}/${t.namespace}/${t.name}`, t])).values()];
+    for (const ns of new Set(all.map((t) => t.namespace))) await p.kubectl(['create', 'namespace', ns]);
+    for (const t of all) {
+      await p.kubectl(['apply', '-f', '-'], JSON.stringify(workload(t)));
+      // Pods as the workload's controller would label them (no controller runs on this plane).
+      let labels: Record<string, string> = { app: t.name };
+      if (t.kind === 'Job') labels = JSON.parse(await p.kubectl(['get', 'job', t.name, '-n', t.namespace, '-o', 'jsonpath={.spec.selector.matchLabels}'])) as Record<string, string>;
+      if (t.kind === 'CronJob') labels = { 'job-name': t.name };
+      for (let i = 0; i < t.pods; i++) {
+        const name = `${t.name}-${i}`;
+        await p.kubectl(['apply', '-f', '-'], JSON.stringify({
+          apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: t.namespace, labels },
+          spec: { nodeName: NODE, containers: [{ name: 'main', image: 'example.invalid/app:1' }] },
+        }));
+        await p.kubectl(['patch', 'pod', name, '-n', t.namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({
+          status: {
+            phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }],
+            containerStatuses: [{ name: 'main', ready: true, restartCount: 0, image: 'example.invalid/app:1', imageID: '', state: { running: { startedAt: new Date().toISOString() } } }],
+          },
+        })]);
+      }
+    }
+  });
+  after(async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  for (const version of VERSIONS) {
+    test(`${version}: GetWatcherStatus reports its ${TARGETS[version]?.length} targets and their pods; the API calls it makes are exactly the granted list`, async () => {
+      const targets = TARGETS[version]!;
+      const proto = await chatcliProto(version);
+      const home = await mkdtemp(join(scratch, `${version}-`));
+      const watchConfig = join(home, 'watch.yaml');
+      await writeFile(watchConfig, JSON.stringify({
+        interval: '2s',
+        targets: targets.map((t) => ({ deployment: t.name, namespace: t.namespace, ...(version === '1.57.1' ? {} : { kind: t.kind }) })),
+      }));
+      const recorder = await startApiRecorder(plane());
+      const token = randomBytes(16).toString('hex');
+      const server = await startLocalChatCLI({
+        binary: await chatcliBinary(version), proto, home, token, args: ['--watch-config', watchConfig],
+        env: { CHATCLI_KUBECONFIG: recorder.kubeconfigPath, LOG_LEVEL: 'debug' },
+      });
+      const c = connect({ address: server.address, proto, token });
+      try {
+        const pods = targets.reduce((n, t) => n + t.pods, 0);
+        // Two collection cycles of every target, so each path has run at least once.
+        await eventually('two snapshots of every target', async () => (await c.watcherStatus()).snapshotCount >= 2 * targets.length, 30_000, 500);
+        const status = await c.watcherStatus();
+        assert.equal(status.active, true);
+        assert.equal(status.deployment, `${targets.length} targets`);
+        assert.equal(status.namespace, 'multi');
+        assert.match(status.statusSummary, new RegExp(`^Watching ${targets.length} targets: `));
+        assert.equal(status.podCount, pods);
+        const info = await c.serverInfo();
+        assert.equal(info.watcherActive, true);
+        assert.equal(info.watcherTarget, `multi/${targets.length} targets`);
+        const calls = recorder.accesses().map(formatAccess);
+        console.log(`ChatCLI ${version} watcher API calls:\n  ${calls.join('\n  ')}`);
+        assert.deepEqual(calls, WATCHER_CALLS[version]);
+      } finally {
+        c.close();
+        await server.stop();
+        await recorder.stop();
+      }
+    });
+  }
+});
