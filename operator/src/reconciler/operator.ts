@@ -2,16 +2,24 @@
 // into the generic runtime: informers + work queue (controller), leader
 // election, metrics and health servers, Events, structured logs, and a graceful
 // SIGTERM (stop taking work, finish in-flight reconciles, release the Lease).
+// A lost Lease is different: every in-flight reconcile is aborted at once,
+// nothing more is written, and the process exits with 1 (as controller-runtime).
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Gauge } from 'prom-client';
 import { GROUP } from '../api/chatcliinstance.ts';
 import { LABEL_MANAGED_BY, OPERATOR_NAME, instanceKeyFromLabels } from '../desired/names.ts';
-import { startController, type Controller } from '../runtime/controller.ts';
-import { createEventRecorder } from '../runtime/events.ts';
+import { ABANDON_AFTER_ABORT_MS, DEFAULT_SHUTDOWN_GRACE_MS, startController, type Controller } from '../runtime/controller.ts';
+import { formatDuration, parseDuration } from '../runtime/duration.ts';
+import { createEventRecorder, type EventRecorder } from '../runtime/events.ts';
 import { DEFAULT_HEALTH_PORT, DEFAULT_METRICS_PORT, startHealthServer, startMetricsServer } from '../runtime/http.ts';
-import { closeConnections, loadKubeConfig, type KubeObject } from '../runtime/kube.ts';
-import { runLeaderElection } from '../runtime/leader.ts';
+import { closeConnections, loadKubeConfig, setClientRateLimit, type KubeObject } from '../runtime/kube.ts';
+import {
+  DEFAULT_LEASE_DURATION_MS,
+  DEFAULT_RENEW_DEADLINE_MS,
+  DEFAULT_RETRY_PERIOD_MS,
+  runLeaderElection,
+} from '../runtime/leader.ts';
 import { createLogger } from '../runtime/log.ts';
 import { createOperatorMetrics } from '../runtime/metrics.ts';
 import { createReconciler } from './reconcile.ts';
@@ -27,6 +35,21 @@ import {
 import { Namespaces } from '../runtime/resources.ts';
 import { INSTANCES, OWNED_TYPES, PODS } from './types.ts';
 
+/**
+ * The client-side limit on requests to the API server (every request and
+ * watch of the operator but its Lease's). Not client-go's 5/10 nor
+ * controller-runtime's former 20/30: at 20 a second, converging 1000 new
+ * instances (about 8 writes each) would take 7 minutes instead of the 1 the
+ * API server allows (docs/performance.md). controller-runtime now turns its
+ * limiter off and relies on the server's API Priority and Fairness, whose 429
+ * answers we honour (Retry-After). We keep a ceiling well above what the
+ * operator needs at full speed, against a runaway loop.
+ */
+export const DEFAULT_KUBE_API_QPS = 200;
+export const DEFAULT_KUBE_API_BURST = 400;
+/** controller-runtime's SyncPeriod default. */
+export const DEFAULT_SYNC_PERIOD_MS = 10 * 3_600_000;
+
 const USAGE = `Usage: chatcli-operator run [flags]
 
 Runs the operator against the cluster of KUBECONFIG (or --kubeconfig), or
@@ -37,13 +60,31 @@ Flags:
   --leader-elect                        elect one active replica through a coordination.k8s.io Lease
   --leader-election-namespace NS        namespace of the Lease (default: the pod's, else chatcli-system)
   --leader-election-id NAME             name of the Lease (default chatcli-operator.${GROUP})
+  --leader-elect-lease-duration D       how long a Lease holds without renewal (default ${formatDuration(DEFAULT_LEASE_DURATION_MS)})
+  --leader-elect-renew-deadline D       the leader steps down after failing to renew for this long (default ${formatDuration(DEFAULT_RENEW_DEADLINE_MS)})
+  --leader-elect-retry-period D         between attempts to take or renew the Lease (default ${formatDuration(DEFAULT_RETRY_PERIOD_MS)})
   --max-concurrent-reconciles N         instances reconciled in parallel (default 16)
   --watch-namespace-policy label|any    which namespaces besides its own an instance's watcher may be granted
                                         reads in: label (default) only those labelled ${WATCHABLE_NAMESPACES_SELECTOR}; any
+  --sync-period D                       reconcile every instance again this often, +-10% (default ${formatDuration(DEFAULT_SYNC_PERIOD_MS)}; 0 never)
+  --kube-api-qps N                      requests a second to the API server, on average (default ${DEFAULT_KUBE_API_QPS}; negative: no limit)
+  --kube-api-burst N                    requests at once above that average (default ${DEFAULT_KUBE_API_BURST})
   --metrics-bind-address HOST:PORT      Prometheus metrics (default :${DEFAULT_METRICS_PORT}; "0" turns it off)
   --health-probe-bind-address HOST:PORT /healthz and /readyz (default :${DEFAULT_HEALTH_PORT})
   --log-level LEVEL                     trace, debug, info, warn, error (default info, or LOG_LEVEL)
 `;
+
+/** After a lost Lease, the process exits at the latest this long after its work was aborted. */
+const EXIT_AFTER_LOST_MS = 2_000;
+/**
+ * The longest a SIGTERM takes: in-flight reconciles get the controller's grace
+ * period, then 5 s after their abort; the Lease release gets the renew
+ * deadline at most. terminationGracePeriodSeconds in config/manager must be
+ * above this (a unit test checks).
+ */
+export function longestShutdownMs(flags: Pick<OperatorFlags, 'renewDeadlineMs'>): number {
+  return DEFAULT_SHUTDOWN_GRACE_MS + ABANDON_AFTER_ABORT_MS + flags.renewDeadlineMs;
+}
 
 const IN_CLUSTER_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -52,8 +93,15 @@ export interface OperatorFlags {
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
   maxConcurrentReconciles: number;
   watchNamespacePolicy: WatchNamespacePolicy;
+  /** 0: never. */
+  syncPeriodMs: number;
+  /** undefined: no client-side limit. */
+  kubeApiRateLimit?: { perSecond: number; burst: number };
   metricsBindAddress: string;
   healthProbeBindAddress: string;
   logLevel?: string;
@@ -67,8 +115,14 @@ export function parseOperatorFlags(argv: string[]): OperatorFlags {
       'leader-elect': { type: 'boolean', default: false },
       'leader-election-namespace': { type: 'string' },
       'leader-election-id': { type: 'string', default: `${OPERATOR_NAME}.${GROUP}` },
+      'leader-elect-lease-duration': { type: 'string', default: formatDuration(DEFAULT_LEASE_DURATION_MS) },
+      'leader-elect-renew-deadline': { type: 'string', default: formatDuration(DEFAULT_RENEW_DEADLINE_MS) },
+      'leader-elect-retry-period': { type: 'string', default: formatDuration(DEFAULT_RETRY_PERIOD_MS) },
       'max-concurrent-reconciles': { type: 'string', default: '16' },
       'watch-namespace-policy': { type: 'string', default: DEFAULT_WATCH_NAMESPACE_POLICY },
+      'sync-period': { type: 'string', default: formatDuration(DEFAULT_SYNC_PERIOD_MS) },
+      'kube-api-qps': { type: 'string', default: String(DEFAULT_KUBE_API_QPS) },
+      'kube-api-burst': { type: 'string', default: String(DEFAULT_KUBE_API_BURST) },
       'metrics-bind-address': { type: 'string', default: `:${DEFAULT_METRICS_PORT}` },
       'health-probe-bind-address': { type: 'string', default: `:${DEFAULT_HEALTH_PORT}` },
       'log-level': { type: 'string' },
@@ -78,13 +132,37 @@ export function parseOperatorFlags(argv: string[]): OperatorFlags {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(`--max-concurrent-reconciles must be a whole number of at least 1, not "${values['max-concurrent-reconciles']}"`);
   }
+  type DurationFlag = 'leader-elect-lease-duration' | 'leader-elect-renew-deadline' | 'leader-elect-retry-period' | 'sync-period';
+  const duration = (flag: DurationFlag): number => {
+    try {
+      return parseDuration(values[flag]);
+    } catch (err) {
+      throw new Error(`--${flag}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const leaseDurationMs = duration('leader-elect-lease-duration');
+  const renewDeadlineMs = duration('leader-elect-renew-deadline');
+  const retryPeriodMs = duration('leader-elect-retry-period');
+  // client-go's rule: the leader must give up before anyone may take the Lease over.
+  if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > retryPeriodMs * 1.2 && retryPeriodMs > 0)) {
+    throw new Error('leader election needs --leader-elect-lease-duration > --leader-elect-renew-deadline > 1.2 x --leader-elect-retry-period > 0');
+  }
+  const qps = Number(values['kube-api-qps']);
+  const burst = Number(values['kube-api-burst']);
+  if (!Number.isFinite(qps) || qps === 0) throw new Error(`--kube-api-qps must be a number above 0 (negative: no limit), not "${values['kube-api-qps']}"`);
+  if (!Number.isInteger(burst) || burst < 1) throw new Error(`--kube-api-burst must be a whole number of at least 1, not "${values['kube-api-burst']}"`);
   return {
     kubeconfig: values.kubeconfig,
     leaderElect: values['leader-elect'],
     leaderElectionNamespace: values['leader-election-namespace'] ?? podNamespace() ?? 'chatcli-system',
     leaderElectionId: values['leader-election-id'],
+    leaseDurationMs,
+    renewDeadlineMs,
+    retryPeriodMs,
     maxConcurrentReconciles: concurrency,
     watchNamespacePolicy: watchNamespacePolicy(values['watch-namespace-policy']),
+    syncPeriodMs: duration('sync-period'),
+    kubeApiRateLimit: qps > 0 ? { perSecond: qps, burst } : undefined,
     metricsBindAddress: values['metrics-bind-address'],
     healthProbeBindAddress: values['health-probe-bind-address'],
     logLevel: values['log-level'],
@@ -127,6 +205,9 @@ export async function runCommand(argv: string[]): Promise<number> {
 export async function runOperator(flags: OperatorFlags): Promise<number> {
   const log = createLogger({ level: flags.logLevel, name: OPERATOR_NAME });
   const kc = loadKubeConfig({ kubeconfigPath: flags.kubeconfig });
+  setClientRateLimit(kc, flags.kubeApiRateLimit);
+  // The Lease has a client of its own: its renewals never wait behind reconciles for a token.
+  const leaseKc = loadKubeConfig({ kubeconfigPath: flags.kubeconfig });
   const metrics = createOperatorMetrics({ prefix: 'chatcli_operator' });
   const registers = [metrics.registry];
   let controller: Controller | undefined;
@@ -170,7 +251,6 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
 
-  const events = createEventRecorder({ kc, reportingController: `${GROUP}/${OPERATOR_NAME}`, log });
   const managed = `${LABEL_MANAGED_BY}=${OPERATOR_NAME}`;
   const keyOfOwned = (obj: KubeObject): string | undefined => {
     const key = instanceKeyFromLabels(obj.metadata?.labels);
@@ -184,8 +264,13 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
     lastResourceVersion: (...args: Parameters<Controller['lastResourceVersion']>) => controller?.lastResourceVersion(...args) ?? '',
   };
 
-  const runController = async (signal: AbortSignal): Promise<void> => {
+  /**
+   * One leadership term (or the whole run without leader election). `signal`
+   * stops it gracefully; `lost` aborts every reconcile and Event write at once.
+   */
+  const runController = async (signal: AbortSignal, lost?: AbortSignal): Promise<void> => {
     leading = true;
+    const events: EventRecorder = createEventRecorder({ kc, reportingController: `${GROUP}/${OPERATOR_NAME}`, log, signal: lost });
     controller = startController({
       name: 'chatcliinstance',
       kc,
@@ -208,26 +293,32 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
         },
       }),
       maxConcurrent: flags.maxConcurrentReconciles,
+      resyncPeriodMs: flags.syncPeriodMs,
       log,
       metrics,
       signal,
+      cancel: lost,
     });
     await controller.synced.then(
       () => log.info({ instances: controller?.list(INSTANCES).length }, 'caches synced, reconciling'),
       () => undefined,
     );
     await controller.done;
+    if (!lost?.aborted) await events.flush();
   };
   let code = 0;
   try {
     if (flags.leaderElect) {
       const outcome = await runLeaderElection({
-        kc,
+        kc: leaseKc,
         namespace: flags.leaderElectionNamespace,
         name: flags.leaderElectionId,
-        onStartedLeading: async (signal) => {
+        leaseDurationMs: flags.leaseDurationMs,
+        renewDeadlineMs: flags.renewDeadlineMs,
+        retryPeriodMs: flags.retryPeriodMs,
+        onStartedLeading: async (signal, lost) => {
           log.info({ lease: `${flags.leaderElectionNamespace}/${flags.leaderElectionId}` }, 'became leader');
-          await runController(signal);
+          await runController(signal, lost);
         },
         onStoppedLeading: () => {
           leading = false;
@@ -240,6 +331,8 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
       if (outcome === 'lost') {
         log.error('leader election lost');
         code = 1;
+        // Whatever is still open (a server's slow answer), the process ends now.
+        setTimeout(() => process.exit(1), EXIT_AFTER_LOST_MS).unref();
       }
     } else {
       await runController(shutdown.signal);
@@ -250,6 +343,7 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     closeConnections(kc);
+    closeConnections(leaseKc);
     log.info('stopped');
   }
   return code;

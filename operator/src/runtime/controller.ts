@@ -3,11 +3,14 @@
 // `reconcile(key)` once the caches are synced. Owned kinds are watched only
 // through a label selector, so objects that are not ours are never cached.
 // The caches are exposed for the reconciler to read instead of the API server.
+// Every primary key is also reconciled again every resync period, events or
+// not, so that anything missed (a bug, a change nothing watches) heals.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createInformer, type Informer } from './informer.ts';
 import { objectKey, type KubeObject, type ResourceType } from './kube.ts';
 import { silentLogger, type Logger } from './log.ts';
 import type { OperatorMetrics, ReconcileResult } from './metrics.ts';
+import type { RateLimit } from './ratelimit.ts';
 import { createWorkQueue } from './workqueue.ts';
 
 export interface OwnedKind {
@@ -45,7 +48,10 @@ export interface ControllerOptions {
   owned?: OwnedKind[];
   /** Other kinds whose changes queue primary keys; cached like owned kinds. */
   watches?: WatchedKind[];
-  /** Throw to retry with backoff; the signal aborts when a shutdown's grace period is over. */
+  /**
+   * Throw to retry with backoff. The signal aborts when a shutdown's grace
+   * period is over, or at once when `cancel` aborts: pass it to every request.
+   */
   reconcile(key: string, signal: AbortSignal): Promise<ReconcileOutcome | void>;
   maxConcurrent?: number;
   log?: Logger;
@@ -53,14 +59,28 @@ export interface ControllerOptions {
   /** Aborting it stops the controller gracefully (same as stop()). */
   signal?: AbortSignal;
   /**
+   * Aborting it stops the controller without grace: in-flight reconciles are
+   * aborted at once and no new one starts (same as stop({ now: true })). For a
+   * lost leadership, when every further write would be wrong.
+   */
+  cancel?: AbortSignal;
+  /**
+   * Every primary key is queued again after this long (spread by +-10% each
+   * time), with no event needed; controller-runtime's SyncPeriod. Default: never.
+   */
+  resyncPeriodMs?: number;
+  /**
    * In-flight reconciles get this long to finish at shutdown; then their signal
    * aborts, and after 5 s more stop() returns anyway. Default 30 s.
    */
   shutdownGraceMs?: number;
   /** Informer tuning (idle watch renewal, cache transform). */
   informer?: { idleTimeoutMs?: number; transform?: (obj: KubeObject) => KubeObject };
-  /** Retry backoff per key; default 5 ms doubling to 1000 s. */
-  retry?: { baseDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Retry backoff per key, default 5 ms doubling to 1000 s; and all retries
+   * together, default 10 a second with a burst of 100 (see workqueue.ts).
+   */
+  retry?: { baseDelayMs?: number; maxDelayMs?: number; rateLimit?: RateLimit };
 }
 
 export interface Controller {
@@ -73,15 +93,20 @@ export interface Controller {
   lastResourceVersion(type: ResourceType): string;
   /** Queues a primary key by hand. */
   enqueue(key: string): void;
-  /** Stops taking work, waits for in-flight reconciles (up to the grace period), stops the informers. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking work, waits for in-flight reconciles (up to the grace period;
+   * with `now`, aborts them at once), stops the informers.
+   */
+  stop(opts?: { now?: boolean }): Promise<void>;
   /** Resolves when the controller has fully stopped. */
   readonly done: Promise<void>;
 }
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 /** After the grace period, reconciles are aborted and get this much longer before being abandoned. */
-const ABANDON_AFTER_ABORT_MS = 5_000;
+export const ABANDON_AFTER_ABORT_MS = 5_000;
+/** setTimeout's longest delay (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Resolves with `value` after ms, without keeping the process alive. */
 function delay<T>(ms: number, value: T): Promise<T> {
@@ -114,6 +139,7 @@ export function startController(opts: ControllerOptions): Controller {
     maxConcurrent: opts.maxConcurrent ?? 1,
     baseDelayMs: opts.retry?.baseDelayMs,
     maxDelayMs: opts.retry?.maxDelayMs,
+    retryRateLimit: opts.retry?.rateLimit,
     metrics: opts.metrics?.workQueueHooks(opts.name),
     process: async (key) => {
       const started = performance.now();
@@ -186,37 +212,66 @@ export function startController(opts: ControllerOptions): Controller {
   }
 
   const runs = [...informers.values()].map((i) => i.run(stopInformers.signal));
+
+  let resyncTimer: NodeJS.Timeout | undefined;
+  const scheduleResync = (): void => {
+    if (!opts.resyncPeriodMs || opts.resyncPeriodMs <= 0 || stopInformers.signal.aborted) return;
+    const ms = Math.min(MAX_TIMER_MS, opts.resyncPeriodMs * (0.9 + 0.2 * Math.random()));
+    resyncTimer = setTimeout(() => {
+      const keys = primary.list().map(objectKey);
+      log.debug({ keys: keys.length }, 'resync: queueing every instance');
+      for (const key of keys) enqueue(key);
+      scheduleResync();
+    }, ms);
+    // A pending resync alone must not keep a process alive.
+    resyncTimer.unref();
+  };
+
   let synced = false;
   const syncedPromise = Promise.all([...informers.values()].map((i) => i.synced)).then(() => {
     if (stopInformers.signal.aborted) throw new Error(`controller ${opts.name} stopped before its caches synced`);
     synced = true;
     log.info({ kinds: [...informers.keys()] }, 'caches synced; starting workers');
     queue.start();
+    scheduleResync();
   });
   syncedPromise.catch(() => undefined);
 
+  const reconcilesAborted = new Promise<false>((resolve) =>
+    abortReconciles.signal.addEventListener('abort', () => resolve(false), { once: true }),
+  );
   let stopped!: () => void;
   const done = new Promise<void>((resolve) => (stopped = resolve));
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (how: { now?: boolean } = {}): Promise<void> => {
+    if (how.now && !abortReconciles.signal.aborted) {
+      // No grace: every in-flight reconcile is told to stop now, and nothing new starts.
+      log.warn({ inFlight: queue.inFlight() }, 'cancelled: aborting in-flight reconciles');
+      void queue.shutdown();
+      abortReconciles.abort(new Error('controller cancelled'));
+    }
     stopping ??= (async () => {
+      clearTimeout(resyncTimer);
       log.info({ inFlight: queue.inFlight() }, 'stopping: draining in-flight reconciles');
       const drained = queue.shutdown().then(() => true);
       const graceMs = opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
-      if (!(await Promise.race([drained, delay(graceMs, false)]))) {
-        // Out of patience: tell reconciles to give up, and don't wait for one that ignores it.
+      if (!(await Promise.race([drained, delay(graceMs, false), reconcilesAborted]))) {
+        // Out of patience (or cancelled): tell reconciles to give up, and don't wait for one that ignores it.
         abortReconciles.abort(new Error('controller shutdown'));
         if (!(await Promise.race([drained, delay(ABANDON_AFTER_ABORT_MS, false)]))) {
           log.warn({ inFlight: queue.inFlight() }, 'abandoning reconciles that ignored the shutdown signal');
         }
       }
       stopInformers.abort(new Error('controller shutdown'));
+      clearTimeout(resyncTimer);
       await Promise.allSettled(runs);
       log.info('stopped');
       stopped();
     })();
     return stopping;
   };
+  if (opts.cancel?.aborted) void stop({ now: true });
+  else opts.cancel?.addEventListener('abort', () => void stop({ now: true }), { once: true });
   if (opts.signal?.aborted) void stop();
   else opts.signal?.addEventListener('abort', () => void stop(), { once: true });
 

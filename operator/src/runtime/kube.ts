@@ -269,6 +269,8 @@ export async function openRequest(kc: KubeConfig, opts: RequestOptions): Promise
   await limiters.get(kc)?.take(opts.signal);
   const auth: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(auth);
+  // An aborted caller sends nothing (a deposed leader must not write), whatever the awaits above let through.
+  opts.signal?.throwIfAborted();
 
   const url = new URL(cluster.server.replace(/\/+$/, '') + opts.path);
   for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));

@@ -1,9 +1,14 @@
 // Two operator replicas with --leader-elect: only the leader writes; the other
 // takes over once the leader is killed (no release: the Lease must expire).
+// And a leader whose Lease is taken over stops writing at once and exits.
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
 import { usePlane } from '../support/cluster.ts';
 import { eventually, getJson, installOperator, startOperator, type RunningOperator } from '../support/operator.ts';
+import { isWrite, startApiProxy, type ApiProxy } from './runtime/api-proxy.ts';
 
 const plane = usePlane('api');
 const LEASE = ['lease', 'chatcli-operator.chatcli.diillson.com', '-n', 'chatcli-system'];
@@ -62,5 +67,56 @@ describe('leader election', () => {
     assert.equal(await b.stop('SIGTERM'), 0);
     const h = await holder();
     assert.ok(h === undefined || h === '', `the Lease is released (holder "${h}")`);
+  });
+});
+
+describe('a deposed leader', () => {
+  const LEASE_ID = 'deposed-test';
+  const lease = ['lease', LEASE_ID, '-n', 'chatcli-system'];
+  // Short timings, in client-go's proportions (15 s / 10 s / 2 s).
+  const TIMINGS = ['--leader-elect-lease-duration=4s', '--leader-elect-renew-deadline=3s', '--leader-elect-retry-period=500ms'];
+  const HOLD_MS = 8_000;
+  let proxy: ApiProxy;
+  let op: RunningOperator | undefined;
+  before(async () => {
+    const saKubeconfig = await installOperator(plane());
+    const sa = new KubeConfig();
+    sa.loadFromFile(saKubeconfig);
+    proxy = await startApiProxy(plane());
+    // The operator, as its own ServiceAccount, reaches the API server only through the proxy.
+    const path = join(plane().dir, 'operator-via-proxy.kubeconfig');
+    await writeFile(path, proxy.kubeconfigYaml(sa.getCurrentUser()?.token ?? ''), { mode: 0o600 });
+    op = await startOperator(path, ['--leader-elect', '--leader-election-namespace=chatcli-system', `--leader-election-id=${LEASE_ID}`, ...TIMINGS]);
+  }, { timeout: 120_000 });
+  after(async () => {
+    await op?.stop('SIGKILL');
+    await proxy?.stop();
+  });
+
+  it('makes no write after losing the Lease, and exits', { timeout: 60_000 }, async () => {
+    await eventually('the operator to lead', async () => (await getJson<{ spec: { holderIdentity?: string } }>(plane(), lease))?.spec.holderIdentity !== undefined);
+    // A slow API server: the Deployment write of a reconcile stays on the wire for 8 s.
+    proxy.hold = (r) => (isWrite(r) && r.path.endsWith('/deployments/held') ? HOLD_MS : 0);
+    await plane().kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'held', namespace: 'default' }, spec: { provider: 'OPENAI' } }));
+    await eventually('the Deployment write to be on the wire', () => proxy.requests.some((r) => r.path.endsWith('/deployments/held') && r.outcome === 'pending'), 20_000);
+
+    // Another process takes the Lease over (as a successor would once it expired).
+    const takenAt = Date.now();
+    const renewTime = new Date().toISOString().replace('Z', '000Z');
+    await plane().kubectl(['patch', ...lease, '--type=merge', '-p', JSON.stringify({ spec: { holderIdentity: 'successor', renewTime, leaseDurationSeconds: 60 } })]);
+
+    const code = await Promise.race([op!.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 5_000))]);
+    assert.equal(code, 1, 'the deposed leader exits with 1');
+    const exitedIn = Date.now() - takenAt;
+    await new Promise((r) => setTimeout(r, HOLD_MS));
+
+    const lateWrites = proxy.requests.filter((r) => isWrite(r) && r.forwardedAt !== undefined && r.forwardedAt >= takenAt);
+    assert.deepEqual(lateWrites.map((r) => `${r.method} ${r.path}`), [], 'nothing written after the takeover');
+    const held = proxy.requests.filter((r) => r.path.endsWith('/deployments/held') && isWrite(r));
+    assert.deepEqual(held.map((r) => r.outcome), ['dropped'], 'the write in flight was abandoned before it reached the server');
+    assert.equal(await getJson(plane(), ['deployment', 'held', '-n', 'default']), undefined, 'the API server has no Deployment');
+    assert.equal((await getJson<{ spec: { holderIdentity?: string } }>(plane(), lease))?.spec.holderIdentity, 'successor', 'the Lease was left to its new holder');
+    assert.match(op!.logs(), /leadership lost: the Lease is held by successor/);
+    assert.ok(exitedIn < 3_000, `exited ${exitedIn} ms after the takeover`);
   });
 });

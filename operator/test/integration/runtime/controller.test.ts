@@ -6,7 +6,9 @@ import { startController, type Controller, type ControllerOptions } from '../../
 import { objectKey, parseObjectKey, type KubeObject } from '../../../src/runtime/kube.ts';
 import { createOperatorMetrics, type OperatorMetrics } from '../../../src/runtime/metrics.ts';
 import { ConfigMaps, Secrets } from '../../../src/runtime/resources.ts';
+import { createWrittenOverlay } from '../../../src/runtime/written.ts';
 import { usePlane } from '../../support/cluster.ts';
+import { startFaultProxy } from './fault-proxy.ts';
 import { configMap, eventually, freshNamespace } from './helpers.ts';
 
 const plane = usePlane('api');
@@ -178,5 +180,80 @@ describe('controller', () => {
     await controller.stop();
     assert.equal(seenSignal!.aborted, true);
     assert.ok(Date.now() - began >= 190 && Date.now() - began < 3_000);
+  });
+
+  it('a cancelled controller aborts the reconcile in flight at once, without waiting for the grace period', async () => {
+    const kc = plane().adminKubeConfig();
+    const ns = await freshNamespace(kc, 'ctl-cancel');
+    const cancel = new AbortController();
+    let seenSignal: AbortSignal | undefined;
+    let started = 0;
+    const { controller } = run(kc, ns, {
+      cancel: cancel.signal,
+      shutdownGraceMs: 30_000,
+      reconcile: async (_key, signal) => {
+        started++;
+        seenSignal = signal;
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      },
+    });
+    await controller.synced;
+    await createObject(kc, ConfigMaps, configMap(ns, 'busy', { [PRIMARY]: ns }));
+    await eventually(() => assert.ok(seenSignal));
+    const began = Date.now();
+    cancel.abort();
+    assert.equal(seenSignal!.aborted, true, 'aborted in the same tick as the cancel');
+    await controller.done;
+    assert.ok(Date.now() - began < 2_000, `stopped in ${Date.now() - began} ms, not after the 30 s grace`);
+    await createObject(kc, ConfigMaps, configMap(ns, 'later', { [PRIMARY]: ns }));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(started, 1, 'nothing new started');
+  });
+
+  it('resync reconciles every instance again with no event at all', async () => {
+    const kc = plane().adminKubeConfig();
+    const ns = await freshNamespace(kc, 'ctl-resync');
+    await createObject(kc, ConfigMaps, configMap(ns, 'quiet', { [PRIMARY]: ns }));
+    const { controller, calls } = run(kc, ns, { resyncPeriodMs: 500, reconcile: async (key) => void calls.push(key) });
+    await controller.synced;
+    await eventually(() => assert.ok(calls.length >= 1));
+    const afterFirst = calls.length;
+    await eventually(() => assert.ok(calls.length >= afterFirst + 2, `${calls.length} reconciles`), 5_000);
+    assert.deepEqual([...new Set(calls)], [`${ns}/quiet`]);
+  });
+
+  it('a reconcile started by a relist reads the listed object, not our own older write', async () => {
+    const admin = plane().adminKubeConfig();
+    const ns = await freshNamespace(admin, 'ctl-relist');
+    const proxy = await startFaultProxy(admin);
+    after(() => proxy.stop());
+    const kc = proxy.kubeConfig();
+    const overlay = { view: undefined as ReturnType<typeof createWrittenOverlay> | undefined };
+    const seen: string[] = [];
+    const { controller } = run(kc, ns, {
+      reconcile: async (key) => {
+        const { namespace, name } = parseObjectKey(key);
+        const cm = overlay.view!.get(ConfigMaps, namespace, name) as KubeObject | undefined;
+        seen.push(String((cm?.data as Record<string, string> | undefined)?.value));
+      },
+    });
+    overlay.view = createWrittenOverlay(controller);
+    await controller.synced;
+    await createObject(kc, ConfigMaps, configMap(ns, 'x', { [PRIMARY]: ns }, { value: 'created' }));
+    await eventually(() => assert.ok(seen.includes('created')));
+    // Our write, which the (now silent) watch never delivers; then someone else's newer one.
+    proxy.watchMode = 'stall';
+    proxy.cutConnections();
+    await new Promise((r) => setTimeout(r, 200));
+    const ours = await applyObject(kc, ConfigMaps, configMap(ns, 'x', { [PRIMARY]: ns }, { value: 'ours' }), { fieldManager: FIELD_MANAGER });
+    overlay.view.record(ConfigMaps, ours);
+    await applyObject(admin, ConfigMaps, configMap(ns, 'x', { [PRIMARY]: ns }, { value: 'theirs' }), { fieldManager: 'someone-else', force: true });
+    seen.length = 0;
+    // The watch comes back expired: only a relist catches up.
+    proxy.watchMode = 'expire';
+    proxy.cutConnections();
+    await eventually(() => assert.ok(seen.length >= 1), 10_000);
+    proxy.watchMode = 'pass';
+    assert.equal(seen[0], 'theirs', 'the first reconcile after the relist saw the listed object');
   });
 });

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { createObject } from '../../../src/runtime/apply.ts';
 import { createEventRecorder } from '../../../src/runtime/events.ts';
 import { request, type KubeObject } from '../../../src/runtime/kube.ts';
 import { createLogger } from '../../../src/runtime/log.ts';
 import { ConfigMaps } from '../../../src/runtime/resources.ts';
 import { usePlane } from '../../support/cluster.ts';
+import { isWrite, startApiProxy } from './api-proxy.ts';
 import { configMap, freshNamespace } from './helpers.ts';
 
 const plane = usePlane('api');
@@ -30,6 +31,7 @@ describe('event recorder', () => {
     await recorder.record(subject, { type: 'Warning', reason: 'ThingFailed', note: 'the thing failed' });
     await recorder.record(subject, { type: 'Warning', reason: 'ThingFailed', note: 'the thing failed' });
     await recorder.record(subject, { type: 'Normal', reason: 'ThingDone', note: 'x'.repeat(5000) });
+    await recorder.flush();
 
     const { items } = await eventsIn(kc, ns);
     assert.equal(items.length, 2);
@@ -63,5 +65,46 @@ describe('event recorder', () => {
     assert.equal(entry.msg, 'could not record event');
     assert.equal(entry.reason, 'Ghostly');
     assert.match(entry.err.message, /404/);
+  });
+
+  it('a failure repeated 200 times is one event counting 200, written twice; a flood of distinct events is cut to 25', async () => {
+    const admin = plane().adminKubeConfig();
+    const ns = await freshNamespace(admin, 'ev-spam');
+    const subject = await createObject(admin, ConfigMaps, configMap(ns, 'subject', {}));
+    const proxy = await startApiProxy(plane());
+    after(() => proxy.stop());
+    const recorder = createEventRecorder({ kc: proxy.kubeConfig(), reportingController: CONTROLLER, seriesUpdateMs: 60_000 });
+    const eventWrites = () => proxy.requests.filter((r) => isWrite(r) && r.path.includes('/events')).length;
+
+    for (let i = 0; i < 200; i++) await recorder.record(subject, { type: 'Warning', reason: 'StillFailing', note: 'same error' });
+    assert.equal(eventWrites(), 1, 'only the create went out; the repeats wait for the series update');
+    await recorder.flush();
+    assert.equal(eventWrites(), 2);
+    const failing = (await eventsIn(admin, ns)).items.filter((e) => e.reason === 'StillFailing');
+    assert.equal(failing.length, 1);
+    assert.equal(failing[0]!.series?.count, 200);
+
+    for (let i = 0; i < 40; i++) await recorder.record(subject, { type: 'Warning', reason: 'Flood', note: `distinct ${i}` });
+    const flood = (await eventsIn(admin, ns)).items.filter((e) => e.reason === 'Flood');
+    assert.equal(flood.length, 24, "25 new events per object at once: one went to StillFailing, 24 are left for the flood");
+    const other = await createObject(admin, ConfigMaps, configMap(ns, 'other', {}));
+    await recorder.record(other, { type: 'Normal', reason: 'Flood', note: 'another object has its own budget' });
+    assert.equal((await eventsIn(admin, ns)).items.filter((e) => e.regarding.uid === other.metadata?.uid).length, 1);
+  });
+
+  it('writes nothing once its signal has aborted (a deposed leader)', async () => {
+    const admin = plane().adminKubeConfig();
+    const ns = await freshNamespace(admin, 'ev-deposed');
+    const subject = await createObject(admin, ConfigMaps, configMap(ns, 'subject', {}));
+    const deposed = new AbortController();
+    const recorder = createEventRecorder({ kc: admin, reportingController: CONTROLLER, signal: deposed.signal });
+    await recorder.record(subject, { type: 'Warning', reason: 'Before', note: 'written' });
+    await recorder.record(subject, { type: 'Warning', reason: 'Before', note: 'written' });
+    deposed.abort();
+    await recorder.record(subject, { type: 'Warning', reason: 'After', note: 'must not be written' });
+    await recorder.flush();
+    const items = (await eventsIn(admin, ns)).items;
+    assert.deepEqual(items.map((e) => e.reason), ['Before']);
+    assert.equal(items[0]!.series, undefined, 'the pending count was not written either');
   });
 });

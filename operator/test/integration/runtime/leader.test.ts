@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { getObject, patchMerge } from '../../../src/runtime/apply.ts';
-import { runLeaderElection, type ElectionOutcome, type LeaseSpec } from '../../../src/runtime/leader.ts';
+import { LeadershipLostError, runLeaderElection, type ElectionOutcome, type LeaseSpec } from '../../../src/runtime/leader.ts';
 import { Leases } from '../../../src/runtime/resources.ts';
 import { usePlane } from '../../support/cluster.ts';
+import { startApiProxy } from './api-proxy.ts';
 import { eventually, freshNamespace } from './helpers.ts';
 
 const plane = usePlane('api');
@@ -19,6 +20,7 @@ interface Candidate {
   ledAt?: number;
   leading: boolean;
   workSignal?: AbortSignal;
+  lostSignal?: AbortSignal;
   leadersSeen: string[];
 }
 
@@ -36,10 +38,11 @@ function candidate(kc: KubeConfig, namespace: string, identity: string, releaseO
     releaseOnCancel,
     signal: c.stop.signal,
     onNewLeader: (id) => c.leadersSeen.push(id),
-    onStartedLeading: async (signal) => {
+    onStartedLeading: async (signal, lost) => {
       c.leading = true;
       c.ledAt = Date.now();
       c.workSignal = signal;
+      c.lostSignal = lost;
       leadersNow.count++;
       leadersNow.max = Math.max(leadersNow.max, leadersNow.count);
       await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
@@ -115,5 +118,62 @@ describe('leader election', () => {
     assert.ok(Date.now() - start <= TIMING.renewDeadlineMs + TIMING.retryPeriodMs * 2);
     assert.equal(c.workSignal?.aborted, true);
     assert.equal((await lease(kc, ns)).holderIdentity, 'usurper', 'a lost leader does not clear a lease it no longer holds');
+  });
+
+  it('a leader that sees another holder in the Lease stops at once, not at its renew deadline', async () => {
+    const kc = plane().adminKubeConfig();
+    const ns = await freshNamespace(kc, 'le-taken');
+    const c = candidate(kc, ns, 'deposed');
+    await eventually(() => assert.ok(c.leading));
+    const takenAt = Date.now();
+    await patchMerge(kc, Leases, { namespace: ns, name: LEASE }, { spec: { holderIdentity: 'successor', renewTime: new Date().toISOString().replace('Z', '000Z') } });
+    await eventually(() => assert.equal(c.lostSignal?.aborted, true), 5_000);
+    const stoppedIn = Date.now() - takenAt;
+    assert.ok(stoppedIn < TIMING.retryPeriodMs * 3, `stopped ${stoppedIn} ms after the takeover (renew deadline ${TIMING.renewDeadlineMs} ms)`);
+    assert.ok(c.lostSignal!.reason instanceof LeadershipLostError);
+    assert.match(String(c.lostSignal!.reason), /held by successor/);
+    assert.equal(c.workSignal?.aborted, true);
+    assert.equal(await c.outcome, 'lost');
+  });
+
+  it('a wall-clock jump either way does not depose a leader that renews', async () => {
+    const kc = plane().adminKubeConfig();
+    const ns = await freshNamespace(kc, 'le-clock');
+    const c = candidate(kc, ns, 'steady');
+    await eventually(() => assert.ok(c.leading));
+    const realNow = Date.now;
+    try {
+      Date.now = () => realNow() + 3_600_000;
+      await new Promise((r) => setTimeout(r, TIMING.renewDeadlineMs));
+      assert.equal(c.lostSignal?.aborted, false, 'an hour forward on the wall clock is not an hour without renewal');
+      Date.now = () => realNow() - 3_600_000;
+      await new Promise((r) => setTimeout(r, TIMING.retryPeriodMs * 2));
+      assert.equal(c.lostSignal?.aborted, false);
+    } finally {
+      Date.now = realNow;
+    }
+    assert.ok(c.leading);
+  });
+
+  it('a leader whose renewals fail steps down at its renew deadline even if the wall clock went back', async () => {
+    const admin = plane().adminKubeConfig();
+    const ns = await freshNamespace(admin, 'le-clock-back');
+    const proxy = await startApiProxy(plane());
+    after(() => proxy.stop());
+    const c = candidate(proxy.kubeConfig(), ns, 'cut-off');
+    await eventually(() => assert.ok(c.leading));
+    const realNow = Date.now;
+    const failingSince = performance.now();
+    try {
+      Date.now = () => realNow() - 3_600_000;
+      proxy.answer = () => ({ status: 500, body: { kind: 'Status', code: 500, message: 'etcd is down' } });
+      await eventually(() => assert.equal(c.lostSignal?.aborted, true), TIMING.renewDeadlineMs * 3);
+    } finally {
+      Date.now = realNow;
+      proxy.answer = () => undefined;
+    }
+    const tookMs = performance.now() - failingSince;
+    assert.ok(tookMs <= TIMING.renewDeadlineMs + TIMING.retryPeriodMs * 2, `stepped down ${tookMs} ms after renewals began to fail`);
+    assert.equal(await c.outcome, 'lost');
   });
 });

@@ -17,6 +17,7 @@ import {
   objectPath,
   parseObjectKey,
   resourcePath,
+  retryAfterSeconds,
 } from '../../../src/runtime/kube.ts';
 import { ClusterRoles, ConfigMaps, Deployments, Roles } from '../../../src/runtime/resources.ts';
 
@@ -112,5 +113,31 @@ describe('loadKubeConfig', () => {
     );
     const kc = loadKubeConfig({ kubeconfigPath: file });
     assert.equal(kc.getCurrentCluster()?.server, 'https://example.test:6443');
+  });
+});
+
+describe('Retry-After', () => {
+  it('retries 429 after the seconds it names, 1 s when it names none', () => {
+    assert.equal(retryAfterSeconds(429, '3'), 3);
+    assert.equal(retryAfterSeconds(429, undefined), 1);
+    assert.equal(retryAfterSeconds(429, ['2']), 2);
+  });
+
+  it('retries a 5xx only when it sends Retry-After, and never a 4xx other than 429', () => {
+    assert.equal(retryAfterSeconds(503, '5'), 5);
+    assert.equal(retryAfterSeconds(503, undefined), undefined);
+    assert.equal(retryAfterSeconds(500, undefined), undefined);
+    assert.equal(retryAfterSeconds(409, '1'), undefined);
+    assert.equal(retryAfterSeconds(403, '1'), undefined);
+  });
+
+  it('reads an HTTP date, and caps what it waits at 60 s', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    assert.equal(retryAfterSeconds(429, 'Thu, 01 Jan 2026 00:00:07 GMT', now), 7);
+    assert.equal(retryAfterSeconds(429, '3600'), 60);
+  });
+
+  it('puts what the server asked for on the error', () => {
+    assert.equal(apiErrorFrom('GET', '/api/v1/pods', 429, '', 4).retryAfterSeconds, 4);
   });
 });

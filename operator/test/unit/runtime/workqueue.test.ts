@@ -107,6 +107,21 @@ describe('work queue', () => {
     void q.shutdown();
   });
 
+  it('limits all retries together to 10 a second after a burst of 100, the longer of that and the key\'s own backoff winning', () => {
+    let t = 0;
+    const q = createWorkQueue({ process: async () => {}, now: () => t });
+    const delays = Array.from({ length: 150 }, (_, i) => q.addRateLimited(`key-${i}`));
+    assert.deepEqual(delays.slice(0, 100), Array(100).fill(5), 'the burst: each key only waits its own first backoff');
+    assert.equal(delays[100], 100, 'then one retry every 100 ms');
+    assert.equal(delays[149], 5_000);
+    t += 5_000;
+    assert.equal(q.addRateLimited('key-0'), 100, 'time refills the bucket; a key\'s second failure waits its turn');
+    const own = createWorkQueue({ process: async () => {}, baseDelayMs: 10_000, now: () => t });
+    assert.equal(own.addRateLimited('slow'), 10_000, 'a longer per-key backoff wins over the bucket');
+    void q.shutdown();
+    void own.shutdown();
+  });
+
   it('forget resets a key to the base delay', () => {
     const q = createWorkQueue({ process: async () => {}, baseDelayMs: 100, maxDelayMs: 1000 });
     q.addRateLimited('k');
