@@ -93,8 +93,8 @@ min_root() {
   cp -a /usr/share/zoneinfo "$root/usr/share/zoneinfo"
 }
 
-# Inputs of min_root, for keys.
+# Inputs of min_root, as input_key arguments (no spaces).
 min_root_inputs() {
-  echo "=ca-certificates $(dpkg-query -W -f '${Version}' ca-certificates)"
-  echo "=tzdata $(dpkg-query -W -f '${Version}' tzdata)"
+  echo "=ca-certificates=$(dpkg-query -W -f '${Version}' ca-certificates)"
+  echo "=tzdata=$(dpkg-query -W -f '${Version}' tzdata)"
 }
