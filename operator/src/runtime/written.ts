@@ -3,8 +3,12 @@
 // cache in between would make the next reconcile repeat writes it already did.
 // The answer is kept only until the cache has seen its resourceVersion (watch
 // events arrive in resourceVersion order, so the cache then holds that write or
-// something newer, a deletion included).
+// something newer, a deletion included). The informer moves its
+// resourceVersion before telling anyone of a change, a relist's included: a
+// reconcile started by a relisted object finds that version already seen and
+// reads the list, not our older write.
 import type { KubeObject, ResourceType } from './kube.ts';
+import { monotonicNow } from './ratelimit.ts';
 
 export interface CacheView {
   get(type: ResourceType, namespace: string | undefined, name: string): unknown;
@@ -26,7 +30,7 @@ function atLeast(seen: string, written: string): boolean {
   return BigInt(seen) >= BigInt(written);
 }
 
-export function createWrittenOverlay(cache: CacheView, ttlMs = 60_000, now: () => number = Date.now): WrittenOverlay {
+export function createWrittenOverlay(cache: CacheView, ttlMs = 60_000, now: () => number = monotonicNow): WrittenOverlay {
   const written = new Map<string, { rv: string; obj: KubeObject; at: number }>();
   let recorded = 0;
   const forgetExpired = () => {
