@@ -106,6 +106,8 @@ export interface ChatCLIClient {
   loadSession(name: string): Promise<ChatMessage[]>;
   deleteSession(name: string): Promise<void>;
   watcherStatus(): Promise<WatcherStatus>;
+  /** The standard grpc.health.v1.Health/Check (what grpc-health-probe and kubelet gRPC probes call): "SERVING"... */
+  standardHealthCheck(): Promise<string>;
   /** Resolves once the channel is connected (TLS handshake done), rejects with the transport error otherwise. */
   ready(): Promise<void>;
   close(): void;
@@ -148,6 +150,15 @@ export function connect(opts: ConnectOptions): ChatCLIClient {
       if (!res.success) throw new Error(`DeleteSession ${name}: success=false`);
     },
     watcherStatus: () => unary<WatcherStatus>('GetWatcherStatus', {}),
+    // Hand-encoded: HealthCheckRequest{service: ""} is empty; the reply's field 1 is the status enum.
+    standardHealthCheck: () => new Promise((resolve, reject) => {
+      client.makeUnaryRequest('/grpc.health.v1.Health/Check', () => Buffer.alloc(0), (b: Buffer) => b, {}, new grpc.Metadata(),
+        { deadline: Date.now() + timeoutMs }, (err, res) => {
+          if (err) return reject(err);
+          const code = res && res[0] === 0x08 ? (res[1] ?? 0) : 0;
+          resolve(['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][code] ?? String(code));
+        });
+    }),
     ready: () => new Promise((resolve, reject) =>
       client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve()))),
     close: () => client.close(),

@@ -20,12 +20,16 @@ import { eventually } from '../support/wait.ts';
 const VERSIONS = (pinnedVersions().CHATCLI_VERSIONS ?? '').split(/\s+/).filter(Boolean);
 
 /** Where the supported releases differ, as seen from outside the server. */
-const BEHAVIOUR: Record<string, { wrongTokenCode: string; consoleLogsByDefault: boolean; listensOnAllByDefault: boolean }> = {
+const BEHAVIOUR: Record<string, {
+  wrongTokenCode: string; consoleLogsByDefault: boolean; listensOnAllByDefault: boolean; authenticatedCallsPerConnection: number;
+}> = {
   // server/auth.go: a wrong token is PermissionDenied; server.go listens on ":port"; utils: ENV defaults to dev.
-  '1.57.1': { wrongTokenCode: 'PERMISSION_DENIED', consoleLogsByDefault: true, listensOnAllByDefault: true },
-  // server/auth.go: every failure is Unauthenticated; server.go: 127.0.0.1 unless CHATCLI_BIND_ADDRESS or
-  // KUBERNETES_SERVICE_HOST; utils: CHATCLI_ENV (else ENV) defaults to prod, the log file only.
-  '1.188.0': { wrongTokenCode: 'UNAUTHENTICATED', consoleLogsByDefault: false, listensOnAllByDefault: false },
+  '1.57.1': { wrongTokenCode: 'PERMISSION_DENIED', consoleLogsByDefault: true, listensOnAllByDefault: true, authenticatedCallsPerConnection: Infinity },
+  // server/auth.go: every failure is Unauthenticated, and checkFailureRate takes a token from a per-peer
+  // (address:port) limiter, burst 5 then one per 12 s, on EVERY authenticated call, right token or not;
+  // server.go: 127.0.0.1 unless CHATCLI_BIND_ADDRESS or KUBERNETES_SERVICE_HOST;
+  // utils: CHATCLI_ENV (else ENV) defaults to prod, the log file only.
+  '1.188.0': { wrongTokenCode: 'UNAUTHENTICATED', consoleLogsByDefault: false, listensOnAllByDefault: false, authenticatedCallsPerConnection: 5 },
 };
 
 test('the supported versions are the ones this test knows', () => {
@@ -96,6 +100,34 @@ for (const version of VERSIONS) {
         }
       });
 
+      const perConnection = behaviour.authenticatedCallsPerConnection;
+      test(`one connection gets ${Number.isFinite(perConnection) ? `only ${perConnection}` : 'any number of'} authenticated calls a minute; a new connection starts afresh`, async () => {
+        const one = client(server);
+        const fresh = client(server);
+        try {
+          for (let i = 0; i < Math.min(perConnection, 10); i++) await one.serverInfo();
+          if (Number.isFinite(perConnection)) {
+            assert.equal((await refusal(one.serverInfo())).code, 'UNAUTHENTICATED', 'the right token, over the budget');
+            assert.equal((await one.health()).status, 'SERVING', 'Health is outside the budget');
+          } else {
+            await one.serverInfo();
+          }
+          assert.equal((await fresh.serverInfo()).provider, 'OPENAI');
+        } finally {
+          one.close();
+          fresh.close();
+        }
+      });
+
+      test('no grpc.health.v1 service: gRPC probes (grpc-health-probe, kubelet grpc) get UNIMPLEMENTED', async () => {
+        const c = client(server, { token: undefined });
+        try {
+          assert.equal((await refusal(c.standardHealthCheck())).code, 'UNIMPLEMENTED');
+        } finally {
+          c.close();
+        }
+      });
+
       test('GetServerInfo names the provider and no watcher, without calling the provider', async () => {
         const c = client(server);
         try {
@@ -145,6 +177,14 @@ for (const version of VERSIONS) {
         } finally {
           again.close();
         }
+      });
+
+      test('the metrics port serves /healthz and /metrics, on every address (both versions)', async () => {
+        const base = `http://127.0.0.1:${server.metricsPort}`;
+        assert.equal((await fetch(`${base}/healthz`)).status, 200);
+        assert.match(await (await fetch(`${base}/metrics`)).text(), /^# HELP /m);
+        const addrs = await listeningAddresses(server.metricsPort);
+        assert.ok(addrs.some((a) => a === '0.0.0.0' || a === '::'), addrs.join(','));
       });
 
       test(`logs go to $HOME/.chatcli/app.log${behaviour.consoleLogsByDefault ? ' and the console' : ', not the console'}`, async () => {
