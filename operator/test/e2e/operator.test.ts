@@ -125,4 +125,15 @@ describe('operator end to end (full plane)', () => {
     const pods = await getJson<{ items: unknown[] }>(plane(), ['pods', '-n', 'chatcli-system', '-l', 'app.kubernetes.io/name=chatcli-operator']);
     assert.equal(pods?.items.length, 2);
   });
+
+  it('the admission policy that config/default installs type-checks against the CRD without a warning', { timeout: 60_000 }, async () => {
+    // The controller-manager type-checks every ValidatingAdmissionPolicy and writes the result to its status.
+    type Policy = { metadata: { generation: number }; status?: { observedGeneration?: number; typeChecking?: { expressionWarnings?: { fieldRef: string; warning: string }[] } } };
+    const policy = () => getJson<Policy>(plane(), ['validatingadmissionpolicy', 'chatcli-watcher-targets']);
+    await eventually('the policy type-checked', async () => {
+      const p = await policy();
+      return p?.status?.typeChecking !== undefined && p.status.observedGeneration === p.metadata.generation;
+    }, 45_000);
+    assert.deepEqual((await policy())?.status?.typeChecking?.expressionWarnings ?? [], []);
+  });
 });
