@@ -68,16 +68,37 @@ export function desiredDeployment(instance: DefaultedChatCLIInstance, configHash
   };
 }
 
+/** The API server's defaults for RollingUpdate, written out (see deploymentStrategy). */
+const ROLLING_UPDATE = { maxSurge: '25%', maxUnavailable: '25%' };
+
 /**
  * Recreate while the sessions live on the ReadWriteOnce claim: a rolling update
  * starts the new pod before the old one stops, and on another node it waits
  * forever for the volume (Multi-Attach), so the rollout never ends. Otherwise
- * RollingUpdate, the Deployment's default, written out so that switching
- * persistence off switches it back. `rollingUpdate: null` on Recreate: the API
- * server refuses Recreate beside the rollingUpdate it defaulted earlier.
+ * RollingUpdate with the API server's own defaults written out: the operator
+ * then owns `rollingUpdate`, so its apply removes it when switching to
+ * Recreate (which refuses one); a defaulted `rollingUpdate` nobody owns is
+ * never removed by an apply (see strategyResetBeforeApply).
  */
 export function deploymentStrategy(spec: DefaultedSpec): V1DeploymentStrategy {
-  return spec.persistence.enabled ? { type: 'Recreate', rollingUpdate: null as unknown as undefined } : { type: 'RollingUpdate' };
+  return spec.persistence.enabled ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { ...ROLLING_UPDATE } };
+}
+
+/**
+ * The merge patch to send before applying a Deployment that switches to
+ * Recreate while the live one still has a `rollingUpdate` no apply of ours
+ * owns (made by an operator version that left the strategy to the API
+ * server's defaults): server-side apply cannot remove a field nobody owns, and
+ * the API server refuses Recreate beside it (`spec.strategy.rollingUpdate:
+ * Forbidden`). Undefined when nothing needs clearing. A strategy change alone
+ * rolls no pods.
+ */
+export function strategyResetBeforeApply(desired: KubeObject, live: unknown): { spec: { strategy: { type: 'Recreate'; rollingUpdate: null } } } | undefined {
+  if (desired.kind !== 'Deployment') return undefined;
+  const wanted = (desired.spec as { strategy?: V1DeploymentStrategy } | undefined)?.strategy;
+  const current = (live as { spec?: { strategy?: { rollingUpdate?: unknown } } } | undefined)?.spec?.strategy;
+  if (wanted?.type !== 'Recreate' || current?.rollingUpdate == null) return undefined;
+  return { spec: { strategy: { type: 'Recreate', rollingUpdate: null } } };
 }
 
 function podSpec(instance: DefaultedChatCLIInstance): V1PodSpec {

@@ -3,9 +3,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { desiredObjects } from '../../../src/desired/index.ts';
-import { imageReference } from '../../../src/desired/deployment.ts';
+import { imageReference, strategyResetBeforeApply } from '../../../src/desired/deployment.ts';
 import { instance } from './fixtures.ts';
-import { containerOf, deploymentOf } from './support.ts';
+import { containerOf, deploymentOf, findObject } from './support.ts';
 
 const podOf = (inst: ReturnType<typeof instance>) => {
   const pod = deploymentOf(inst).spec?.template.spec;
@@ -131,10 +131,22 @@ describe('Deployment', () => {
     for (const dir of ['/home/chatcli', '/home/chatcli/.chatcli', '/home/chatcli/.chatcli/sessions']) assert.ok(mounts.includes(dir), dir);
   });
 
-  it('with persistence the Deployment is replaced with Recreate (a ReadWriteOnce claim); without it RollingUpdate', () => {
-    assert.deepEqual(deploymentOf(instance({ provider: 'OPENAI', persistence: { enabled: true } })).spec?.strategy, { type: 'Recreate', rollingUpdate: null });
-    assert.deepEqual(deploymentOf(instance({ provider: 'OPENAI' })).spec?.strategy, { type: 'RollingUpdate' });
-    assert.deepEqual(deploymentOf(instance({ provider: 'OPENAI', persistence: { enabled: false, size: '5Gi' } })).spec?.strategy, { type: 'RollingUpdate' });
+  it('with persistence the Deployment is replaced with Recreate (a ReadWriteOnce claim); without it RollingUpdate with the defaults written out', () => {
+    assert.deepEqual(deploymentOf(instance({ provider: 'OPENAI', persistence: { enabled: true } })).spec?.strategy, { type: 'Recreate' });
+    const rolling = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
+    assert.deepEqual(deploymentOf(instance({ provider: 'OPENAI' })).spec?.strategy, rolling);
+    assert.deepEqual(deploymentOf(instance({ provider: 'OPENAI', persistence: { enabled: false, size: '5Gi' } })).spec?.strategy, rolling);
+  });
+
+  it('switching to Recreate clears a rollingUpdate the live Deployment still has, before the apply', () => {
+    const recreate = findObject(desiredObjects(instance({ provider: 'OPENAI', persistence: { enabled: true } })), 'Deployment');
+    const rolling = findObject(desiredObjects(instance({ provider: 'OPENAI' })), 'Deployment');
+    const defaulted = { spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } } };
+    assert.deepEqual(strategyResetBeforeApply(recreate, defaulted), { spec: { strategy: { type: 'Recreate', rollingUpdate: null } } });
+    assert.equal(strategyResetBeforeApply(recreate, { spec: { strategy: { type: 'Recreate' } } }), undefined);
+    assert.equal(strategyResetBeforeApply(recreate, undefined), undefined, 'nothing to clear on a create');
+    assert.equal(strategyResetBeforeApply(rolling, defaulted), undefined);
+    assert.equal(strategyResetBeforeApply(findObject(desiredObjects(instance({ provider: 'OPENAI' })), 'Service'), defaulted), undefined);
   });
 
   it('default security context: non-root 1000, seccomp RuntimeDefault, fsGroup 1000; container restricted-clean', () => {

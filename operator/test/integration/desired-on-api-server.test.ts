@@ -1,0 +1,112 @@
+// What src/desired renders, as a real API server takes it: every seed sample's
+// objects pass validation; the watcher's Role allows exactly the calls ChatCLI
+// makes (src/desired/chatcli.ts) and refuses the rest; the Deployment strategy
+// switches both ways, also from a Deployment an earlier operator made.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import type { ChatCLIInstance } from '../../src/api/chatcliinstance.ts';
+import { withDefaults } from '../../src/api/defaults.ts';
+import { WATCHER_CALLS } from '../../src/desired/chatcli.ts';
+import { strategyResetBeforeApply } from '../../src/desired/deployment.ts';
+import { desiredObjects, type KubeObject } from '../../src/desired/index.ts';
+import { toYamlStream } from '../../src/desired/yamlstream.ts';
+import { applyObject, getObject, patchMerge } from '../../src/runtime/apply.ts';
+import { Deployments } from '../../src/runtime/resources.ts';
+import { usePlane } from '../support/cluster.ts';
+
+const plane = usePlane('api');
+const samplesDir = new URL('../../config/samples/', import.meta.url);
+
+function instanceOf(spec: Record<string, unknown>, name: string, namespace: string) {
+  return withDefaults({ apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name, namespace }, spec } as unknown as ChatCLIInstance);
+}
+
+async function ensureNamespaces(names: string[]): Promise<void> {
+  for (const ns of names) await plane().kubectl(['create', 'namespace', ns]).catch((e: Error) => assert.match(e.message, /AlreadyExists/));
+}
+
+interface AccessReview { status: { allowed: boolean; reason?: string } }
+
+/** Whether the ServiceAccount may make this call, as the API server's authorizer decides it. */
+async function allowed(sa: { namespace: string; name: string }, attrs: { namespace?: string; verb: string; group: string; resource: string; subresource?: string; name?: string }): Promise<boolean> {
+  const review = {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    spec: {
+      user: `system:serviceaccount:${sa.namespace}:${sa.name}`,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`, 'system:authenticated'],
+      resourceAttributes: attrs,
+    },
+  };
+  const out = JSON.parse(await plane().kubectl(['create', '-o', 'json', '-f', '-'], JSON.stringify(review))) as AccessReview;
+  return out.status.allowed;
+}
+
+describe('desired objects on a real API server', () => {
+  it('every seed sample renders objects the API server accepts (server-side dry run)', async () => {
+    const files = readdirSync(samplesDir).filter((f) => f.startsWith('chatcli_') && f.endsWith('.yaml'));
+    assert.equal(files.length, 4);
+    for (const file of files) {
+      const raw = parse(readFileSync(new URL(file, samplesDir), 'utf8')) as ChatCLIInstance;
+      raw.metadata.namespace ??= 'default';
+      const objects = desiredObjects(withDefaults(raw));
+      await ensureNamespaces([...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))]);
+      await plane().kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=chatcli-operator', '-f', '-'], toYamlStream(objects));
+    }
+  });
+
+  it('the watcher Role allows every call ChatCLI makes in a target namespace and nothing else: no node, no Secret, no write', async () => {
+    const inst = instanceOf({ provider: 'OPENAI', watcher: { enabled: true, targets: [{ deployment: 'api', namespace: 'rbac-target' }] } }, 'chat', 'rbac-home');
+    await ensureNamespaces(['rbac-home', 'rbac-target', 'rbac-other']);
+    const objects = desiredObjects(inst).filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding');
+    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.namespace}`), ['Role/rbac-target', 'RoleBinding/rbac-target']);
+    await plane().kubectl(['apply', '--server-side', '-f', '-'], toYamlStream(objects));
+    const sa = { namespace: 'rbac-home', name: 'chat' };
+
+    for (const call of WATCHER_CALLS) {
+      const [resource, subresource] = call.resource.split('/') as [string, string | undefined];
+      const attrs = { verb: call.verb, group: call.group, resource, ...(subresource ? { subresource } : {}) };
+      const granted = call.scope === 'namespace' && call.targetKind === undefined;
+      const where = call.scope === 'cluster' ? {} : { namespace: 'rbac-target' };
+      assert.equal(await allowed(sa, { ...attrs, ...where }), granted, `${call.verb} ${call.group}/${call.resource} (${call.scope}${call.targetKind ? `, ${call.targetKind}` : ''})`);
+      if (call.scope === 'namespace') assert.equal(await allowed(sa, { ...attrs, namespace: 'rbac-other' }), false, `${call.verb} ${call.resource} outside the targets' namespace`);
+    }
+    for (const [verb, group, resource] of [['get', '', 'secrets'], ['list', '', 'secrets'], ['watch', '', 'pods'], ['patch', 'apps', 'deployments'], ['delete', '', 'pods'], ['list', 'apps', 'deployments'], ['get', '', 'services']] as const) {
+      assert.equal(await allowed(sa, { namespace: 'rbac-target', verb, group, resource }), false, `${verb} ${group}/${resource}`);
+    }
+  });
+
+  it('the strategy switches to Recreate and back, also on a Deployment an earlier operator made with the defaulted RollingUpdate', async () => {
+    await ensureNamespaces(['strategy']);
+    const deploymentOf = (persistence: boolean): KubeObject => {
+      const d = desiredObjects(instanceOf({ provider: 'OPENAI', persistence: { enabled: persistence } }, 'chat', 'strategy')).find((o) => o.kind === 'Deployment');
+      assert.ok(d);
+      return d;
+    };
+    const ref = { namespace: 'strategy', name: 'chat' };
+    const kc = plane().adminKubeConfig();
+    const applyDesired = async (obj: KubeObject) => {
+      const reset = strategyResetBeforeApply(obj, await getObject(kc, Deployments, ref));
+      if (reset) await patchMerge(kc, Deployments, ref, reset);
+      const live = (await applyObject(kc, Deployments, obj as never, { fieldManager: 'chatcli-operator' })) as { spec: { strategy: unknown } };
+      return live.spec.strategy;
+    };
+
+    // An earlier operator left the strategy out: the API server defaulted a rollingUpdate nobody owns.
+    const earlier = deploymentOf(false);
+    delete (earlier.spec as { strategy?: unknown }).strategy;
+    await applyObject(kc, Deployments, earlier as never, { fieldManager: 'chatcli-operator' });
+    const recreate = deploymentOf(true);
+    await assert.rejects(
+      applyObject(kc, Deployments, recreate as never, { fieldManager: 'chatcli-operator' }),
+      /rollingUpdate: Forbidden/,
+      'an apply alone cannot remove the defaulted rollingUpdate',
+    );
+
+    assert.deepEqual(await applyDesired(recreate), { type: 'Recreate' });
+    assert.deepEqual(await applyDesired(deploymentOf(false)), { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
+    assert.deepEqual(await applyDesired(recreate), { type: 'Recreate' });
+  });
+});
