@@ -330,7 +330,7 @@ export const ChatCLIInstanceSpec = Type.Object(
     ),
     apiKeys: Type.Optional(
       CloneType(SecretRef, {
-        description: 'Secret whose keys (OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_AI_API_KEY, ...) reach the server as environment variables through envFrom.',
+        description: 'Secret whose keys (OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLEAI_API_KEY, XAI_API_KEY, CLIENT_ID and CLIENT_KEY: src/desired/chatcli.ts PROVIDER_CREDENTIALS) reach the server as environment variables through envFrom.',
       }),
     ),
   },
