@@ -196,12 +196,12 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
   const chains = new Map<string, Promise<void>>();
   const timers = new Map<string, NodeJS.Timeout>();
 
-  const chained = (key: string, what: string, step: () => Promise<void>): Promise<void> => {
+  const chained = (key: string, what: { reason: string; object: string }, step: () => Promise<void>): Promise<void> => {
     const previous = chains.get(key) ?? Promise.resolve();
     const next = previous
       .then(() => (signal?.aborted ? undefined : step()))
       .catch((err: unknown) => {
-        if (!signal?.aborted) log.warn({ err, reason: what }, 'could not record event');
+        if (!signal?.aborted) log.warn({ err, ...what }, 'could not record event');
       })
       .finally(() => {
         if (chains.get(key) === next) chains.delete(key);
@@ -270,7 +270,7 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
       const meta = regarding.metadata ?? {};
       const object = [regarding.apiVersion, regarding.kind, meta.namespace, meta.name, meta.uid];
       const key = JSON.stringify([...object, event.type, event.reason, event.action, event.note]);
-      const what = `${event.reason} ${meta.namespace ?? ''}/${meta.name ?? ''}`;
+      const what = { reason: event.reason, object: `${meta.namespace ?? ''}/${meta.name ?? ''}` };
       const occurrence = correlator.observe(key, JSON.stringify(object));
       switch (occurrence.write) {
         case 'create':
@@ -280,13 +280,13 @@ export function createEventRecorder(opts: EventRecorderOptions): EventRecorder {
           timers.set(key, setTimeout(() => void chained(key, what, () => writeSeries(key)), occurrence.inMs).unref());
           return Promise.resolve();
         default:
-          if (occurrence.why === 'spam') log.debug({ reason: event.reason, object: `${meta.namespace ?? ''}/${meta.name ?? ''}` }, 'event dropped: too many events about this object');
+          if (occurrence.why === 'spam') log.debug(what, 'event dropped: too many events about this object');
           return Promise.resolve();
       }
     },
     async flush() {
       const due = [...timers.keys()];
-      await Promise.all(due.map((key) => chained(key, 'series', () => writeSeries(key))));
+      await Promise.all(due.map((key) => chained(key, { reason: 'series', object: '' }, () => writeSeries(key))));
     },
   };
 }
