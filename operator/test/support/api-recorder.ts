@@ -14,7 +14,11 @@ export interface RecordedCall {
   method: string;
   path: string;
   query: string;
+  /** The API server's status code (0 while the response has not started). */
   status: number;
+  /** When the request arrived (Date.now()) and how long until the response started. */
+  at: number;
+  ms: number;
 }
 
 /** An API call as RBAC sees it: verb, group ("" for core), resource[/subresource], and the namespace ("" when cluster-wide). */
@@ -45,13 +49,14 @@ export async function startApiRecorder(plane: ControlPlane): Promise<ApiRecorder
 
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://recorder');
-    const call: RecordedCall = { method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0 };
+    const call: RecordedCall = { method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0, at: Date.now(), ms: 0 };
     calls.push(call);
     const headers = { ...req.headers, host: target.host };
     const upstream = httpsRequest({
       hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, ...tls,
     }, (up) => {
       call.status = up.statusCode ?? 0;
+      call.ms = Date.now() - call.at;
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });

@@ -165,6 +165,16 @@ export function connect(opts: ConnectOptions): ChatCLIClient {
   };
 }
 
+/** Runs `use` on a client of its own connection and closes it: for polling 1.188.0 without exhausting a connection's auth budget. */
+export async function withClient<T>(opts: ConnectOptions, use: (client: ChatCLIClient) => Promise<T>): Promise<T> {
+  const client = connect(opts);
+  try {
+    return await use(client);
+  } finally {
+    client.close();
+  }
+}
+
 /** The gRPC status of a call that must fail: its code's name ("UNAUTHENTICATED"...) and details; throws if the call succeeded. */
 export async function refusal(call: Promise<unknown>): Promise<{ code: string; details: string }> {
   try {

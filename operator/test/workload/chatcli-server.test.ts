@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { formatAccess, startApiRecorder } from '../support/api-recorder.ts';
-import { chatcliProto, connect, refusal, type ChatCLIProto, type ConnectOptions } from '../support/chatcli-grpc.ts';
+import { chatcliProto, connect, refusal, withClient, type ChatCLIProto, type ConnectOptions } from '../support/chatcli-grpc.ts';
 import { chatcliBinary, listeningAddresses, startLocalChatCLI, throwawayTls, type LocalChatCLI, type LocalChatCLIOptions } from '../support/chatcli-local.ts';
 import { usePlane } from '../support/cluster.ts';
 import { pinnedVersions } from '../support/versions.ts';
@@ -266,8 +266,44 @@ const TARGETS: Record<string, WatchTarget[]> = {
 
 /** Every API call each version's watcher makes, as RBAC sees it (accessOf). */
 const WATCHER_CALLS: Record<string, string[]> = {
-  '1.57.1': [],
-  '1.188.0': [],
+  // k8s/collector.go: deployment, events, logs, HPA and metrics-server collectors, per target namespace.
+  '1.57.1': [
+    'get deployments.apps in watch-a',
+    'get deployments.apps in watch-b',
+    'get pods/log in watch-a',
+    'get pods/log in watch-b',
+    'list events in watch-a',
+    'list events in watch-b',
+    'list horizontalpodautoscalers.autoscaling in watch-a',
+    'list horizontalpodautoscalers.autoscaling in watch-b',
+    'list pods in watch-a',
+    'list pods in watch-b',
+    'list pods.metrics.k8s.io in watch-a',
+    'list pods.metrics.k8s.io in watch-b',
+  ],
+  // The same, plus a get of each target kind, and NodeCollector's cluster-wide reads for the nodes the
+  // target pods run on (get nodes, list nodes.metrics.k8s.io, list pods in all namespaces).
+  '1.188.0': [
+    'get cronjobs.batch in watch-b',
+    'get daemonsets.apps in watch-b',
+    'get deployments.apps in watch-a',
+    'get deployments.apps in watch-b',
+    'get jobs.batch in watch-b',
+    'get nodes (cluster)',
+    'get pods/log in watch-a',
+    'get pods/log in watch-b',
+    'get statefulsets.apps in watch-b',
+    'list events in watch-a',
+    'list events in watch-b',
+    'list horizontalpodautoscalers.autoscaling in watch-a',
+    'list horizontalpodautoscalers.autoscaling in watch-b',
+    'list nodes.metrics.k8s.io (cluster)',
+    'list pods (cluster)',
+    'list pods in watch-a',
+    'list pods in watch-b',
+    'list pods.metrics.k8s.io in watch-a',
+    'list pods.metrics.k8s.io in watch-b',
+  ],
 };
 
 const NODE = 'watched-node';
@@ -280,7 +316,7 @@ function workload(t: WatchTarget): object {
     case 'Deployment': return { apiVersion: 'apps/v1', kind: t.kind, metadata: meta, spec: { replicas: t.pods, selector: { matchLabels: labels }, template } };
     case 'StatefulSet': return { apiVersion: 'apps/v1', kind: t.kind, metadata: meta, spec: { replicas: t.pods, serviceName: t.name, selector: { matchLabels: labels }, template } };
     case 'DaemonSet': return { apiVersion: 'apps/v1', kind: t.kind, metadata: meta, spec: { selector: { matchLabels: labels }, template } };
-    case 'Job': return { apiVersion: 'batch/v1', kind: t.kind, metadata: meta, spec: { template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } } } };
+    case 'Job': return { apiVersion: 'batch/v1', kind: t.kind, metadata: meta, spec: { manualSelector: true, selector: { matchLabels: labels }, template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } } } };
     case 'CronJob': return { apiVersion: 'batch/v1', kind: t.kind, metadata: meta, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } } } } } };
     default: throw new Error(`unknown kind ${t.kind}`);
   }
@@ -293,29 +329,32 @@ describe('the watcher of each version, against a real API server', () => {
   before(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'chatcli-watch-'));
     const p = plane();
-    await p.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: NODE } }));
     const all = [...new Map(Object.values(TARGETS).flat().map((t) => [`${t.kind}/${t.namespace}/${t.name}`, t])).values()];
-    for (const ns of new Set(all.map((t) => t.namespace))) await p.kubectl(['create', 'namespace', ns]);
-    for (const t of all) {
-      await p.kubectl(['apply', '-f', '-'], JSON.stringify(workload(t)));
-      // Pods as the workload's controller would label them (no controller runs on this plane).
-      let labels: Record<string, string> = { app: t.name };
-      if (t.kind === 'Job') labels = JSON.parse(await p.kubectl(['get', 'job', t.name, '-n', t.namespace, '-o', 'jsonpath={.spec.selector.matchLabels}'])) as Record<string, string>;
-      if (t.kind === 'CronJob') labels = { 'job-name': t.name };
-      for (let i = 0; i < t.pods; i++) {
-        const name = `${t.name}-${i}`;
-        await p.kubectl(['apply', '-f', '-'], JSON.stringify({
-          apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: t.namespace, labels },
-          spec: { nodeName: NODE, containers: [{ name: 'main', image: 'example.invalid/app:1' }] },
-        }));
-        await p.kubectl(['patch', 'pod', name, '-n', t.namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({
-          status: {
-            phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }],
-            containerStatuses: [{ name: 'main', ready: true, restartCount: 0, image: 'example.invalid/app:1', imageID: '', state: { running: { startedAt: new Date().toISOString() } } }],
-          },
-        })]);
-      }
-    }
+    const namespaces = [...new Set(all.map((t) => t.namespace))];
+    // Pods as the workload's controller would make them (no controller runs on this plane), on a Node object.
+    const pods = all.flatMap((t) => Array.from({ length: t.pods }, (_, i) => ({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: `${t.name}-${i}`, namespace: t.namespace, labels: t.kind === 'CronJob' ? { 'job-name': t.name } : { app: t.name } },
+      spec: { nodeName: NODE, containers: [{ name: 'main', image: 'example.invalid/app:1' }] },
+    })));
+    await p.kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'List', items: [
+        { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE } },
+        ...namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+        // No controller-manager here to create it, and pods need it.
+        ...namespaces.map((namespace) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } })),
+        ...all.map(workload),
+        ...pods,
+      ],
+    }));
+    const running = {
+      status: {
+        phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }],
+        containerStatuses: [{ name: 'main', ready: true, restartCount: 0, image: 'example.invalid/app:1', imageID: '', state: { running: { startedAt: new Date().toISOString() } } }],
+      },
+    };
+    await Promise.all(pods.map((pod) =>
+      p.kubectl(['patch', 'pod', pod.metadata.name, '-n', pod.metadata.namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify(running)])));
   });
   after(async () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -337,25 +376,26 @@ describe('the watcher of each version, against a real API server', () => {
         binary: await chatcliBinary(version), proto, home, token, args: ['--watch-config', watchConfig],
         env: { CHATCLI_KUBECONFIG: recorder.kubeconfigPath, LOG_LEVEL: 'debug' },
       });
-      const c = connect({ address: server.address, proto, token });
+      const opts = { address: server.address, proto, token };
       try {
         const pods = targets.reduce((n, t) => n + t.pods, 0);
-        // Two collection cycles of every target, so each path has run at least once.
-        await eventually('two snapshots of every target', async () => (await c.watcherStatus()).snapshotCount >= 2 * targets.length, 30_000, 500);
-        const status = await c.watcherStatus();
+        // One whole collection cycle of every target: a snapshot each, then the logs of every pod (read last).
+        const podLogs = targets.flatMap((t) => Array.from({ length: t.pods }, (_, i) => `/api/v1/namespaces/${t.namespace}/pods/${t.name}-${i}/log`));
+        await eventually('a snapshot of every target and the logs of every pod', async () =>
+          (await withClient(opts, (c) => c.watcherStatus())).snapshotCount >= targets.length &&
+          podLogs.every((path) => recorder.calls().some((c) => c.path === path && c.status !== 0)), 30_000, 250);
+        const status = await withClient(opts, (c) => c.watcherStatus());
         assert.equal(status.active, true);
         assert.equal(status.deployment, `${targets.length} targets`);
         assert.equal(status.namespace, 'multi');
         assert.match(status.statusSummary, new RegExp(`^Watching ${targets.length} targets: `));
         assert.equal(status.podCount, pods);
-        const info = await c.serverInfo();
+        const info = await withClient(opts, (c) => c.serverInfo());
         assert.equal(info.watcherActive, true);
         assert.equal(info.watcherTarget, `multi/${targets.length} targets`);
         const calls = recorder.accesses().map(formatAccess);
-        console.log(`ChatCLI ${version} watcher API calls:\n  ${calls.join('\n  ')}`);
-        assert.deepEqual(calls, WATCHER_CALLS[version]);
+        assert.deepEqual(calls, WATCHER_CALLS[version], `every call made:\n${recorder.calls().map((c) => `${c.method} ${c.path}${c.query} -> ${c.status} in ${c.ms} ms`).join('\n')}`);
       } finally {
-        c.close();
         await server.stop();
         await recorder.stop();
       }
