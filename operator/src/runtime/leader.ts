@@ -169,7 +169,8 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<El
 
   const attempt = async (timeoutMs: number): Promise<boolean> => {
     try {
-      return await tryAcquireOrRenew(AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)]));
+      // AbortSignal.timeout takes whole milliseconds; the monotonic clock is fractional.
+      return await tryAcquireOrRenew(AbortSignal.any([opts.signal, AbortSignal.timeout(Math.max(1, Math.floor(timeoutMs)))]));
     } catch (err) {
       if (!opts.signal.aborted) log.warn({ err }, 'lease update failed');
       return false;
