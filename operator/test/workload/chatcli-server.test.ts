@@ -212,7 +212,9 @@ for (const version of VERSIONS) {
       try {
         assert.equal((await good.health()).status, 'SERVING');
         assert.ok(Array.isArray(await good.listSessions()));
-        assert.equal((await refusal(untrusted.health())).code, 'UNAVAILABLE');
+        const untrustedRefusal = await refusal(untrusted.health());
+        assert.equal(untrustedRefusal.code, 'UNAVAILABLE');
+        assert.match(untrustedRefusal.details, /certificate/, 'refused for its certificate');
         assert.equal((await refusal(plaintext.health())).code, 'UNAVAILABLE');
       } finally {
         [good, untrusted, plaintext].forEach((c) => c.close());
@@ -393,6 +395,9 @@ describe('the watcher of each version, against a real API server', () => {
         const info = await withClient(opts, (c) => c.serverInfo());
         assert.equal(info.watcherActive, true);
         assert.equal(info.watcherTarget, `multi/${targets.length} targets`);
+        const appLog = await readFile(join(home, '.chatcli', 'app.log'), 'utf8');
+        assert.match(appLog, /"level":"debug"/, 'LOG_LEVEL=debug reaches app.log');
+        assert.doesNotMatch(appLog, /forbidden/i);
         const calls = recorder.accesses().map(formatAccess);
         assert.deepEqual(calls, WATCHER_CALLS[version], `every call made:\n${recorder.calls().map((c) => `${c.method} ${c.path}${c.query} -> ${c.status} in ${c.ms} ms`).join('\n')}`);
       } finally {
