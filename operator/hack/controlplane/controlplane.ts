@@ -175,10 +175,18 @@ function supervise(name: string, bin: string, args: string[], logFile: string): 
   return { name, child, exited };
 }
 
-async function stopProcess(p: Supervised, graceMs = 5000): Promise<void> {
+async function stopProcess(p: Supervised, graceMs = 6000): Promise<void> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  // guard.sh TERMs the server and KILLs it after 5 s; past that, kill the guard's
+  // whole group: killing the guard alone would leave the server running, orphaned.
   p.child.kill('SIGTERM');
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  const timer = setTimeout(() => {
+    try {
+      if (p.child.pid) process.kill(-p.child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, graceMs);
   await p.exited;
   clearTimeout(timer);
 }

@@ -11,6 +11,8 @@ set -uo pipefail
   "${CHATCLI_NODE_NFT_TABLE:?}" "${CHATCLI_NODE_HOST_BEFORE:?}"
 state=$CHATCLI_NODE_STATE run=$CHATCLI_NODE_RUN bridge=$CHATCLI_NODE_BRIDGE
 say() { echo "[node cleanup] $*" >&2; }
+t0=$EPOCHREALTIME
+mark() { [ -n "${CHATCLI_NODE_CLEANUP_TIMES:-}" ] && say "$1 after $(( (${EPOCHREALTIME/./} - ${t0/./}) / 1000 )) ms"; return 0; }
 
 # One cleanup at a time (the janitor of a killed run and the next start may meet).
 exec 9>"$CHATCLI_NODE_LOCK.cleanup"
@@ -38,6 +40,19 @@ kill_all() {
   say "processes still alive after 5 s: $pids"
 }
 kill_all
+mark processes
+
+# What the host looked like before the first start (host.ts recordHost).
+had_record="" tables_before=" " dirs_before=" "
+if [ -f "$CHATCLI_NODE_HOST_BEFORE" ]; then
+  had_record=1
+  while read -r kind a b; do
+    case "$kind" in
+      nft-table) tables_before+="$a:$b " ;;
+      dir) dirs_before+="$a " ;;
+    esac
+  done < "$CHATCLI_NODE_HOST_BEFORE"
+fi
 
 # Mounts under our directories (overlay rootfs, shm, netns, pod volumes, the
 # kubelet's own bind mounts), deepest first.
@@ -52,6 +67,7 @@ umount_all() {
   say "mounts left: ${mounts[*]}"
 }
 umount_all
+mark mounts
 
 # Network: veths still on the bridge (their namespaces are gone with the
 # mounts, which removes most of them), then the bridge, then our rules.
@@ -63,8 +79,16 @@ if [ -e "/sys/class/net/$bridge" ]; then
 fi
 nft delete table inet "$CHATCLI_NODE_NFT_TABLE" 2>/dev/null
 for family in ip ip6; do nft delete table "$family" kube-proxy 2>/dev/null; done
-# iptables chains the kubelet (KUBE-FIREWALL, canaries, hints), kube-proxy and
-# the CNI portmap plugin make: delete the rules jumping to them, then them.
+# iptables tables (nft backend) made during the run: deleted whole, at once.
+if [ -n "$had_record" ]; then
+  for t in ip:filter ip:nat ip:mangle ip:raw ip:security ip6:filter ip6:nat ip6:mangle ip6:raw ip6:security; do
+    case "$tables_before" in *" $t "*) continue ;; esac
+    nft delete table "${t%%:*}" "${t#*:}" 2>/dev/null
+  done
+fi
+# In tables that were there before: the chains the kubelet (KUBE-FIREWALL,
+# canaries, hints), kube-proxy and the CNI portmap plugin make: delete the
+# rules jumping to them, then them.
 for ipt in iptables ip6tables; do
   command -v "$ipt-save" >/dev/null || continue
   "$ipt-save" 2>/dev/null | grep -qE '^:(KUBE|CNI)-' || continue
@@ -81,33 +105,29 @@ for ipt in iptables ip6tables; do
   done
 done
 
+mark network
 # cgroups the kubelet made, deepest first (their tasks are dead by now).
 for root in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
-  [ -d "$root" ] && find "$root" -depth -type d -exec rmdir {} \; 2>/dev/null
+  [ -d "$root" ] && find "$root" -type d -delete 2>/dev/null
   [ -d "$root" ] && say "cgroup left: $root"
 done
 
-# What the host had before the first start: sysctls to restore, nftables tables
-# and directories that existed (the ones that did not and are empty now go).
-if [ -f "$CHATCLI_NODE_HOST_BEFORE" ]; then
-  existed=" "
-  tables=" "
+mark cgroups
+# Put back what the host had: sysctls, and the directories and nftables tables
+# that did not exist before the first start go (iptables-nft leaves its tables
+# behind once their chains are empty).
+if [ -n "$had_record" ]; then
   while read -r kind a b; do
-    case "$kind" in
-      sysctl) sysctl -q -w "$a=$b" >/dev/null 2>&1 || say "could not restore sysctl $a=$b" ;;
-      dir) existed+="$a " ;;
-      nft-table) tables+="$a:$b " ;;
-    esac
+    [ "$kind" = sysctl ] && { sysctl -q -w "$a=$b" >/dev/null 2>&1 || say "could not restore sysctl $a=$b"; }
   done < "$CHATCLI_NODE_HOST_BEFORE"
-  # iptables-nft leaves its tables behind once their chains are empty.
   nft list tables 2>/dev/null | while read -r _ family name; do
-    case "$tables" in *" $family:$name "*) continue ;; esac
+    case "$tables_before" in *" $family:$name "*) continue ;; esac
     if ! nft -j list table "$family" "$name" 2>/dev/null | grep -q '"rule"'; then
       nft delete table "$family" "$name" 2>/dev/null
     fi
   done
   for d in /var/log/containers /var/lib/cni; do
-    case "$existed" in *" $d "*) ;; *) rm -rf "$d" ;; esac
+    case "$dirs_before" in *" $d "*) ;; *) rm -rf "$d" ;; esac
   done
 fi
 # Container log links the kubelet made to our pod logs.
@@ -117,4 +137,5 @@ fi
 rm -rf /var/lib/cni/results/chatcli-pods-* 2>/dev/null
 
 rm -rf "$state" "$run" || say "could not remove $state or $run"
+mark files
 exit 0

@@ -32,9 +32,11 @@ export interface NodeHost {
   release(): Promise<void>;
 }
 
-export async function runCleanup(): Promise<void> {
+/** Runs cleanup.sh; its findings (what it could not remove) go to `log`. */
+export async function runCleanup(log: (line: string) => void = () => {}): Promise<void> {
   try {
-    await run('bash', [join(here, 'cleanup.sh')], { env: { ...process.env, ...layoutEnv() } });
+    const { stderr } = await run('bash', [join(here, 'cleanup.sh')], { env: { ...process.env, ...layoutEnv() } });
+    stderr.split('\n').filter(Boolean).forEach((l) => log(l));
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`hack/node/cleanup.sh failed: ${e.stderr?.trim() || e.message}`, { cause: err });
@@ -47,7 +49,7 @@ export async function claimNodeHost(log: (line: string) => void): Promise<NodeHo
   let janitor: ReturnType<typeof spawn> | undefined;
   try {
     const t = Date.now();
-    await runCleanup();
+    await runCleanup(log);
     log(`[node] leftovers of earlier runs cleaned in ${Date.now() - t} ms`);
     await recordHost();
     for (const s of ['net.ipv4.ip_forward=1', 'net.bridge.bridge-nf-call-iptables=1']) await run('sysctl', ['-q', '-w', s]);
@@ -62,14 +64,14 @@ export async function claimNodeHost(log: (line: string) => void): Promise<NodeHo
     });
     janitor.unref();
   } catch (err) {
-    await runCleanup().catch(() => {});
+    await runCleanup(log).catch(() => {});
     await rm(LOCK_FILE, { force: true });
     throw err;
   }
   return {
     release: async () => {
       try {
-        await runCleanup();
+        await runCleanup(log);
       } finally {
         if (janitor?.pid) {
           try {

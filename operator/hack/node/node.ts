@@ -162,14 +162,20 @@ async function joinNode(deps: NodeDeps, ctx: JoinContext, node: {
       if (stopped) return;
       stopped = true;
       const t = Date.now();
+      const steps: string[] = [];
+      const step = (name: string) => steps.push(`${name} ${Date.now() - t}`);
       await provisioner.stop();
+      step('provisioner');
       try {
         await drain(ctx, node.ctr, deps.log);
+        step('drain');
       } finally {
         await node.stopProcs();
+        step('processes');
         await node.host.release();
+        step('cleanup');
       }
-      deps.log(`[node] stopped and cleaned in ${Date.now() - t} ms`);
+      deps.log(`[node] stopped and cleaned in ${Date.now() - t} ms (${steps.join(', ')})`);
     },
   };
 }
@@ -212,9 +218,12 @@ function kubeconfig(server: string, ca: string, cert: string, key: string): stri
 
 /** The image names an OCI archive carries (index.json annotations); ctr import gives them these names. */
 export async function imageNames(archive: string): Promise<string[]> {
-  const { stdout } = await run('tar', ['-xOf', archive, 'index.json']).catch((err: Error) => {
-    throw new Error(`${archive} is not an OCI archive with an index.json: ${err.message}`);
-  });
+  // Archives differ in whether member names start with "./".
+  const { stdout } = await run('tar', ['-xOf', archive, 'index.json'])
+    .catch(async () => await run('tar', ['-xOf', archive, './index.json']))
+    .catch((err: Error) => {
+      throw new Error(`${archive} is not an OCI archive with an index.json: ${err.message}`, { cause: err });
+    });
   const index = JSON.parse(stdout) as { manifests?: { annotations?: Record<string, string> }[] };
   const names = (index.manifests ?? []).map((m) => m.annotations?.['io.containerd.image.name'] ?? m.annotations?.['org.opencontainers.image.ref.name'] ?? '');
   const partial = names.filter((n) => !n.includes('/') || !n.includes(':'));
