@@ -6,7 +6,8 @@
 // and the test must speak the contract of the binary it runs.
 //
 // Only RPCs that never reach an LLM provider are exposed: Health (no token),
-// GetServerInfo, the session calls and GetWatcherStatus (token).
+// GetServerInfo, the session calls and GetWatcherStatus (token), and the
+// standard grpc.health.v1 Check (which neither version serves).
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,16 +70,17 @@ export interface ServerInfo {
   model: string;
   availableProviders: string[];
   watcherActive: boolean;
-  /** "namespace/deployment" in single-target mode; "multi/<n> targets" with a watch config. */
+  /** "multi/<n> targets" whenever a watcher runs (both versions, watch config or legacy single target); "" otherwise. */
   watcherTarget: string;
 }
+// Neither version names the targets here (cmd/serve.go, cmd/server.go): only their number and pods.
 export interface WatcherStatus {
   active: boolean;
-  /** The target deployment, or "<n> targets" with a watch config. */
+  /** "<n> targets" whenever a watcher runs; "" otherwise. */
   deployment: string;
-  /** The target namespace, or "multi" with a watch config. */
+  /** "multi" whenever a watcher runs; "" otherwise. */
   namespace: string;
-  /** "Watching <n> targets: <h> healthy, <w> warning, <c> critical" with a watch config. */
+  /** "Watching <n> targets: <h> healthy, <w> warning, <c> critical". */
   statusSummary: string;
   alertCount: number;
   snapshotCount: number;
