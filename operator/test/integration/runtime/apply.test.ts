@@ -124,6 +124,25 @@ describe('server-side apply', () => {
     assert.equal(await getObject(kc, ConfigMaps, { namespace: ns, name: 'cm' }), undefined);
   });
 
+  it('apply with a uid touches only that object: it neither creates one nor updates one that replaced it', async () => {
+    const kc = plane().adminKubeConfig();
+    const ns = await freshNamespace(kc, 'ssa-uid');
+    const opts = { fieldManager: OURS };
+    const first = await applyObject(kc, ConfigMaps, configMap(ns, 'cm', {}, { a: '1' }), opts);
+    const updated = await applyObject(kc, ConfigMaps, configMap(ns, 'cm', {}, { a: '2' }), { ...opts, uid: first.metadata?.uid });
+    assert.deepEqual(updated.data, { a: '2' });
+    assert.equal(updated.metadata?.uid, first.metadata?.uid);
+
+    await assert.rejects(applyObject(kc, ConfigMaps, configMap(ns, 'gone', {}), { ...opts, uid: first.metadata?.uid }), (err: unknown) => isConflict(err));
+    assert.equal(await getObject(kc, ConfigMaps, { namespace: ns, name: 'gone' }), undefined, 'nothing created');
+
+    await deleteObject(kc, ConfigMaps, { namespace: ns, name: 'cm' });
+    const replacement = await createObject(kc, ConfigMaps, configMap(ns, 'cm', {}, { a: 'theirs' }));
+    await assert.rejects(applyObject(kc, ConfigMaps, configMap(ns, 'cm', {}, { a: '3' }), { ...opts, uid: first.metadata?.uid }), (err: unknown) => err instanceof ApiError && err.status === 422);
+    const after = await getObject(kc, ConfigMaps, { namespace: ns, name: 'cm' });
+    assert.deepEqual([after?.metadata?.resourceVersion, after?.data], [replacement.metadata?.resourceVersion, { a: 'theirs' }], 'the replacement untouched');
+  });
+
   it('merge-patches metadata, refusing a stale resourceVersion', async () => {
     const kc = plane().adminKubeConfig();
     const ns = await freshNamespace(kc, 'ssa-merge');
