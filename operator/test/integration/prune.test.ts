@@ -1,0 +1,94 @@
+// Prune against a cache that lags behind the API server: the reconciler runs
+// in-process on a real kube-apiserver, reading caches that still show an object
+// the server no longer has, or no longer has as it was. Prune must report only
+// what it really deleted, and never delete an object that replaced its own.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import type { ChatCLIInstance } from '../../src/api/chatcliinstance.ts';
+import { createReconciler, type CacheReader } from '../../src/reconciler/reconcile.ts';
+import { INSTANCES } from '../../src/reconciler/types.ts';
+import { createEventRecorder } from '../../src/runtime/events.ts';
+import { silentLogger } from '../../src/runtime/log.ts';
+import type { KubeObject, ResourceType } from '../../src/runtime/kube.ts';
+import { ConfigMaps } from '../../src/runtime/resources.ts';
+import { usePlane } from '../support/cluster.ts';
+import { getJson, installOperator } from '../support/operator.ts';
+
+const plane = usePlane('api');
+
+/** Caches holding exactly these objects, as an informer would after missing the latest events. */
+function staleCaches(objects: { type: ResourceType; obj: KubeObject }[]): CacheReader {
+  const of = (type: ResourceType) => objects.filter((o) => o.type.plural === type.plural && o.type.apiVersion === type.apiVersion).map((o) => o.obj);
+  return {
+    get: (type, namespace, name) => of(type).find((o) => o.metadata?.name === name && (o.metadata?.namespace ?? undefined) === namespace),
+    list: (type, filter) => of(type).filter((o) => !filter || filter(o as never)),
+    lastResourceVersion: () => '',
+  };
+}
+
+async function instanceIn(ns: string): Promise<ChatCLIInstance> {
+  await plane().kubectl(['create', 'namespace', ns]);
+  const spec = { provider: 'OPENAI', watcher: { enabled: false } };
+  await plane().kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'chat', namespace: ns }, spec }));
+  const live = await getJson<ChatCLIInstance>(plane(), ['chatcliinstance', 'chat', '-n', ns]);
+  assert.ok(live);
+  return live;
+}
+
+/** The watch-config ConfigMap as the operator made it once: labelled, owned by the instance, with this uid. */
+function ownWatchConfig(instance: ChatCLIInstance, uid: string): KubeObject {
+  const { name, namespace } = instance.metadata;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: `${name}-watch-config`,
+      namespace,
+      uid,
+      resourceVersion: '1',
+      labels: {
+        'app.kubernetes.io/name': 'chatcli',
+        'app.kubernetes.io/instance': name,
+        'app.kubernetes.io/managed-by': 'chatcli-operator',
+        'chatcli.diillson.com/instance-namespace': namespace,
+      },
+      ownerReferences: [{ apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', name, uid: instance.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+    },
+    data: {},
+  };
+}
+
+async function reconcileOnce(instance: ChatCLIInstance, cache: CacheReader): Promise<string[]> {
+  const kc = plane().adminKubeConfig();
+  const events = createEventRecorder({ kc, reportingController: 'chatcli.diillson.com/test' });
+  const reconcile = createReconciler({ kc, cache, events, log: silentLogger() });
+  await reconcile(`${instance.metadata.namespace}/${instance.metadata.name}`, new AbortController().signal);
+  await events.flush();
+  await new Promise((r) => setTimeout(r, 300));
+  const list = JSON.parse(await plane().kubectl(['get', 'events.events.k8s.io', '-n', instance.metadata.namespace, '-o', 'json'])) as { items: { reason: string; note?: string }[] };
+  return list.items.map((e) => `${e.reason}: ${e.note ?? ''}`);
+}
+
+describe('prune against a stale cache', () => {
+  before(async () => {
+    await installOperator(plane());
+  }, { timeout: 120_000 });
+
+  it('an object already gone is no deletion: no Pruned Event, no error', async () => {
+    const instance = await instanceIn('stale-gone');
+    const cache = staleCaches([{ type: INSTANCES, obj: instance as KubeObject }, { type: ConfigMaps, obj: ownWatchConfig(instance, '00000000-0000-4000-8000-00000000dead') }]);
+    const events = await reconcileOnce(instance, cache);
+    assert.deepEqual(events.filter((e) => e.startsWith('Pruned')), [], 'nothing reported as pruned');
+    assert.deepEqual(events.filter((e) => e.startsWith('ReconcileFailed')), []);
+  });
+
+  it('an object that replaced ours since the cache saw it is not deleted', async () => {
+    const instance = await instanceIn('stale-replaced');
+    await plane().kubectl(['create', 'configmap', 'chat-watch-config', '-n', 'stale-replaced', '--from-literal=owner=someone-else']);
+    const cache = staleCaches([{ type: INSTANCES, obj: instance as KubeObject }, { type: ConfigMaps, obj: ownWatchConfig(instance, '00000000-0000-4000-8000-00000000beef') }]);
+    const events = await reconcileOnce(instance, cache);
+    const theirs = await getJson<{ data: Record<string, string> }>(plane(), ['configmap', 'chat-watch-config', '-n', 'stale-replaced']);
+    assert.deepEqual(theirs?.data, { owner: 'someone-else' }, 'the replacement is still there');
+    assert.deepEqual(events.filter((e) => e.startsWith('Pruned') || e.startsWith('ReconcileFailed')), []);
+  });
+});
