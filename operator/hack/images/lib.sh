@@ -62,9 +62,15 @@ commit_archive() {
   for ref in "$@"; do
     skopeo copy --quiet "oci:$layout:$first" "oci:$layout:$ref"
   done
-  tar -C "$layout" -cf "$archive.tmp" .
-  rm -rf "$layout"
-  mv "$archive.tmp" "$archive"
+  layout_to_archive "$layout" "$archive"
+}
+
+# layout_to_archive <OCI layout dir> <archive>: the layout as an OCI archive
+# (a tar of oci-layout, index.json and blobs/), written atomically.
+layout_to_archive() {
+  tar -C "$1" -cf "$2.tmp" oci-layout index.json blobs
+  rm -rf "$1"
+  mv "$2.tmp" "$2"
 }
 
 # archive_path <name> <key>: where the archive of that image and inputs lives.
