@@ -20,10 +20,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, KIND, type ChatCLIInstance, type DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
 import { withDefaults } from '../api/defaults.ts';
 import { desiredObjects, objectsToPrune, refOf, type KubeObject, type ObjectRef } from '../desired/index.ts';
+import { strategyResetBeforeApply } from '../desired/deployment.ts';
 import { FIELD_MANAGER, FINALIZER, instanceKeyFromLabels, ownedObjectsSelector, OWNER_UID_ANNOTATION, type InstanceKey } from '../desired/names.ts';
 import { isOwnedBy, type OwnershipMeta } from '../desired/object.ts';
 import { DEFAULT_WATCH_NAMESPACE_POLICY, isWatchable, refusedMessage, refusedWatchNamespaces, withoutGrantsIn, type RefusedNamespace, type WatchNamespacePolicy } from '../desired/tenancy.ts';
-import { applyObject, applyStatus, deleteObject, getObject } from '../runtime/apply.ts';
+import { applyObject, applyStatus, deleteObject, getObject, patchMerge } from '../runtime/apply.ts';
 import { coversDesired } from '../runtime/drift.ts';
 import { createWrittenOverlay } from '../runtime/written.ts';
 import type { EventRecorder } from '../runtime/events.ts';
@@ -43,7 +44,7 @@ export interface CacheReader {
   list(type: ResourceType, filter?: (obj: KubeObjectLike) => boolean): unknown[];
   lastResourceVersion(type: ResourceType): string;
 }
-type KubeObjectLike = { metadata?: OwnershipMeta & { name?: string; uid?: string; labels?: Record<string, string> } };
+type KubeObjectLike = { metadata?: OwnershipMeta & { name?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string> } };
 /** Who owns what: the instance's namespace and uid (the proof an object must carry). */
 type Owner = { namespace: string; uid?: string };
 
@@ -154,6 +155,10 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
           return;
         }
         if (current && coversDesired(obj, current)) return;
+        // A Deployment an earlier version made keeps a defaulted rollingUpdate
+        // nobody owns, which no apply can remove and Recreate refuses: clear it first.
+        const reset = current && strategyResetBeforeApply(obj, current);
+        if (reset) await patchMerge(deps.kc, type, ref, reset, { resourceVersion: current.metadata?.resourceVersion, signal });
         // An update goes to the object proven ours, by uid, never to one that replaced it.
         // A create is not forced: an object that appeared since the read (a race of
         // milliseconds) with other values is refused with a conflict, not taken over.
