@@ -1,12 +1,15 @@
 // The CustomResourceDefinition of ChatCLIInstance, produced from the TypeBox
 // schema (chatcliinstance.ts). `npm run manifests` writes it to
-// config/crd/bases (generate-crd.ts); a unit test fails when that file is stale.
+// config/crd/bases and to the Helm chart's crds/ (generate-crd.ts); a unit test
+// fails when either file is stale.
 import { stringify } from 'yaml';
 import { ChatCLIInstanceSchema, CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './chatcliinstance.ts';
 import { toStructural } from './structural.ts';
 
 /** Where the generated CRD lives, relative to the operator package. */
 export const CRD_FILE = 'config/crd/bases/chatcli.diillson.com_chatcliinstances.yaml';
+/** The same CRD in the Helm chart (Helm installs crds/ before the templates). */
+export const CHART_CRD_FILE = '../charts/chatcli-operator/crds/chatcli.diillson.com_chatcliinstances.yaml';
 
 export function crdManifest() {
   return {
@@ -36,7 +39,9 @@ export function crdManifest() {
   };
 }
 
-export function crdYaml(): string {
-  const header = '# Generated from src/api/chatcliinstance.ts by `npm run manifests`. Do not edit.\n';
+/** The CRD as written to `file` (CRD_FILE or CHART_CRD_FILE), under a "generated from" line. */
+export function crdYaml(file: string = CRD_FILE): string {
+  const source = file === CHART_CRD_FILE ? 'operator/src/api/chatcliinstance.ts' : 'src/api/chatcliinstance.ts';
+  const header = `# Generated from ${source} by \`npm run manifests\`. Do not edit.\n`;
   return header + stringify(crdManifest(), { lineWidth: 0 });
 }
