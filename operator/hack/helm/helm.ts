@@ -18,11 +18,18 @@ export const CHART_DIR = join(here, '..', '..', '..', 'charts', 'chatcli-operato
 export const RELEASE_NAME = 'chatcli-operator';
 export const RELEASE_NAMESPACE = 'chatcli-system';
 
-/** Builds helm if it is missing (CHATCLI_HELM names a binary to use instead); returns its path. */
-export async function ensureHelm(log: (line: string) => void = () => {}): Promise<string> {
-  if (process.env.CHATCLI_HELM) return process.env.CHATCLI_HELM;
+/** helm 4 (HELM_VERSION), the tests' own, or helm 3 (HELM3_VERSION), which the chart must work with too. */
+export type HelmMajor = 3 | 4;
+
+/**
+ * Builds helm if it is missing (CHATCLI_HELM, or CHATCLI_HELM3 for helm 3, names
+ * a binary to use instead); returns its path.
+ */
+export async function ensureHelm(log: (line: string) => void = () => {}, major: HelmMajor = 4): Promise<string> {
+  const given = major === 4 ? process.env.CHATCLI_HELM : process.env.CHATCLI_HELM3;
+  if (given) return given;
   return await new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(here, 'build.sh')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [join(here, 'build.sh'), String(major)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => log(l)));
@@ -39,8 +46,8 @@ export type Helm = (args: string[], options?: { kubeconfig?: string; input?: str
  * A helm runner: its cache, config and data live in a fresh temp dir; rejects
  * with helm's stderr when it exits non-zero.
  */
-export async function helmRunner(log?: (line: string) => void): Promise<Helm> {
-  const bin = await ensureHelm(log);
+export async function helmRunner(log?: (line: string) => void, major: HelmMajor = 4): Promise<Helm> {
+  const bin = await ensureHelm(log, major);
   const home = await mkdtemp(join(tmpdir(), 'chatcli-helm-'));
   process.once('exit', () => rmSync(home, { recursive: true, force: true }));
   const env = {

@@ -207,3 +207,26 @@ describe('the Helm chart', () => {
     }
   });
 });
+
+describe('the Helm chart with Helm 3', () => {
+  let helm3: Helm;
+  let helm4: Helm;
+  before(async () => {
+    [helm3, helm4] = [await helmRunner((l) => console.error(l), 3), await helmRunner((l) => console.error(l), 4)];
+  }, { timeout: 1_200_000 });
+  const render = async (helm: Helm, extra: string[] = []) =>
+    objects(await helm(['template', RELEASE_NAME, CHART_DIR, '--namespace', RELEASE_NAMESPACE, '--include-crds', ...extra]));
+
+  it('helm 3 lints it and renders the very objects helm 4 renders', { timeout: 60_000 }, async () => {
+    assert.match(await helm3(['version', '--short']), /^v3\./);
+    assert.match(await helm3(['lint', '--strict', CHART_DIR]), /1 chart\(s\) linted, 0 chart\(s\) failed/);
+    assert.deepEqual(await render(helm3), await render(helm4));
+    const knobs = ['--set', 'replicas=1,leaderElection.enabled=false,logLevel=debug,metrics.serviceMonitor.enabled=true,admissionPolicy.enabled=false,nodeSelector.zone=a'];
+    assert.deepEqual(await render(helm3, knobs), await render(helm4, knobs));
+  });
+
+  it('helm 3 refuses bad values by field too', async () => {
+    await assert.rejects(render(helm3, ['--set', 'watchNamespacePolicy=all']), /\/watchNamespacePolicy/);
+    await assert.rejects(render(helm3, ['--set', 'leaderElection.enabled=false,replicas=2']), /\/replicas/);
+  });
+});
