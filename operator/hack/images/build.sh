@@ -4,7 +4,7 @@
 #   build.sh pause | probe | chatcli:v1.57.1 | chatcli:v1.188.0 | chatcli:latest | operator
 # Progress goes to stderr. Env: CHATCLI_CP_CACHE, CHATCLI_SOURCE_DIR (see README.md).
 set -euo pipefail
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 for tool in buildah skopeo go; do
@@ -23,9 +23,9 @@ go_image() {
     lock "$name"
   fi
   if [ ! -s "$archive" ]; then
-    local start=$SECONDS ctr root
+    local start=$SECONDS root
     say "building $ref"
-    ctr=$(bah from --quiet scratch)
+    new_container "$name"
     root=$(bah mount "$ctr")
     install -d -m 1777 "$root/tmp"
     go_static "$images_dir/$name" "$root/$name"

@@ -11,6 +11,15 @@ export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
 
 say() { echo "[images] $*" >&2; }
 
+# at_exit <command>: run when the script exits, however it exits.
+_at_exit=()
+at_exit() { _at_exit+=("$1"); }
+_run_at_exit() {
+  local hook
+  for hook in "${_at_exit[@]}"; do eval "$hook" >/dev/null 2>&1 || true; done
+}
+trap _run_at_exit EXIT
+
 # input_key <input>...: 16 hex digits over the inputs; a directory or file counts
 # by its contents (and relative names), an argument starting with "=" as itself.
 input_key() {
@@ -43,6 +52,14 @@ lock() {
 bah() {
   buildah --root "$img_cache/buildah/root" --runroot "$img_cache/buildah/run" \
     --storage-driver vfs "$@"
+}
+
+# new_container <name>: sets ctr to a new empty working container, removed
+# when the script exits unless a commit --rm removed it first.
+new_container() {
+  ctr="chatcli-images-$1-$$"
+  bah from --quiet --name "$ctr" scratch >/dev/null
+  at_exit "bah rm $ctr"
 }
 
 # go_static <module dir> <output>: a static, stripped Go binary.

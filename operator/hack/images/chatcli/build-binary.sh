@@ -6,7 +6,7 @@
 # Source: see source.sh (CHATCLI_SOURCE_DIR, else upstream's git tag).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../lib.sh
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 
 version=${1:?usage: build-binary.sh <version>}

@@ -7,7 +7,7 @@
 # ENTRYPOINT and EXPOSE are taken from that Dockerfile as written.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../lib.sh
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 
 version=${1:?usage: build-image.sh <version>}
@@ -30,14 +30,15 @@ esac
 
 name="chatcli-v$version"
 # The binary's path names its own inputs.
+mapfile -t root_inputs < <(min_root_inputs)
 key=$(input_key "=$bin" "$dockerfile" "$here/build-image.sh" "$images_dir/lib.sh" \
-  $(min_root_inputs) "=${refs[*]}")
+  "${root_inputs[@]}" "=${refs[*]}")
 archive=$(archive_path "$name" "$key")
 if [ ! -s "$archive" ]; then lock "$name"; fi
 if [ ! -s "$archive" ]; then
   start=$SECONDS
   say "building ${refs[*]} ($layout layout, like $runtime_base)"
-  ctr=$(bah from --quiet scratch)
+  new_container "$name"
   root=$(bah mount "$ctr")
   min_root "$root"
   install -m 0755 "$bin" "$root/usr/local/bin/chatcli"

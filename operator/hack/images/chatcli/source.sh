@@ -6,7 +6,7 @@
 #   - else from `git clone --depth 1 --branch v<version>` of upstream.
 #   source.sh <version>     (1.57.1 or v1.57.1)
 set -euo pipefail
-# shellcheck source=../lib.sh
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 version=${1:?usage: source.sh <version>}

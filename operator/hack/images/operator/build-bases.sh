@@ -12,7 +12,7 @@
 #               /nodejs/bin/node, passwd with nonroot 65532, CA bundle, tzdata.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../lib.sh
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 
 operator_dir=$(cd "$images_dir/../.." && pwd)
@@ -54,8 +54,9 @@ drop_older() {
       --storage-driver vfs rmi >/dev/null || true
 }
 
+mapfile -t root_inputs < <(min_root_inputs)
 common=("$here/build-bases.sh" "=$(declare -f min_root)" "=$BASE_DEBIAN_SUITE" "=node=$node_version"
-  "$node_pkg/package.json" $(min_root_inputs))
+  "$node_pkg/package.json" "${root_inputs[@]}")
 build_packages=libstdc++6,ca-certificates
 runtime_packages=libc6,libgcc-s1,libstdc++6
 build_ref="localhost/chatcli-dev/node-build-base:$(input_key "${common[@]}" "=$build_packages" "=npm=$BASE_NPM_VERSION")"
@@ -63,14 +64,14 @@ runtime_ref="localhost/chatcli-dev/node-runtime-base:$(input_key "${common[@]}" 
 
 if ! have_image "$build_ref" || ! have_image "$runtime_ref"; then lock node-bases; fi
 work=$(mktemp -d "$img_cache/bases.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+at_exit "rm -rf '$work'"
 
 if ! have_image "$build_ref"; then
   start=$SECONDS
   say "building $build_ref (Debian $BASE_DEBIAN_SUITE essential + Node $node_version + npm $BASE_NPM_VERSION)"
   debian_root "$work/build.tar" essential "$build_packages"
   (cd "$work" && npm pack --silent "npm@$BASE_NPM_VERSION" >/dev/null)
-  ctr=$(bah from --quiet scratch)
+  new_container node-build-base
   root=$(bah mount "$ctr")
   unpack_root "$work/build.tar" "$root"
   install -d "$root/usr/local/bin" "$root/usr/local/etc" "$root/usr/local/lib/node_modules/npm"
@@ -95,7 +96,7 @@ if ! have_image "$runtime_ref"; then
   start=$SECONDS
   say "building $runtime_ref (Debian $BASE_DEBIAN_SUITE $runtime_packages + Node $node_version)"
   debian_root "$work/runtime.tar" extract "$runtime_packages"
-  ctr=$(bah from --quiet scratch)
+  new_container node-runtime-base
   root=$(bah mount "$ctr")
   unpack_root "$work/runtime.tar" "$root"
   rm -rf "$root/etc/dpkg" "$root/var/cache" "$root/var/log"/* "$root/etc/fstab"

@@ -6,7 +6,7 @@
 # Prints "localhost/chatcli-operator:dev-<key>\t<archive>".
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../lib.sh
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$here/../lib.sh"
 
 context=$(cd "$images_dir/../.." && pwd)
@@ -48,6 +48,7 @@ fill_npm_cache() {
   say "filling the local npm cache from $context/package-lock.json"
   local tmp
   tmp=$(mktemp -d "$img_cache/npm-fill.XXXXXX")
+  at_exit "rm -rf '$tmp'"
   cp "$context/package.json" "$context/package-lock.json" "$tmp/"
   (cd "$tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --cache "$npm_cache" >&2)
   rm -rf "$tmp"
@@ -60,7 +61,7 @@ if [ ! -s "$archive" ]; then
   fill_npm_cache
   say "building $ref from $dockerfile (BUILD_BASE=$build_base RUNTIME_BASE=$runtime_base)"
   nice -n 10 buildah --root "$img_cache/buildah/root" --runroot "$img_cache/buildah/run" \
-    --storage-driver vfs bud --quiet --isolation chroot --pull=never --format oci --timestamp 0 \
+    --storage-driver vfs bud --quiet --no-cache --force-rm --isolation chroot --pull=never --format oci --timestamp 0 \
     --build-arg "BUILD_BASE=$build_base" --build-arg "RUNTIME_BASE=$runtime_base" \
     --volume "$npm_cache:/var/cache/npm" \
     -f "$dockerfile" -t "$ref" "$context" >&2
