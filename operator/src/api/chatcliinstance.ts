@@ -13,8 +13,17 @@
 //   default to `{}`, so their own defaults cascade on the API server. They stay
 //   Optional in ChatCLIInstanceSpec; DefaultedSpec states they are present.
 import { CloneType, Type, type Static } from '@sinclair/typebox';
+// The keys and variables the operator sets on the pod, spelled once where the
+// pod is built (src/desired); the rules below refuse them in the spec. Both
+// modules are data only (no runtime import back into this one).
+import { OPERATOR_ENV_NAMES } from '../desired/chatcli.ts';
+import { OPERATOR_KEY_PREFIX, OPERATOR_POD_LABEL_KEYS } from '../desired/names.ts';
 import { celRule, validations } from './cel.ts';
 import { PodSecurityContext, ResourceRequirements } from './core.ts';
+import { EnvFromSource, envVar } from './environment.ts';
+import { GROUP } from './group.ts';
+import { annotationMap, labelMap, reservedKeys } from './labels.ts';
+import { Affinity, Toleration, TopologySpreadConstraint } from './scheduling.ts';
 import {
   DNS1035_LABEL,
   DNS1123_LABEL,
@@ -38,7 +47,7 @@ import {
 } from './formats.ts';
 import { compareQuantities, parseQuantity, ZERO } from './quantity.ts';
 
-export const GROUP = 'chatcli.diillson.com';
+export { GROUP };
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = 'ChatCLIInstance';
@@ -67,8 +76,15 @@ export const DEFAULTS = {
   serverPort: 50051,
   watcher: { enabled: false, interval: '30s', window: '2h', maxLogLines: 100, maxContextChars: 8000 },
   target: { metricsPort: 0, metricsPath: '/metrics' },
-  persistence: { enabled: false, size: '1Gi' },
+  persistence: { enabled: false, size: '1Gi', accessModes: ['ReadWriteOnce'] },
+  service: { type: 'ClusterIP' },
+  autoscaling: { enabled: false, minReplicas: 1 },
 } as const;
+
+export const ACCESS_MODES = ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany'] as const;
+/** The access mode that lets every replica mount the sessions claim, wherever it runs. */
+export const SHARED_ACCESS_MODE = 'ReadWriteMany';
+export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
 
 // --------------------------------------------------------------- field kinds
 
@@ -279,6 +295,11 @@ const positiveSize = celRule<string>(
   },
 );
 
+const oncePodAlone = celRule<string[]>(
+  { rule: "!('ReadWriteOncePod' in self) || self.size() == 1", message: 'ReadWriteOncePod may not be combined with another access mode' },
+  (self) => !self.includes('ReadWriteOncePod') || self.length === 1,
+);
+
 export const PersistenceSpec = Type.Object(
   {
     enabled: Type.Boolean({ description: 'Keep sessions on the PersistentVolumeClaim <name>-sessions. Switching it off never deletes the claim.', default: DEFAULTS.persistence.enabled }),
@@ -290,11 +311,158 @@ export const PersistenceSpec = Type.Object(
       ...validations(positiveSize),
     }),
     storageClassName: Type.Optional(dnsSubdomain('StorageClass of the claim; the cluster\'s default class when unset.')),
+    accessModes: Type.Array(
+      Type.Union(ACCESS_MODES.map((m) => Type.Literal(m)), { description: `An access mode: ${ACCESS_MODES.join(', ')}.` }),
+      {
+        description:
+          'Access modes of the claim (of existingClaim: the modes it has). Without ReadWriteMany the claim is mounted by one node at a time: ' +
+          'the Deployment then uses Recreate and runs at most one replica; with ReadWriteMany it uses RollingUpdate and may scale.',
+        default: [...DEFAULTS.persistence.accessModes],
+        minItems: 1,
+        maxItems: ACCESS_MODES.length,
+        'x-kubernetes-list-type': 'set',
+        ...validations(oncePodAlone),
+      },
+    ),
+    existingClaim: Type.Optional(
+      dnsSubdomain('A PersistentVolumeClaim of the instance\'s namespace to keep the sessions on; the operator then creates none (size and storageClassName are not used).'),
+    ),
   },
   { description: 'Session persistence.', default: {} },
 );
 
+// ------------------------------------------------------------------ service
+
+/** Annotation keys in the operator's own domain are its own. */
+const noOperatorAnnotations = reservedKeys([], OPERATOR_KEY_PREFIX, `keys under ${GROUP}/ are the operator's own`);
+
+export const ServiceSpec = Type.Object(
+  {
+    type: Type.Union(
+      SERVICE_TYPES.map((t) => Type.Literal(t)),
+      { description: `Type of the Service <name>: ${SERVICE_TYPES.join(', ')}.`, default: DEFAULTS.service.type },
+    ),
+    annotations: Type.Optional(annotationMap('Annotations of the Service, e.g. for a cloud load balancer.', noOperatorAnnotations)),
+  },
+  { description: 'The Service <name> in front of the server pods.' },
+);
+
+// -------------------------------------------------------------- autoscaling
+
+type AutoscalingShape = { enabled?: boolean; minReplicas?: number; maxReplicas?: number; targetCPUUtilizationPercentage?: number; targetMemoryUtilizationPercentage?: number };
+
+const enabledAutoscalingNeedsMax = celRule<AutoscalingShape>(
+  { rule: '!has(self.enabled) || !self.enabled || has(self.maxReplicas)', message: 'maxReplicas is required when autoscaling is enabled', fieldPath: '.maxReplicas', reason: 'FieldValueRequired' },
+  (a) => a.enabled !== true || a.maxReplicas !== undefined,
+);
+const enabledAutoscalingNeedsTarget = celRule<AutoscalingShape>(
+  {
+    rule: '!has(self.enabled) || !self.enabled || has(self.targetCPUUtilizationPercentage) || has(self.targetMemoryUtilizationPercentage)',
+    message: 'an enabled autoscaler needs targetCPUUtilizationPercentage, targetMemoryUtilizationPercentage or both',
+    fieldPath: '.targetCPUUtilizationPercentage',
+    reason: 'FieldValueRequired',
+  },
+  (a) => a.enabled !== true || a.targetCPUUtilizationPercentage !== undefined || a.targetMemoryUtilizationPercentage !== undefined,
+);
+const minWithinMax = celRule<AutoscalingShape>(
+  { rule: '!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas', message: 'maxReplicas must be at least minReplicas', fieldPath: '.maxReplicas' },
+  (a) => a.minReplicas === undefined || a.maxReplicas === undefined || a.minReplicas <= a.maxReplicas,
+);
+
+const replicaCount = (description: string) => Type.Integer({ description, minimum: 1, maximum: LIMITS.replicas, format: 'int32' });
+const utilization = (resource: string) =>
+  Type.Optional(
+    Type.Integer({
+      description: `Target average ${resource} utilisation of the pods, in percent of their ${resource} request (resources.requests.${resource}, which it then needs).`,
+      minimum: 1,
+      maximum: 1000,
+      format: 'int32',
+    }),
+  );
+
+export const AutoscalingSpec = Type.Object(
+  {
+    enabled: Type.Boolean({ description: 'Scale with a HorizontalPodAutoscaler <name>; spec.replicas is then not used.', default: DEFAULTS.autoscaling.enabled }),
+    minReplicas: Type.Integer({ description: `Fewest replicas (1-${LIMITS.replicas}).`, default: DEFAULTS.autoscaling.minReplicas, minimum: 1, maximum: LIMITS.replicas, format: 'int32' }),
+    maxReplicas: Type.Optional(replicaCount(`Most replicas (1-${LIMITS.replicas}), at least minReplicas; required when enabled.`)),
+    targetCPUUtilizationPercentage: utilization('cpu'),
+    targetMemoryUtilizationPercentage: utilization('memory'),
+  },
+  { description: 'Horizontal autoscaling of the server (autoscaling/v2 HorizontalPodAutoscaler).', ...validations(enabledAutoscalingNeedsMax, enabledAutoscalingNeedsTarget, minWithinMax) },
+);
+
+// ------------------------------------------------------------ pod knobs
+
+const noOperatorPodLabels = reservedKeys(
+  OPERATOR_POD_LABEL_KEYS,
+  OPERATOR_KEY_PREFIX,
+  `${OPERATOR_POD_LABEL_KEYS.join(', ')} and keys under ${GROUP}/ are set by the operator: its Deployment selects the pods by them`,
+);
+
+const notOperatorEnv = celRule<{ name: string }>(
+  {
+    rule: `!(self.name in [${OPERATOR_ENV_NAMES.map((n) => `'${n}'`).join(', ')}])`,
+    message: `the operator sets this variable itself (one of ${OPERATOR_ENV_NAMES.join(', ')}); use the spec field that controls it`,
+    fieldPath: '.name',
+    reason: 'FieldValueForbidden',
+  },
+  ({ name }) => !OPERATOR_ENV_NAMES.includes(name),
+);
+
+export const EnvVar = envVar(notOperatorEnv);
+
 // --------------------------------------------------------------------- spec
+
+type SpecShape = {
+  replicas?: number;
+  persistence?: { enabled?: boolean; accessModes?: string[] };
+  autoscaling?: AutoscalingShape;
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+};
+
+const CEL_SHARED_CLAIM =
+  `!has(self.persistence) || !has(self.persistence.enabled) || !self.persistence.enabled || ` +
+  `(has(self.persistence.accessModes) && '${SHARED_ACCESS_MODE}' in self.persistence.accessModes)`;
+const sharedClaim = (s: SpecShape) => s.persistence?.enabled !== true || (s.persistence.accessModes ?? []).includes(SHARED_ACCESS_MODE);
+const CEL_AUTOSCALING_ON = 'has(self.autoscaling) && has(self.autoscaling.enabled) && self.autoscaling.enabled';
+const autoscalingOn = (s: SpecShape) => s.autoscaling?.enabled === true;
+
+const oneReplicaOnSingleNodeClaim = celRule<SpecShape>(
+  {
+    rule: `${CEL_SHARED_CLAIM} || !has(self.replicas) || self.replicas <= 1`,
+    message:
+      'more than one replica needs persistence.accessModes to include ReadWriteMany: a ReadWriteOnce claim is mounted by one node at a time ' +
+      '(ReadWriteOncePod: one pod), so the other replicas could not start',
+    fieldPath: '.replicas',
+  },
+  (s) => sharedClaim(s) || (s.replicas ?? 1) <= 1,
+);
+const noAutoscalingOnSingleNodeClaim = celRule<SpecShape>(
+  {
+    rule: `${CEL_SHARED_CLAIM} || !(${CEL_AUTOSCALING_ON})`,
+    message:
+      'autoscaling needs persistence.accessModes to include ReadWriteMany: a ReadWriteOnce claim is mounted by one node at a time ' +
+      '(ReadWriteOncePod: one pod), so added replicas could not start',
+    fieldPath: '.autoscaling.enabled',
+    reason: 'FieldValueForbidden',
+  },
+  (s) => sharedClaim(s) || !autoscalingOn(s),
+);
+
+const CEL_HAS_RESOURCE = (r: string) =>
+  `(has(self.resources) && ((has(self.resources.requests) && '${r}' in self.resources.requests) || (has(self.resources.limits) && '${r}' in self.resources.limits)))`;
+const hasResource = (s: SpecShape, r: string) => s.resources?.requests?.[r] !== undefined || s.resources?.limits?.[r] !== undefined;
+const utilizationNeedsRequest = (resource: 'cpu' | 'memory', field: 'targetCPUUtilizationPercentage' | 'targetMemoryUtilizationPercentage') =>
+  celRule<SpecShape>(
+    {
+      rule: `!(${CEL_AUTOSCALING_ON}) || !has(self.autoscaling.${field}) || ${CEL_HAS_RESOURCE(resource)}`,
+      message: `a ${resource} utilisation target needs resources.requests.${resource} (or limits.${resource}, which the request then defaults to): utilisation is a percentage of the request`,
+      fieldPath: `.autoscaling.${field}`,
+    },
+    (s) => !autoscalingOn(s) || s.autoscaling?.[field] === undefined || hasResource(s, resource),
+  );
+const cpuTargetNeedsRequest = utilizationNeedsRequest('cpu', 'targetCPUUtilizationPercentage');
+const memoryTargetNeedsRequest = utilizationNeedsRequest('memory', 'targetMemoryUtilizationPercentage');
 
 export const SecretRef = Type.Object(
   { name: secretName('Name of a Secret in the instance\'s namespace.') },
@@ -304,7 +472,7 @@ export const SecretRef = Type.Object(
 export const ChatCLIInstanceSpec = Type.Object(
   {
     replicas: Type.Integer({
-      description: `Number of server replicas (0-${LIMITS.replicas}).`,
+      description: `Number of server replicas (0-${LIMITS.replicas}); not used while autoscaling is enabled. More than 1 needs a ReadWriteMany claim when persistence is enabled.`,
       default: DEFAULTS.replicas,
       minimum: 0,
       maximum: LIMITS.replicas,
@@ -333,8 +501,52 @@ export const ChatCLIInstanceSpec = Type.Object(
         description: 'Secret whose keys (OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLEAI_API_KEY, XAI_API_KEY, CLIENT_ID and CLIENT_KEY: src/desired/chatcli.ts PROVIDER_CREDENTIALS) reach the server as environment variables through envFrom.',
       }),
     ),
+    env: Type.Optional(
+      Type.Array(EnvVar, {
+        description: 'Extra environment variables of the server (e.g. OLLAMA_BASE_URL, STACKSPOT_REALM); not one the operator sets itself.',
+        maxItems: LIMITS.env,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      }),
+    ),
+    envFrom: Type.Optional(
+      Type.Array(EnvFromSource, {
+        description: 'ConfigMaps and Secrets whose keys become variables; they come before apiKeys and the operator\'s own ConfigMap, which win on a duplicate name.',
+        maxItems: LIMITS.envFrom,
+        'x-kubernetes-list-type': 'atomic',
+      }),
+    ),
+    service: Type.Optional(ServiceSpec),
+    autoscaling: Type.Optional(AutoscalingSpec),
+    nodeSelector: Type.Optional(labelMap('Labels a node must have for the server pods to run on it.')),
+    tolerations: Type.Optional(
+      Type.Array(Toleration, { description: 'Taints the server pods tolerate.', maxItems: LIMITS.schedulingItems, 'x-kubernetes-list-type': 'atomic' }),
+    ),
+    affinity: Type.Optional(Affinity),
+    topologySpreadConstraints: Type.Optional(
+      Type.Array(TopologySpreadConstraint, {
+        description: 'How the server pods spread over zones or nodes; each (topologyKey, whenUnsatisfiable) pair at most once.',
+        maxItems: LIMITS.schedulingItems,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['topologyKey', 'whenUnsatisfiable'],
+      }),
+    ),
+    priorityClassName: Type.Optional(dnsSubdomain('PriorityClass of the server pods.')),
+    imagePullSecrets: Type.Optional(
+      Type.Array(CloneType(SecretRef, { description: 'A Secret (type kubernetes.io/dockerconfigjson) in the instance\'s namespace.' }), {
+        description: 'Secrets to pull the server image with.',
+        maxItems: LIMITS.imagePullSecrets,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      }),
+    ),
+    podLabels: Type.Optional(labelMap('Extra labels of the server pods; not the operator\'s own.', noOperatorPodLabels)),
+    podAnnotations: Type.Optional(annotationMap('Extra annotations of the server pods; not the operator\'s own.', noOperatorAnnotations)),
   },
-  { description: 'Desired state of a ChatCLI server.' },
+  {
+    description: 'Desired state of a ChatCLI server.',
+    ...validations(oneReplicaOnSingleNodeClaim, noAutoscalingOnSingleNodeClaim, cpuTargetNeedsRequest, memoryTargetNeedsRequest),
+  },
 );
 
 // ------------------------------------------------------------------- status
@@ -433,6 +645,11 @@ export type SecretKeyRef = Static<typeof SecretKeyRef>;
 export type WatchTargetSpec = Static<typeof WatchTargetSpec>;
 export type WatcherSpec = Static<typeof WatcherSpec>;
 export type PersistenceSpec = Static<typeof PersistenceSpec>;
+export type ServiceSpec = Static<typeof ServiceSpec>;
+export type AutoscalingSpec = Static<typeof AutoscalingSpec>;
+export type EnvVar = Static<typeof EnvVar>;
+export type { EnvFromSource } from './environment.ts';
+export type { Affinity, Toleration, TopologySpreadConstraint } from './scheduling.ts';
 export type Condition = Static<typeof Condition>;
 export type { PodSecurityContext, ResourceRequirements } from './core.ts';
 

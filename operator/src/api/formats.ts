@@ -66,6 +66,23 @@ export const IMAGE_TAG_MAX = 128 + 7;
 /** A sysctl name, as pod validation accepts it. */
 export const SYSCTL_NAME = '^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$';
 
+/**
+ * A qualified name, the form of label and annotation keys: an optional DNS
+ * subdomain prefix and '/', then a name of at most 63 characters (letters,
+ * digits, '-', '_', '.', starting and ending with a letter or digit). The
+ * prefix's 253-character bound is a CEL rule (QUALIFIED_NAME_PREFIX_MAX).
+ */
+export const QUALIFIED_NAME = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
+export const QUALIFIED_NAME_PREFIX_MAX = 253;
+export const QUALIFIED_NAME_MAX = QUALIFIED_NAME_PREFIX_MAX + 1 + 63;
+
+/** A label value: empty, or at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit. */
+export const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$';
+export const LABEL_VALUE_MAX = 63;
+
+/** An environment variable name, as pod validation has long accepted it (a C identifier, plus '-' and '.'). */
+export const ENV_VAR_NAME = '^[-._a-zA-Z][-._a-zA-Z0-9]*$';
+
 /** The resource names a container may request without a domain (pod validation). */
 export const STANDARD_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'] as const;
 export const HUGEPAGES_PREFIX = 'hugepages-';
@@ -89,6 +106,20 @@ export const LIMITS = {
   longString: 4096,
   /** gMSA credential specs are JSON documents. */
   gmsaCredentialSpec: 65_536,
+  /** Entries of label and annotation maps (nodeSelector, podLabels, podAnnotations, service annotations). */
+  mapEntries: 64,
+  /** Tolerations, topology spread constraints, affinity terms and their requirements. */
+  schedulingItems: 32,
+  /** Values of one selector requirement. */
+  selectorValues: 64,
+  /** Annotation maps: 56 entries of at most 4096 characters (plus a 317-character
+   * key) stay under the API server's 256 KiB for all annotations of an object. */
+  annotationEntries: 56,
+  annotationValue: 4096,
+  env: 128,
+  envValue: 32_768,
+  envFrom: 32,
+  imagePullSecrets: 16,
 } as const;
 
 /** What each pattern means, for error messages a person can act on. */
@@ -103,4 +134,7 @@ export const PATTERN_MEANINGS: Record<string, string> = {
   [IMAGE_REPOSITORY]: 'an image repository such as ghcr.io/diillson/chatcli (optional registry host, lower-case path)',
   [IMAGE_TAG]: 'an image tag (letters, digits, "_", "." and "-", at most 128) or a digest "sha256:<64 hex digits>"',
   [SYSCTL_NAME]: 'a sysctl name such as net.ipv4.ip_local_port_range',
+  [QUALIFIED_NAME]: "a qualified name such as example.com/zone or zone: an optional DNS subdomain and '/', then at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+  [LABEL_VALUE]: "a label value: at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, or empty",
+  [ENV_VAR_NAME]: "an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit",
 };

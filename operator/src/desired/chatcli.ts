@@ -47,6 +47,12 @@ export const ENV = {
   ollamaEnabled: 'OLLAMA_ENABLED',
 } as const;
 
+/** Every variable the operator sets in the server's environment, in some
+ * configuration (the env ConfigMap, and the token's secretKeyRef): spec.env may
+ * not name one. The API's CEL rule is generated from this list
+ * (src/api/chatcliinstance.ts), so a new entry in ENV is refused there too. */
+export const OPERATOR_ENV_NAMES: readonly string[] = Object.freeze(Object.values(ENV));
+
 /** `dev`: the server's log on stdout (what `kubectl logs` shows), in both
  * releases, besides the JSON log file. */
 export const LOG_MODE_STDOUT = 'dev';

@@ -3,6 +3,7 @@
 // a few flags for what lives in files; secrets only through Secret references:
 // the token as CHATCLI_SERVER_TOKEN from a secretKeyRef, API keys through envFrom.
 import type {
+  V1Affinity,
   V1Container,
   V1DeploymentStrategy,
   V1EnvFromSource,
@@ -12,11 +13,14 @@ import type {
   V1Probe,
   V1ResourceRequirements,
   V1SecurityContext,
+  V1Toleration,
+  V1TopologySpreadConstraint,
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import type { DefaultedChatCLIInstance, DefaultedSpec } from '../api/chatcliinstance.ts';
+import { SHARED_ACCESS_MODE, type DefaultedChatCLIInstance, type DefaultedSpec } from '../api/chatcliinstance.ts';
 import { ENV, HOME_DIR, SERVER_COMMAND, SESSIONS_DIR, STATE_DIR } from './chatcli.ts';
+import { autoscaled } from './hpa.ts';
 import {
   CONFIG_HASH_ANNOTATION,
   CONTAINER_NAME,
@@ -57,31 +61,49 @@ export function desiredDeployment(instance: DefaultedChatCLIInstance, configHash
     kind: 'Deployment',
     metadata: ownedMeta(meta, deploymentName(meta), meta.namespace),
     spec: {
-      replicas: instance.spec.replicas,
+      // Autoscaled: the HorizontalPodAutoscaler owns the count (see REPLICAS_HANDOVER_MANAGER).
+      ...(autoscaled(instance.spec) ? {} : { replicas: instance.spec.replicas }),
       selector: { matchLabels: selectorLabels(meta) },
       strategy: deploymentStrategy(instance.spec),
       template: {
-        metadata: { labels: instanceLabels(meta), annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
+        metadata: {
+          // The spec's own cannot override these: the API refuses the operator's keys.
+          labels: { ...instance.spec.podLabels, ...instanceLabels(meta) },
+          annotations: { ...instance.spec.podAnnotations, [CONFIG_HASH_ANNOTATION]: configHash },
+        },
         spec: podSpec(instance),
       },
     },
   };
 }
 
+/** Whether the sessions live on a claim that one node at a time can mount (ReadWriteOnce, ReadWriteOncePod). */
+export function singleNodeClaim(spec: DefaultedSpec): boolean {
+  return spec.persistence.enabled && !spec.persistence.accessModes.includes(SHARED_ACCESS_MODE);
+}
+
+/** The name of the claim the sessions live on, when persistence is enabled. */
+export function sessionsClaim(instance: DefaultedChatCLIInstance): string | undefined {
+  const { persistence } = instance.spec;
+  if (!persistence.enabled) return undefined;
+  return persistence.existingClaim ?? sessionsClaimName(instance.metadata);
+}
+
 /** The API server's defaults for RollingUpdate, written out (see deploymentStrategy). */
 const ROLLING_UPDATE = { maxSurge: '25%', maxUnavailable: '25%' };
 
 /**
- * Recreate while the sessions live on the ReadWriteOnce claim: a rolling update
- * starts the new pod before the old one stops, and on another node it waits
- * forever for the volume (Multi-Attach), so the rollout never ends. Otherwise
- * RollingUpdate with the API server's own defaults written out: the operator
+ * Recreate while the sessions live on a claim one node mounts at a time
+ * (ReadWriteOnce, ReadWriteOncePod): a rolling update starts the new pod before
+ * the old one stops, and on another node it waits forever for the volume
+ * (Multi-Attach), so the rollout never ends. Otherwise (no claim, or
+ * ReadWriteMany) RollingUpdate with the API server's own defaults written out: the operator
  * then owns `rollingUpdate`, so its apply removes it when switching to
  * Recreate (which refuses one); a defaulted `rollingUpdate` nobody owns is
  * never removed by an apply (see strategyResetBeforeApply).
  */
 export function deploymentStrategy(spec: DefaultedSpec): V1DeploymentStrategy {
-  return spec.persistence.enabled ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { ...ROLLING_UPDATE } };
+  return singleNodeClaim(spec) ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { ...ROLLING_UPDATE } };
 }
 
 /**
@@ -114,7 +136,30 @@ function podSpec(instance: DefaultedChatCLIInstance): V1PodSpec {
     securityContext: podSecurityContext(spec),
     containers: [container(instance)],
     volumes: volumes(instance),
+    ...placement(instance),
+    ...(spec.priorityClassName ? { priorityClassName: spec.priorityClassName } : {}),
+    ...(spec.imagePullSecrets?.length ? { imagePullSecrets: spec.imagePullSecrets.map(({ name }) => ({ name })) } : {}),
   };
+}
+
+/** Where the pods may run, as the spec says; only the fields it sets. */
+function placement(instance: DefaultedChatCLIInstance): Pick<V1PodSpec, 'nodeSelector' | 'tolerations' | 'affinity' | 'topologySpreadConstraints'> {
+  const { spec, metadata: meta } = instance;
+  const out: Pick<V1PodSpec, 'nodeSelector' | 'tolerations' | 'affinity' | 'topologySpreadConstraints'> = {};
+  if (spec.nodeSelector && Object.keys(spec.nodeSelector).length > 0) out.nodeSelector = { ...spec.nodeSelector };
+  if (spec.tolerations?.length) out.tolerations = structuredClone(spec.tolerations) as V1Toleration[];
+  if (spec.affinity && Object.keys(spec.affinity).length > 0) out.affinity = structuredClone(spec.affinity) as V1Affinity;
+  if (spec.topologySpreadConstraints?.length) {
+    out.topologySpreadConstraints = spec.topologySpreadConstraints.map((c): V1TopologySpreadConstraint => {
+      if (c.labelSelector) return structuredClone(c) as V1TopologySpreadConstraint;
+      // Without a selector a constraint counts no pods and so does nothing: count
+      // the instance's own server pods (less the keys matchLabelKeys adds, which
+      // may not repeat a selector key).
+      const matchLabels = Object.fromEntries(Object.entries(selectorLabels(meta)).filter(([k]) => !c.matchLabelKeys?.includes(k)));
+      return { ...structuredClone(c), labelSelector: { matchLabels } } as V1TopologySpreadConstraint;
+    });
+  }
+  return out;
 }
 
 function container(instance: DefaultedChatCLIInstance): V1Container {
@@ -161,18 +206,20 @@ function containerArgs(instance: DefaultedChatCLIInstance): string[] {
 
 function containerEnvFrom(instance: DefaultedChatCLIInstance): V1EnvFromSource[] {
   const key: InstanceKey = instance.metadata;
-  const sources: V1EnvFromSource[] = [];
-  // The API-key Secret comes first: on a duplicate name the later source wins,
-  // so a stray key in the Secret cannot override the operator's configuration.
+  // On a duplicate name the later source wins: the spec's own sources first,
+  // then the API-key Secret, then the operator's ConfigMap, so neither a stray
+  // key in a Secret nor an extra source can override the operator's configuration.
+  const sources: V1EnvFromSource[] = structuredClone(instance.spec.envFrom ?? []) as V1EnvFromSource[];
   if (instance.spec.apiKeys?.name) sources.push({ secretRef: { name: instance.spec.apiKeys.name } });
   sources.push({ configMapRef: { name: envConfigMapName(key) } });
   return sources;
 }
 
+/** The token, then the spec's own variables (which never name one the operator sets: the API refuses them). */
 function containerEnv(spec: DefaultedSpec): V1EnvVar[] {
   const token = spec.server.token;
-  if (!token) return [];
-  return [{ name: ENV.serverToken, valueFrom: { secretKeyRef: { name: token.name, key: token.key } } }];
+  const own: V1EnvVar[] = token ? [{ name: ENV.serverToken, valueFrom: { secretKeyRef: { name: token.name, key: token.key } } }] : [];
+  return [...own, ...(structuredClone(spec.env ?? []) as V1EnvVar[])];
 }
 
 function tcpProbe(initialDelaySeconds: number, periodSeconds: number): V1Probe {
@@ -219,13 +266,12 @@ function tlsSecretName(spec: DefaultedSpec): string | undefined {
 // writable by any uid, so this holds whatever user the image or the spec names.
 function volumes(instance: DefaultedChatCLIInstance): V1Volume[] {
   const { spec, metadata: meta } = instance;
+  const claim = sessionsClaim(instance);
   const list: V1Volume[] = [
     { name: VOLUME_TMP, emptyDir: {} },
     { name: VOLUME_HOME, emptyDir: {} },
     { name: VOLUME_STATE, emptyDir: {} },
-    spec.persistence.enabled
-      ? { name: VOLUME_SESSIONS, persistentVolumeClaim: { claimName: sessionsClaimName(meta) } }
-      : { name: VOLUME_SESSIONS, emptyDir: {} },
+    claim ? { name: VOLUME_SESSIONS, persistentVolumeClaim: { claimName: claim } } : { name: VOLUME_SESSIONS, emptyDir: {} },
   ];
   const tls = tlsSecretName(spec);
   if (tls) list.push({ name: VOLUME_TLS, secret: { secretName: tls } });

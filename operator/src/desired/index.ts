@@ -5,8 +5,10 @@ import type { DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
 import { desiredEnvConfigMap, envConfigData } from './configmap.ts';
 import { desiredDeployment } from './deployment.ts';
 import { configHash } from './hash.ts';
+import { desiredAutoscaler } from './hpa.ts';
 import { groupOf, ownedKind } from './kinds.ts';
 import { refOf, type KubeObject, type ObjectRef } from './object.ts';
+import { desiredDisruptionBudget } from './pdb.ts';
 import { desiredSessionsClaim } from './pvc.ts';
 import { desiredWatcherRbac } from './rbac.ts';
 import { desiredService } from './service.ts';
@@ -21,6 +23,8 @@ export function desiredObjects(instance: DefaultedChatCLIInstance): KubeObject[]
   const envData = envConfigData(instance);
   const watchData = watchConfigData(instance);
   const claim = desiredSessionsClaim(instance);
+  const autoscaler = desiredAutoscaler(instance);
+  const budget = desiredDisruptionBudget(instance);
   return [
     desiredServiceAccount(instance),
     ...desiredWatcherRbac(instance),
@@ -28,6 +32,8 @@ export function desiredObjects(instance: DefaultedChatCLIInstance): KubeObject[]
     ...(watchData ? [desiredWatchConfigMap(instance, watchData)] : []),
     ...(claim ? [claim] : []),
     desiredService(instance),
+    ...(autoscaler ? [autoscaler] : []),
+    ...(budget ? [budget] : []),
     desiredDeployment(instance, configHash(envData, watchData)),
   ];
 }

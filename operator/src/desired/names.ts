@@ -3,7 +3,7 @@
 // container/port names and the paths inside the pod. Users' selectors,
 // NetworkPolicies and ServiceMonitors depend on several of these, so they
 // change only here and only on purpose.
-import { GROUP } from '../api/chatcliinstance.ts';
+import { GROUP } from '../api/group.ts';
 
 /** The identity of an instance: everything a derived name depends on. */
 export interface InstanceKey {
@@ -18,6 +18,10 @@ export const envConfigMapName = (i: InstanceKey): string => i.name;
 export const watchConfigMapName = (i: InstanceKey): string => `${i.name}-watch-config`;
 export const serviceAccountName = (i: InstanceKey): string => i.name;
 export const sessionsClaimName = (i: InstanceKey): string => `${i.name}-sessions`;
+/** HorizontalPodAutoscaler, when autoscaling is enabled. */
+export const autoscalerName = (i: InstanceKey): string => i.name;
+/** PodDisruptionBudget, when more than one replica can run. */
+export const disruptionBudgetName = (i: InstanceKey): string => i.name;
 /** Role and RoleBinding, in each namespace the watcher reads. */
 export const watcherRoleName = (i: InstanceKey): string => `${i.name}-watcher`;
 
@@ -36,6 +40,13 @@ export const WATCHABLE_NAMESPACE_LABEL = `${GROUP}/watchable`;
 export const WATCHABLE_NAMESPACE_VALUE = 'true';
 export const APP_NAME = 'chatcli';
 export const OPERATOR_NAME = 'chatcli-operator';
+
+/** Every label and annotation key under the operator's own domain is the
+ * operator's: the spec may not set one on the pods or the Service. */
+export const OPERATOR_KEY_PREFIX = `${GROUP}/`;
+/** The pod labels the operator sets outside its own domain (selector and
+ * ownership); the spec's podLabels may not set them. */
+export const OPERATOR_POD_LABEL_KEYS: readonly string[] = [LABEL_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY];
 
 /** The labels a Deployment selects its pods by. A selector can never change, so
  * these are the two stable ones only. */
@@ -76,6 +87,14 @@ export function instanceKeyFromLabels(labels: Record<string, string> | undefined
 // Operator identity on the API server.
 export const FIELD_MANAGER = OPERATOR_NAME;
 export const FINALIZER = `${GROUP}/finalizer`;
+/**
+ * The field manager that keeps a Deployment's spec.replicas when autoscaling
+ * takes over: its apply holds the current count just before the operator's own
+ * apply stops declaring the field, so the field never loses its last owner
+ * (which would reset it to the default, 1). The HorizontalPodAutoscaler then
+ * takes it over by writing the scale subresource.
+ */
+export const REPLICAS_HANDOVER_MANAGER = `${OPERATOR_NAME}-replicas-handover`;
 /** Annotation on objects that cannot carry an owner reference (other namespaces,
  * cluster-scoped): the uid of the instance that made them, our proof of
  * ownership there (labels select, they never prove). */

@@ -21,7 +21,8 @@ import { API_VERSION, KIND, type ChatCLIInstance, type DefaultedChatCLIInstance 
 import { withDefaults } from '../api/defaults.ts';
 import { desiredObjects, objectsToPrune, refOf, type KubeObject, type ObjectRef } from '../desired/index.ts';
 import { strategyResetBeforeApply } from '../desired/deployment.ts';
-import { FIELD_MANAGER, FINALIZER, instanceKeyFromLabels, ownedObjectsSelector, OWNER_UID_ANNOTATION, type InstanceKey } from '../desired/names.ts';
+import { replicasHandover } from '../desired/hpa.ts';
+import { FIELD_MANAGER, FINALIZER, instanceKeyFromLabels, ownedObjectsSelector, OWNER_UID_ANNOTATION, REPLICAS_HANDOVER_MANAGER, type InstanceKey } from '../desired/names.ts';
 import { isOwnedBy, type OwnershipMeta } from '../desired/object.ts';
 import { DEFAULT_WATCH_NAMESPACE_POLICY, isWatchable, refusedMessage, refusedWatchNamespaces, withoutGrantsIn, type RefusedNamespace, type WatchNamespacePolicy } from '../desired/tenancy.ts';
 import { applyObject, applyStatus, deleteObject, getObject, patchMerge } from '../runtime/apply.ts';
@@ -159,6 +160,10 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
         // nobody owns, which no apply can remove and Recreate refuses: clear it first.
         const reset = current && strategyResetBeforeApply(obj, current);
         if (reset) await patchMerge(deps.kc, type, ref, reset, { resourceVersion: current.metadata?.resourceVersion, signal });
+        // An autoscaled Deployment keeps the replicas it has while our apply stops
+        // declaring them (not forced: a count changed since the read is a conflict, retried).
+        const handover = current && replicasHandover(obj, current);
+        if (handover) await applyObject(deps.kc, type, handover as never, { fieldManager: REPLICAS_HANDOVER_MANAGER, force: false, uid: current.metadata?.uid, signal });
         // An update goes to the object proven ours, by uid, never to one that replaced it.
         // A create is not forced: an object that appeared since the read (a race of
         // milliseconds) with other values is refused with a conflict, not taken over.

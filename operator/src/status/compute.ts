@@ -43,7 +43,7 @@ export interface StatusInput {
 export function computeStatus(input: StatusInput): ChatCLIInstanceStatus {
   const { instance, deployment, now } = input;
   const generation = instance.metadata.generation;
-  const available = availableVerdict(instance.spec.replicas ?? 1, deployment);
+  const available = availableVerdict(desiredReplicas(instance.spec, deployment), deployment);
   const verdicts: Record<ConditionType, Verdict> = {
     [ConditionType.Available]: available,
     [ConditionType.ReconcileSucceeded]: reconcileVerdict(input.reconcileError, input.conflict === true, input.notPermitted),
@@ -83,4 +83,10 @@ function reconcileVerdict(error: string | undefined, conflict: boolean, notPermi
     reason: conflict ? ReconcileReason.Conflict : ReconcileReason.ReconcileFailed,
     message: clipMessage([error || 'the reconcile failed without a message', notPermitted].filter(Boolean).join('; ')),
   };
+}
+
+/** spec.replicas; while an autoscaler sets the count, the count the Deployment asks for. */
+function desiredReplicas(spec: InstanceView['spec'], deployment: DeploymentView | undefined): number {
+  if (spec.autoscaling?.enabled) return deployment?.spec?.replicas ?? spec.autoscaling.minReplicas ?? 1;
+  return spec.replicas ?? 1;
 }

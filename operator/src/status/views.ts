@@ -6,7 +6,7 @@ import type { ChatCLIInstanceSpec, ChatCLIInstanceStatus } from '../api/chatclii
 
 export interface InstanceView {
   metadata: { namespace: string; generation?: number };
-  spec: { replicas?: number } & Pick<ChatCLIInstanceSpec, 'apiKeys' | 'server'>;
+  spec: { replicas?: number; autoscaling?: { enabled?: boolean; minReplicas?: number } } & Pick<ChatCLIInstanceSpec, 'apiKeys' | 'server'>;
   status?: ChatCLIInstanceStatus;
 }
 

@@ -21,7 +21,7 @@ describe('withDefaults', () => {
     assert.deepEqual(spec.watcher.targets?.[3]?.metricsPath, '/prometheus');
     assert.equal(spec.watcher.interval, '30s');
     assert.equal(spec.watcher.maxLogLines, 100);
-    assert.deepEqual(spec.persistence, { enabled: true, size: '5Gi' });
+    assert.deepEqual(spec.persistence, { enabled: true, size: '5Gi', accessModes: ['ReadWriteOnce'] });
     assert.deepEqual(spec.server, { port: 50051, token: { name: 'chatcli-auth', key: 'token' } });
   });
 
@@ -62,6 +62,8 @@ describe('withDefaults', () => {
     assert.deepEqual({ ...spec, watcher: { ...spec.watcher, targets: undefined } }, {
       ...sample.spec,
       watcher: { ...(sample.spec.watcher as object), targets: undefined },
+      // The one default the seed predates.
+      persistence: { ...(sample.spec.persistence as object), accessModes: ['ReadWriteOnce'] },
     });
     assert.deepEqual(spec.watcher.targets?.map((t) => [t.metricsPort, t.metricsPath]), [
       [9090, '/metrics'],

@@ -29,6 +29,7 @@ export const MINIMAL_SPEC_WITH_SEED_DEFAULTS = {
   image: { repository: 'ghcr.io/diillson/chatcli', tag: 'latest', pullPolicy: 'IfNotPresent' },
   server: { port: 50051 },
   watcher: { enabled: false, interval: '30s', window: '2h', maxLogLines: 100, maxContextChars: 8000 },
-  persistence: { enabled: false, size: '1Gi' },
+  // accessModes is newer than the seed (issue 12): the claim it always made.
+  persistence: { enabled: false, size: '1Gi', accessModes: ['ReadWriteOnce'] },
   securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
 };

@@ -41,11 +41,12 @@ describe('the operator ClusterRole in config/rbac/role.yaml', () => {
     const rules = clusterRole?.rules ?? [];
     const verbs = (group: string, resource: string) =>
       ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'].filter((v) => allows(rules, group, resource, v));
-    // Its own pods (status) and the watcher's pods list; pods/log, HPAs and pod metrics only as granted.
+    // Its own pods (status) and the watcher's pods list; pods/log and pod metrics only as granted;
+    // HPAs are also an owned kind (spec.autoscaling), never deleted in bulk.
     assert.deepEqual(verbs('', 'pods'), ['list', 'watch']);
     assert.deepEqual(verbs('', 'pods/log'), ['get']);
     assert.deepEqual(verbs('', 'events'), ['list', 'create', 'update', 'patch']);
-    assert.deepEqual(verbs('autoscaling', 'horizontalpodautoscalers'), ['list']);
+    assert.deepEqual(verbs('autoscaling', 'horizontalpodautoscalers'), ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']);
     assert.deepEqual(verbs('metrics.k8s.io', 'pods'), ['list']);
     for (const [group, resource] of [['', 'endpoints'], ['apps', 'replicasets'], ['apps', 'statefulsets'], ['apps', 'daemonsets'], ['networking.k8s.io', 'ingresses'], ['', 'secrets']]) {
       assert.deepEqual(verbs(group!, resource!), [], `${group}/${resource}`);
