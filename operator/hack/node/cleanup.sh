@@ -14,8 +14,9 @@ say() { echo "[node cleanup] $*" >&2; }
 t0=$EPOCHREALTIME
 mark() { [ -n "${CHATCLI_NODE_CLEANUP_TIMES:-}" ] && say "$1 after $(( (${EPOCHREALTIME/./} - ${t0/./}) / 1000 )) ms"; return 0; }
 
-# One cleanup at a time (the janitor of a killed run and the next start may meet).
-exec 9>"$CHATCLI_NODE_LOCK.cleanup"
+# One cleanup at a time (the janitor of a killed run and the next start may
+# meet): a lock on this script itself, so no lock file is left behind.
+exec 9<"${BASH_SOURCE[0]}"
 flock 9
 
 # Processes whose command line names our state or run directory: kubelet,

@@ -110,7 +110,7 @@ function takeLock(): void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = Number(readFileSyncSafe(LOCK_FILE));
-    if (owner && owner !== process.pid && alive(owner)) {
+    if (owner && alive(owner)) {
       throw new Error(`a node plane is already running on this machine (pid ${owner}, lock ${LOCK_FILE}); ` +
         'only one can run at a time (fixed bridge and paths): stop it first (make cluster-down)');
     }
