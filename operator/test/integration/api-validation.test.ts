@@ -67,6 +67,7 @@ describe('the ChatCLIInstance API on a real API server', () => {
         assert.equal(refusal.status, expected, refusal.message);
         const message = refusal.body?.message ?? '';
         assert.ok(message.includes(`${c.path}`), `the message does not name ${c.path}: ${message}`);
+        if (c.message) assert.ok(message.includes(`${c.path}: `) && message.includes(c.message), `the message does not say "${c.message}" at ${c.path}: ${message}`);
 
         // The offline validator names the same fields as the server's causes.
         const offline = validateInstance(c.instance).map((e) => e.path);

@@ -14,6 +14,8 @@ export interface InvalidCase {
    * rather than by validation (422 Unprocessable Entity).
    */
   refusedAtDecoding?: boolean;
+  /** Words the refusal at `path` must contain: a CEL rule's own message, which the API server prints as is. */
+  message?: string;
 }
 
 type Spec = Record<string, unknown>;
@@ -118,8 +120,98 @@ const rows: Array<[name: string, path: string, spec: Spec, name?: string]> = [
   ['name with a dot', 'metadata.name', {}, 'chat.prod'],
 ];
 
+// The instance knobs (issue 12): placement, pod metadata, environment, Service,
+// autoscaling, persistence access modes. A message is given where a CEL rule of
+// ours refuses (the schema's own refusals are worded by the API server).
+const tolerations = (...t: Spec[]) => ({ tolerations: t });
+const nodeTerm = (term: Spec) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } } } });
+const NODE_TERM = 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]';
+const antiAffinity = (term: Spec) => ({ affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } });
+const ANTI_TERM = 'spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]';
+const spread = (...c: Spec[]) => ({ topologySpreadConstraints: c });
+const zone = (c: Spec = {}) => ({ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', ...c });
+const autoscaling = (a: Spec, more: Spec = {}) => ({ autoscaling: { enabled: true, minReplicas: 1, maxReplicas: 4, targetCPUUtilizationPercentage: 70, ...a }, resources: { requests: { cpu: '100m' } }, ...more });
+const rwo = { persistence: { enabled: true } };
+const secretKey = { secretKeyRef: { name: 'keys', key: 'url' } };
+
+const OPERATOR_LABELS = 'app.kubernetes.io/name, app.kubernetes.io/instance, app.kubernetes.io/managed-by and keys under chatcli.diillson.com/ are set by the operator';
+const OPERATOR_ANNOTATIONS = "keys under chatcli.diillson.com/ are the operator's own";
+const QUALIFIED_KEYS = 'every key must be a qualified name';
+const OPERATOR_ENV = 'the operator sets this variable itself';
+const NEEDS_VALUES = 'values must be non-empty when operator is In or NotIn';
+
+const knobRows: Array<[name: string, path: string, message: string | undefined, spec: Spec]> = [
+  // nodeSelector
+  ['nodeSelector key with a space', 'spec.nodeSelector', QUALIFIED_KEYS, { nodeSelector: { 'disk type': 'ssd' } }],
+  ['nodeSelector value with a slash', 'spec.nodeSelector.disk', undefined, { nodeSelector: { disk: 'ssd/nvme' } }],
+  // tolerations
+  ['toleration without key, operator Equal', 'spec.tolerations[0].operator', 'operator must be Exists when key is empty', tolerations({ operator: 'Equal', value: 'x' })],
+  ['toleration Exists with a value', 'spec.tolerations[0].value', 'value must be empty when operator is Exists', tolerations({ key: 'gpu', operator: 'Exists', value: 'yes' })],
+  ['tolerationSeconds without NoExecute', 'spec.tolerations[1].tolerationSeconds', 'tolerationSeconds needs effect NoExecute', tolerations({ key: 'a', operator: 'Exists' }, { key: 'b', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 })],
+  ['toleration effect unknown', 'spec.tolerations[0].effect', undefined, tolerations({ key: 'gpu', operator: 'Exists', effect: 'NoRun' })],
+  ['toleration key prefix longer than 253', 'spec.tolerations[0].key', "the prefix before '/' must be at most 253 characters", tolerations({ key: `${'a'.repeat(254)}/gpu`, operator: 'Exists' })],
+  // affinity
+  ['node affinity In without values', `${NODE_TERM}.matchExpressions[0].values`, NEEDS_VALUES, nodeTerm({ matchExpressions: [{ key: 'zone', operator: 'In' }] })],
+  ['node affinity Exists with values', `${NODE_TERM}.matchExpressions[0].values`, 'values must be empty when operator is Exists or DoesNotExist', nodeTerm({ matchExpressions: [{ key: 'zone', operator: 'Exists', values: ['a'] }] })],
+  ['node affinity Gt with a word', `${NODE_TERM}.matchExpressions[0].values`, 'operator Gt or Lt takes exactly one value, an integer', nodeTerm({ matchExpressions: [{ key: 'cores', operator: 'Gt', values: ['many'] }] })],
+  ['node affinity matchFields on a label', `${NODE_TERM}.matchFields[0].key`, 'matchFields supports only the key metadata.name', nodeTerm({ matchFields: [{ key: 'zone', operator: 'In', values: ['a'] }] })],
+  ['node affinity without terms', 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms', undefined, { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } }],
+  ['preferred node weight 0', 'spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight', undefined, { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: {} }] } } }],
+  ['pod anti-affinity without topologyKey', `${ANTI_TERM}.topologyKey`, undefined, antiAffinity({ labelSelector: {} })],
+  ['pod anti-affinity selector In without values', `${ANTI_TERM}.labelSelector.matchExpressions[0].values`, NEEDS_VALUES, antiAffinity({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: [] }] } })],
+  ['pod anti-affinity matchLabelKeys without labelSelector', `${ANTI_TERM}.labelSelector`, 'matchLabelKeys and mismatchLabelKeys need a labelSelector', antiAffinity({ topologyKey: 'kubernetes.io/hostname', matchLabelKeys: ['pod-template-hash'] })],
+  // topologySpreadConstraints
+  ['topology spread maxSkew 0', 'spec.topologySpreadConstraints[0].maxSkew', undefined, spread(zone({ maxSkew: 0 }))],
+  ['topology spread minDomains with ScheduleAnyway', 'spec.topologySpreadConstraints[0].minDomains', 'minDomains needs whenUnsatisfiable DoNotSchedule', spread(zone({ whenUnsatisfiable: 'ScheduleAnyway', minDomains: 2 }))],
+  ['topology spread matchLabelKeys repeating a selector key', 'spec.topologySpreadConstraints[0].matchLabelKeys', 'a key in matchLabelKeys may not also be in labelSelector', spread(zone({ labelSelector: { matchLabels: { tier: 'chat' } }, matchLabelKeys: ['tier'] }))],
+  ['the same topology key and whenUnsatisfiable twice', 'spec.topologySpreadConstraints[1]', undefined, spread(zone(), zone({ maxSkew: 2 }))],
+  // priorityClassName, imagePullSecrets
+  ['priorityClassName with upper case', 'spec.priorityClassName', undefined, { priorityClassName: 'High-Priority' }],
+  ['image pull secret without name', 'spec.imagePullSecrets[0].name', undefined, { imagePullSecrets: [{}] }],
+  ['the same image pull secret twice', 'spec.imagePullSecrets[1]', undefined, { imagePullSecrets: [{ name: 'ghcr' }, { name: 'ghcr' }] }],
+  // podLabels, podAnnotations
+  ['podLabels overriding app.kubernetes.io/instance', 'spec.podLabels', OPERATOR_LABELS, { podLabels: { 'app.kubernetes.io/instance': 'other' } }],
+  ['podLabels with a key in the operator domain', 'spec.podLabels', OPERATOR_LABELS, { podLabels: { 'chatcli.diillson.com/instance-namespace': 'x' } }],
+  ['podLabels value with a space', 'spec.podLabels.team', undefined, { podLabels: { team: 'chat ops' } }],
+  ['podAnnotations with the config-hash key', 'spec.podAnnotations', OPERATOR_ANNOTATIONS, { podAnnotations: { 'chatcli.diillson.com/config-hash': '0' } }],
+  ['podAnnotations key with a space', 'spec.podAnnotations', QUALIFIED_KEYS, { podAnnotations: { 'my note': 'x' } }],
+  // env, envFrom
+  ['env naming HOME', 'spec.env[0].name', OPERATOR_ENV, { env: [{ name: 'HOME', value: '/root' }] }],
+  ['env naming CHATCLI_SERVER_TOKEN', 'spec.env[1].name', OPERATOR_ENV, { env: [{ name: 'OLLAMA_BASE_URL', value: 'http://ollama:11434' }, { name: 'CHATCLI_SERVER_TOKEN', valueFrom: secretKey }] }],
+  ['env naming LLM_PROVIDER', 'spec.env[0].name', OPERATOR_ENV, { env: [{ name: 'LLM_PROVIDER', value: 'OLLAMA' }] }],
+  ['env with value and valueFrom', 'spec.env[0].valueFrom', 'value and valueFrom may not both be set', { env: [{ name: 'URL', value: 'x', valueFrom: secretKey }] }],
+  ['env valueFrom with two sources', 'spec.env[0].valueFrom', 'exactly one of fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef', { env: [{ name: 'URL', valueFrom: { ...secretKey, configMapKeyRef: { name: 'c', key: 'url' } } }] }],
+  ['env valueFrom with no source', 'spec.env[0].valueFrom', 'exactly one of fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef', { env: [{ name: 'URL', valueFrom: {} }] }],
+  ['env name starting with a digit', 'spec.env[0].name', undefined, { env: [{ name: '1URL', value: 'x' }] }],
+  ['the same env name twice', 'spec.env[1]', undefined, { env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }],
+  ['env fieldRef to an unsupported field', 'spec.env[0].valueFrom.fieldRef.fieldPath', undefined, { env: [{ name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.containers' } } }] }],
+  ['envFrom with configMapRef and secretRef', 'spec.envFrom[0]', 'exactly one of configMapRef or secretRef', { envFrom: [{ configMapRef: { name: 'c' }, secretRef: { name: 's' } }] }],
+  ['envFrom with no source', 'spec.envFrom[0]', 'exactly one of configMapRef or secretRef', { envFrom: [{ prefix: 'X_' }] }],
+  ['envFrom prefix with a space', 'spec.envFrom[0].prefix', undefined, { envFrom: [{ prefix: 'MY PREFIX', configMapRef: { name: 'c' } }] }],
+  // service
+  ['service type ExternalName', 'spec.service.type', undefined, { service: { type: 'ExternalName' } }],
+  ['service annotation in the operator domain', 'spec.service.annotations', OPERATOR_ANNOTATIONS, { service: { annotations: { 'chatcli.diillson.com/owner-uid': 'x' } } }],
+  // autoscaling
+  ['autoscaling without maxReplicas', 'spec.autoscaling.maxReplicas', 'maxReplicas is required when autoscaling is enabled', autoscaling({ maxReplicas: undefined })],
+  ['autoscaling without a target', 'spec.autoscaling.targetCPUUtilizationPercentage', 'an enabled autoscaler needs targetCPUUtilizationPercentage, targetMemoryUtilizationPercentage or both', autoscaling({ targetCPUUtilizationPercentage: undefined })],
+  ['autoscaling minReplicas above maxReplicas', 'spec.autoscaling.maxReplicas', 'maxReplicas must be at least minReplicas', autoscaling({ minReplicas: 5, maxReplicas: 3 })],
+  ['autoscaling minReplicas 0', 'spec.autoscaling.minReplicas', undefined, autoscaling({ minReplicas: 0 })],
+  ['autoscaling maxReplicas above 100', 'spec.autoscaling.maxReplicas', undefined, autoscaling({ maxReplicas: 101 })],
+  ['a CPU target without a cpu request', 'spec.autoscaling.targetCPUUtilizationPercentage', 'a cpu utilisation target needs resources.requests.cpu', autoscaling({}, { resources: { requests: { memory: '128Mi' } } })],
+  ['a memory target without a memory request', 'spec.autoscaling.targetMemoryUtilizationPercentage', 'a memory utilisation target needs resources.requests.memory', autoscaling({ targetCPUUtilizationPercentage: undefined, targetMemoryUtilizationPercentage: 80 })],
+  // persistence
+  ['two replicas on a ReadWriteOnce claim', 'spec.replicas', 'more than one replica needs persistence.accessModes to include ReadWriteMany', { ...rwo, replicas: 2 }],
+  ['two replicas on a ReadWriteOncePod existing claim', 'spec.replicas', 'more than one replica needs persistence.accessModes to include ReadWriteMany', { persistence: { enabled: true, existingClaim: 'shared', accessModes: ['ReadWriteOncePod'] }, replicas: 2 }],
+  ['autoscaling on a ReadWriteOnce claim', 'spec.autoscaling.enabled', 'autoscaling needs persistence.accessModes to include ReadWriteMany', autoscaling({}, rwo)],
+  ['access mode ReadOnlyMany', 'spec.persistence.accessModes[0]', undefined, { persistence: { accessModes: ['ReadOnlyMany'] } }],
+  ['ReadWriteOncePod with another mode', 'spec.persistence.accessModes', 'ReadWriteOncePod may not be combined with another access mode', { persistence: { accessModes: ['ReadWriteOncePod', 'ReadWriteMany'] } }],
+  ['no access mode', 'spec.persistence.accessModes', undefined, { persistence: { accessModes: [] } }],
+  ['existingClaim not a DNS subdomain', 'spec.persistence.existingClaim', undefined, { persistence: { enabled: true, existingClaim: 'My Claim' } }],
+];
+
 export const INVALID_CASES: InvalidCase[] = [
   ...rows.map(([name, path, spec, instanceName]) => ({ name, path, instance: instanceWith(spec, instanceName) })),
+  ...knobRows.map(([name, path, message, spec]) => ({ name, path, instance: instanceWith(spec), ...(message ? { message } : {}) })),
   { name: 'spec missing', path: 'spec', instance: { apiVersion: API_VERSION, kind: KIND, metadata: { name: 'chat' } } },
   { name: 'a misspelt field', path: 'spec.replica', instance: instanceWith({ replica: 2 }), refusedAtDecoding: true },
   { name: 'a field the watcher lacks', path: 'spec.watcher.targets[0].port', instance: instanceWith(targets(target({ port: 9090 }))), refusedAtDecoding: true },
