@@ -47,6 +47,13 @@ export interface ControlPlane {
   kubectl(args: string[], input?: string): Promise<string>;
   /** Node mode only: the real node (image import, ctr). */
   node?: RealNode;
+  /**
+   * Stops one of the plane's processes (SIGTERM, as a rolling restart would;
+   * SIGKILL with `kill`), waits `downMs`, starts it again with the same
+   * arguments and data, and resolves once the API server is ready again.
+   * For fault injection: "etcd", "kube-apiserver", "kube-controller-manager"...
+   */
+  restart(name: string, opts?: { downMs?: number; kill?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -219,8 +226,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const dir = await mkdtemp(join(tmpdir(), 'chatcli-cp-'));
   const procs: Supervised[] = [];
   const logs: Record<string, string> = {};
+  // How each process was started, for restart().
+  const commands = new Map<string, { binPath: string; args: string[] }>();
   const start = (name: string, args: string[], binPath = bin(name)) => {
     logs[name] = join(dir, `${name}.log`);
+    commands.set(name, { binPath, args });
     const p = supervise(name, binPath, args, logs[name]);
     procs.push(p);
     return p;
@@ -381,6 +391,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       },
       kubectl,
       node,
+      restart: async (name, { downMs = 0, kill = false } = {}) => {
+        const i = procs.findIndex((p) => p.name === name);
+        const command = commands.get(name);
+        if (i < 0 || !command || stopped) throw new Error(`restart: no running process ${name} in this plane`);
+        await stopProcess(procs[i]!, kill ? 0 : undefined);
+        if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+        procs[i] = supervise(name, command.binPath, command.args, logs[name]!);
+        await waitFor(`kube-apiserver /readyz after restarting ${name}`, async () => (await kubectl(['get', '--raw=/readyz'])).trim() === 'ok', procs, logs, 120_000);
+        log(`[controlplane] ${name} restarted`);
+      },
       stop: async () => {
         if (stopped) return;
         stopped = true;

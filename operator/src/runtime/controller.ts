@@ -160,7 +160,10 @@ export function startController(opts: ControllerOptions): Controller {
           log.error({ key, err, retryInMs, retries: queue.numRequeues(key) }, 'reconcile failed');
         }
       } finally {
-        opts.metrics?.observeReconcile(opts.name, result, (performance.now() - started) / 1000);
+        const seconds = (performance.now() - started) / 1000;
+        opts.metrics?.observeReconcile(opts.name, result, seconds);
+        // One line per reconcile at debug: how often each key runs (hot loops, bench/chaos).
+        log.debug({ key, result, ms: Math.round(seconds * 1000) }, 'reconciled');
       }
     },
   });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { usePlane } from '../support/cluster.ts';
 import { eventually, getJson, installOperator, startOperator, type RunningOperator } from '../support/operator.ts';
-import { isWrite, startApiProxy, type ApiProxy } from './runtime/api-proxy.ts';
+import { isWrite, startApiProxy, type ApiProxy } from '../support/api-proxy.ts';
 
 const plane = usePlane('api');
 const LEASE = ['lease', 'chatcli-operator.chatcli.diillson.com', '-n', 'chatcli-system'];

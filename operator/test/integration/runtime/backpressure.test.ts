@@ -7,7 +7,7 @@ import { applyObject, getObject } from '../../../src/runtime/apply.ts';
 import { ApiError, request, setClientRateLimit } from '../../../src/runtime/kube.ts';
 import { ConfigMaps } from '../../../src/runtime/resources.ts';
 import { usePlane } from '../../support/cluster.ts';
-import { startApiProxy, tooManyRequests, type ApiProxy } from './api-proxy.ts';
+import { startApiProxy, tooManyRequests, type ApiProxy } from '../../support/api-proxy.ts';
 import { configMap, freshNamespace } from './helpers.ts';
 
 const plane = usePlane('api');

@@ -7,7 +7,7 @@ import { request, type KubeObject } from '../../../src/runtime/kube.ts';
 import { createLogger } from '../../../src/runtime/log.ts';
 import { ConfigMaps } from '../../../src/runtime/resources.ts';
 import { usePlane } from '../../support/cluster.ts';
-import { isWrite, startApiProxy } from './api-proxy.ts';
+import { isWrite, startApiProxy } from '../../support/api-proxy.ts';
 import { configMap, freshNamespace } from './helpers.ts';
 
 const plane = usePlane('api');

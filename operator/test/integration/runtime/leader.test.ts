@@ -5,7 +5,7 @@ import { getObject, patchMerge } from '../../../src/runtime/apply.ts';
 import { LeadershipLostError, runLeaderElection, type ElectionOutcome, type LeaseSpec } from '../../../src/runtime/leader.ts';
 import { Leases } from '../../../src/runtime/resources.ts';
 import { usePlane } from '../../support/cluster.ts';
-import { startApiProxy } from './api-proxy.ts';
+import { startApiProxy } from '../../support/api-proxy.ts';
 import { eventually, freshNamespace } from './helpers.ts';
 
 const plane = usePlane('api');

@@ -4,6 +4,9 @@
 // gave up meanwhile (as a server never sees a request whose connection was
 // closed before it was sent). Every request is logged with what became of it,
 // so a test can say exactly what reached the real server, and when.
+// For chaos runs (bench/chaos) it can also cut every open watch stream
+// mid-stream, and cut the network for a while (a partition: nothing moves
+// either way until it heals, as TCP behaves through a short outage).
 // It serves with the plane's own serving certificate (127.0.0.1, signed by
 // the plane's CA) and passes the client's bearer token on; a client without
 // one is forwarded as the plane's admin.
@@ -13,7 +16,7 @@ import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { ControlPlane } from '../../../hack/controlplane/controlplane.ts';
+import type { ControlPlane } from '../../hack/controlplane/controlplane.ts';
 
 export interface ProxiedRequest {
   method: string;
@@ -41,6 +44,14 @@ export interface ApiProxy {
   answer: (req: ProxiedRequest) => LocalAnswer | undefined;
   /** Ms to hold a request before forwarding it (0: at once). */
   hold: (req: ProxiedRequest) => number;
+  /** Ends every watch stream open now, mid-stream (the client sees its connection drop); returns how many. */
+  cutWatches(): number;
+  /**
+   * For `ms` nothing moves: new requests wait, answers in flight (watch streams
+   * included) stop; afterwards everything resumes, except requests whose client
+   * gave up meanwhile. Resolves when it heals.
+   */
+  partition(ms: number): Promise<void>;
   /** A KubeConfig reaching the server through the proxy, with `token` (or as admin when omitted). */
   kubeConfig(token?: string): KubeConfig;
   /** The same as a kubeconfig file's text. */
@@ -60,12 +71,37 @@ export async function startApiProxy(plane: ControlPlane): Promise<ApiProxy> {
   const agent = new https.Agent({ keepAlive: true, ca });
   const sockets = new Set<Socket>();
   const requests: ProxiedRequest[] = [];
+  const watchStreams = new Set<http.ServerResponse>();
+  // Upstream answers being relayed, paused while partitioned.
+  const flows = new Set<{ up: http.IncomingMessage; res: http.ServerResponse }>();
+  let partitionedUntil = 0;
+  /** Runs fn once the network is whole again. */
+  const whenConnected = (fn: () => void): void => {
+    const wait = partitionedUntil - Date.now();
+    if (wait > 0) setTimeout(() => whenConnected(fn), wait);
+    else fn();
+  };
 
   const proxy: ApiProxy = {
     url: '',
     requests,
     answer: () => undefined,
     hold: () => 0,
+    cutWatches() {
+      const open = [...watchStreams];
+      for (const res of open) res.destroy();
+      return open.length;
+    },
+    async partition(ms) {
+      partitionedUntil = Math.max(partitionedUntil, Date.now() + ms);
+      for (const flow of flows) {
+        flow.up.unpipe(flow.res);
+        flow.up.pause();
+      }
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      if (Date.now() < partitionedUntil) return; // a longer one started meanwhile: it resumes them
+      for (const flow of flows) flow.up.pipe(flow.res);
+    },
     kubeConfig(token) {
       const kc = new KubeConfig();
       kc.loadFromString(proxy.kubeconfigYaml(token ?? ''));
@@ -100,12 +136,19 @@ export async function startApiProxy(plane: ControlPlane): Promise<ApiProxy> {
       new URL(req.url ?? '/', upstream),
       { method: req.method, headers, agent, ...(req.headers.authorization ? {} : admin) },
       (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
+        const flow = { up: upRes, res };
+        upRes.pause();
         upRes.on('error', () => res.destroy());
+        upRes.on('close', () => flows.delete(flow));
+        whenConnected(() => {
+          if (res.destroyed) return void upRes.destroy();
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          flows.add(flow);
+          upRes.pipe(res);
+        });
       },
     );
-    up.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
+    up.on('error', () => whenConnected(() => (res.headersSent ? res.destroy() : res.writeHead(502).end())));
     res.on('close', () => up.destroy());
     up.end(body);
   };
@@ -121,6 +164,10 @@ export async function startApiProxy(plane: ControlPlane): Promise<ApiProxy> {
       outcome: 'pending',
     };
     requests.push(seen);
+    if (seen.watch) {
+      watchStreams.add(res);
+      res.on('close', () => watchStreams.delete(res));
+    }
     let gone = false;
     res.on('close', () => {
       if (!res.writableFinished) gone = true;
@@ -128,7 +175,11 @@ export async function startApiProxy(plane: ControlPlane): Promise<ApiProxy> {
     const clientGone = () => gone || req.socket.destroyed;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', () => whenConnected(() => {
+      if (clientGone()) {
+        seen.outcome = 'dropped';
+        return;
+      }
       const local = proxy.answer(seen);
       if (local) {
         seen.outcome = 'answered';
@@ -140,7 +191,7 @@ export async function startApiProxy(plane: ControlPlane): Promise<ApiProxy> {
       const holdMs = proxy.hold(seen);
       if (holdMs > 0) setTimeout(() => forward(req, res, Buffer.concat(chunks), seen, clientGone), holdMs);
       else forward(req, res, Buffer.concat(chunks), seen, clientGone);
-    });
+    }));
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -149,6 +200,29 @@ export async function startApiProxy(plane: ControlPlane): Promise<ApiProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   (proxy as { url: string }).url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return proxy;
+}
+
+/**
+ * A watch answered with the 410 Expired the API server sends once the asked
+ * resourceVersion was compacted away (an ERROR event in a 200 stream), which a
+ * fresh server with its watch cache cannot be made to send.
+ */
+export function expiredWatch(): LocalAnswer {
+  return {
+    status: 200,
+    body: {
+      type: 'ERROR',
+      object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'too old resource version (compacted)', reason: 'Expired', code: 410 },
+    },
+  };
+}
+
+/** A 500 as an API server sends it when its storage fails. */
+export function internalError(): LocalAnswer {
+  return {
+    status: 500,
+    body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Internal error occurred: injected by the fault proxy', reason: 'InternalError', code: 500 },
+  };
 }
 
 /** The Status body of a 429, as the API server's priority and fairness sends it. */
