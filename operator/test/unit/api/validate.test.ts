@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RULES_NOT_CHECKED, formatErrors, validateInstance } from '../../../src/api/validate.ts';
 import { INVALID_CASES, instanceWith } from './invalid-instances.ts';
-import { SAMPLE_FILES, readSample } from './samples.ts';
+import { KNOB_FILES, SAMPLE_FILES, readSample } from './samples.ts';
 
 describe('validateInstance accepts what the seed shows', () => {
   for (const file of SAMPLE_FILES) {
@@ -10,6 +10,24 @@ describe('validateInstance accepts what the seed shows', () => {
       assert.deepEqual(validateInstance(readSample(file)), []);
     });
   }
+
+  for (const file of KNOB_FILES) {
+    it(`accepts the knob example knobs/${file}`, () => {
+      assert.deepEqual(validateInstance(readSample(`knobs/${file}`)), []);
+    });
+  }
+
+  it('accepts a toleration of every taint, Gt on a node label, a memory target with only a limit, and two replicas on ReadWriteMany', () => {
+    const spec = {
+      tolerations: [{ operator: 'Exists' }],
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'cores', operator: 'Gt', values: ['4'] }] }] } } },
+      resources: { limits: { memory: '1Gi' } },
+      autoscaling: { enabled: true, maxReplicas: 3, targetMemoryUtilizationPercentage: 75 },
+      persistence: { enabled: true, accessModes: ['ReadWriteMany'] },
+      replicas: 2,
+    };
+    assert.deepEqual(validateInstance(instanceWith(spec)), []);
+  });
 
   it('accepts Go durations in the forms Go prints them', () => {
     for (const interval of ['1h30m', '1.5h', '250ms', '10us', '10µs', '1h0m0.5s']) {
