@@ -13,7 +13,7 @@ import { ABANDON_AFTER_ABORT_MS, DEFAULT_SHUTDOWN_GRACE_MS, startController, typ
 import { formatDuration, parseDuration } from '../runtime/duration.ts';
 import { createEventRecorder, type EventRecorder } from '../runtime/events.ts';
 import { DEFAULT_HEALTH_PORT, DEFAULT_METRICS_PORT, startHealthServer, startMetricsServer } from '../runtime/http.ts';
-import { closeConnections, loadKubeConfig, setClientRateLimit, type KubeObject } from '../runtime/kube.ts';
+import { closeConnections, kubeConfigSource, loadKubeConfig, setClientRateLimit, type KubeObject } from '../runtime/kube.ts';
 import {
   DEFAULT_LEASE_DURATION_MS,
   DEFAULT_RENEW_DEADLINE_MS,
@@ -240,7 +240,10 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
         })]
       : []),
   ];
-  log.info({ metrics: servers[0]?.port, health: servers[1]?.port, leaderElect: flags.leaderElect }, 'starting');
+  log.info({
+    metrics: servers[0]?.port, health: servers[1]?.port, leaderElect: flags.leaderElect,
+    kubeconfig: kubeConfigSource({ kubeconfigPath: flags.kubeconfig }), server: kc.getCurrentCluster()?.server,
+  }, 'starting');
 
   const shutdown = new AbortController();
   const onSignal = (signal: string) => {

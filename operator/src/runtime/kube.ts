@@ -1,15 +1,17 @@
 // The raw JSON transport to the Kubernetes API. client-node's typed clients go
 // through an ObjectSerializer that drops every field it does not know (our own
 // CRD, newer API fields), so everything the runtime reads or writes goes through
-// `request` here: JSON in, JSON out, untouched. The KubeConfig is still used for
-// what it is good at: finding the server, TLS material, tokens (refreshed on
-// each call, so rotated ServiceAccount tokens and exec plugins keep working).
-import * as fs from 'node:fs';
+// `request` here: JSON in, JSON out, untouched. Where the server is and how to
+// authenticate (TLS material, tokens refreshed on each call, so rotated
+// ServiceAccount tokens and exec plugins keep working) comes from a
+// ClusterConfig (kubeconfig.ts).
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
 import { sleep } from './backoff.ts';
+import type { ClusterConfig } from './kubeconfig.ts';
 import { createTokenBucket, type RateLimit, type TokenBucket } from './ratelimit.ts';
+
+export { kubeConfigSource, loadKubeConfig, type ClusterConfig, type LoadedKubeConfig } from './kubeconfig.ts';
 
 /** Which API resource a kind is served as; enough to build any URL for it. */
 export interface ResourceType {
@@ -98,26 +100,6 @@ export const isAlreadyExists = (err: unknown): boolean =>
 /** 410 Gone / reason Expired: a resourceVersion too old to watch or continue from. */
 export const isGone = (err: unknown): boolean =>
   err instanceof ApiError && (err.status === 410 || err.reason === 'Expired' || err.reason === 'Gone');
-
-const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
-
-/**
- * Loads the client configuration in controller-runtime's order: an explicit
- * kubeconfig file, then $KUBECONFIG, then the pod's ServiceAccount when running
- * in a cluster, then ~/.kube/config.
- */
-export function loadKubeConfig(opts: { kubeconfigPath?: string } = {}): KubeConfig {
-  const kc = new KubeConfig();
-  if (opts.kubeconfigPath) {
-    kc.loadFromFile(opts.kubeconfigPath);
-  } else if (!process.env.KUBECONFIG && process.env.KUBERNETES_SERVICE_HOST && fs.existsSync(SERVICE_ACCOUNT_TOKEN)) {
-    kc.loadFromCluster();
-  } else {
-    kc.loadFromDefault();
-  }
-  if (!kc.getCurrentCluster()) throw new Error('kubeconfig has no current cluster');
-  return kc;
-}
 
 /** "apps" for "apps/v1", "" for "v1". */
 export function groupOf(apiVersion: string): string {
@@ -224,11 +206,11 @@ export const DEFAULT_MAX_RETRIES = 10;
 export const MAX_RETRY_AFTER_SECONDS = 60;
 const USER_AGENT = 'operator-runtime (node)';
 
-// One keep-alive agent per KubeConfig, so calls reuse TLS connections. TLS
+// One keep-alive agent per ClusterConfig, so calls reuse TLS connections. TLS
 // material travels with every request (Node pools sockets by it).
-const agents = new WeakMap<KubeConfig, { http: http.Agent; https: https.Agent }>();
+const agents = new WeakMap<ClusterConfig, { http: http.Agent; https: https.Agent }>();
 
-function agentsFor(kc: KubeConfig): { http: http.Agent; https: https.Agent } {
+function agentsFor(kc: ClusterConfig): { http: http.Agent; https: https.Agent } {
   let pair = agents.get(kc);
   if (!pair) {
     pair = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
@@ -237,24 +219,24 @@ function agentsFor(kc: KubeConfig): { http: http.Agent; https: https.Agent } {
   return pair;
 }
 
-// The client-side rate limit of a KubeConfig (none unless set): every request
+// The client-side rate limit of a ClusterConfig (none unless set): every request
 // and watch made with it waits for a token first, retries included.
-const limiters = new WeakMap<KubeConfig, TokenBucket>();
+const limiters = new WeakMap<ClusterConfig, TokenBucket>();
 
 /**
- * Limits the requests made with this KubeConfig to `perSecond` on average and
+ * Limits the requests made with this ClusterConfig to `perSecond` on average and
  * `burst` at once (client-go's QPS and Burst); undefined removes the limit.
  */
-export function setClientRateLimit(kc: KubeConfig, limit: RateLimit | undefined): void {
+export function setClientRateLimit(kc: ClusterConfig, limit: RateLimit | undefined): void {
   if (limit) limiters.set(kc, createTokenBucket(limit));
   else limiters.delete(kc);
 }
 
 /**
  * Closes every connection (idle or in use, watches included) opened for this
- * KubeConfig. Used at shutdown, and by tests to simulate a broken network.
+ * ClusterConfig. Used at shutdown, and by tests to simulate a broken network.
  */
-export function closeConnections(kc: KubeConfig): void {
+export function closeConnections(kc: ClusterConfig): void {
   const pair = agents.get(kc);
   if (!pair) return;
   agents.delete(kc);
@@ -263,7 +245,7 @@ export function closeConnections(kc: KubeConfig): void {
 }
 
 /** Opens an HTTP exchange with the API server and resolves with the response head. */
-export async function openRequest(kc: KubeConfig, opts: RequestOptions): Promise<http.IncomingMessage> {
+export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Promise<http.IncomingMessage> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   await limiters.get(kc)?.take(opts.signal);
@@ -360,7 +342,7 @@ export function apiErrorFrom(method: string, path: string, status: number, text:
  * asks to come back later (see retryAfterSeconds) is retried after the time it
  * names, up to maxRetries times; the wait ends at once when the signal aborts.
  */
-export async function request<T = KubeObject>(kc: KubeConfig, opts: RequestOptions): Promise<T> {
+export async function request<T = KubeObject>(kc: ClusterConfig, opts: RequestOptions): Promise<T> {
   const maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
   for (let attempt = 0; ; attempt++) {
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);

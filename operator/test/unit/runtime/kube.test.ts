@@ -11,6 +11,7 @@ import {
   isConflict,
   isGone,
   isNotFound,
+  kubeConfigSource,
   loadKubeConfig,
   microTime,
   objectKey,
@@ -113,6 +114,24 @@ describe('loadKubeConfig', () => {
     );
     const kc = loadKubeConfig({ kubeconfigPath: file });
     assert.equal(kc.getCurrentCluster()?.server, 'https://example.test:6443');
+  });
+
+  it('names where its configuration comes from: the flag, then KUBECONFIG, then in-cluster, then the default', () => {
+    const saved = { KUBECONFIG: process.env.KUBECONFIG, KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST };
+    try {
+      process.env.KUBECONFIG = '/some/kubeconfig';
+      assert.equal(kubeConfigSource({ kubeconfigPath: '/flag' }), 'flag');
+      assert.equal(kubeConfigSource(), 'KUBECONFIG');
+      delete process.env.KUBECONFIG;
+      // In a pod the token file exists too; here it does not, so not in-cluster.
+      process.env.KUBERNETES_SERVICE_HOST = '10.96.0.1';
+      assert.equal(kubeConfigSource(), 'default');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });
 
