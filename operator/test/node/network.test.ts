@@ -90,6 +90,33 @@ describe('pod network on the real node', () => {
       }
     });
 
+    it('the drop rule stops pod-CIDR packets bound outside even with a default route (a namespace on the bridge stands in for a pod)', async () => {
+      // A pod cannot change its routes (no NET_ADMIN); a namespace of our own on the bridge can,
+      // so it shows what the nftables rule does by itself when a packet does head out.
+      assert.ok(outward, 'this machine has a default route to test against');
+      const ns = 'chatcli-egress-test';
+      const sh = async (...args: string[]) => (await run(args[0] ?? 'true', args.slice(1))).stdout;
+      const dial = async (host: string, port: number) =>
+        await sh('ip', 'netns', 'exec', ns, 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}`).then(() => 'connected', () => 'failed');
+      const drops = async () => [...(await sh('nft', 'list', 'table', 'inet', 'chatcli_node')).matchAll(/counter packets (\d+) bytes \d+ drop/g)]
+        .reduce((n, m) => n + Number(m[1]), 0);
+      await sh('ip', 'netns', 'add', ns);
+      try {
+        await sh('ip', 'link', 'add', 'cet0', 'type', 'veth', 'peer', 'name', 'cet1', 'netns', ns);
+        await sh('ip', 'link', 'set', 'cet0', 'master', BRIDGE, 'up');
+        await sh('ip', '-n', ns, 'addr', 'add', '10.244.0.254/24', 'dev', 'cet1');
+        await sh('ip', '-n', ns, 'link', 'set', 'cet1', 'up');
+        await sh('ip', '-n', ns, 'route', 'add', 'default', 'via', NODE_IP);
+        assert.equal(await dial(NODE_IP, await listen(NODE_IP)), 'connected');
+        const before = await drops();
+        assert.equal(await dial(outward.ip, await listen(outward.ip)), 'failed');
+        assert.equal(await dial(outward.gateway, 80), 'failed');
+        assert.ok(await drops() > before, 'our rule counted the dropped packets');
+      } finally {
+        await sh('ip', 'netns', 'del', ns);
+      }
+    });
+
     it('pods have no default route, and nothing masquerades pod traffic out of the bridge', async () => {
       await apply(plane(), probePod('egress', 'routes', ['sleep', 'inf']));
       const pod = await waitForPhase(plane(), 'egress', 'routes', ['Running']);
