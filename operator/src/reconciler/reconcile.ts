@@ -16,7 +16,7 @@
 //      (never a PersistentVolumeClaim);
 //   6. compute the status from the world and write it only when it changed;
 //   7. tell the user through Events when something changed or failed.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterConfig } from '../runtime/kubeconfig.ts';
 import { API_VERSION, KIND, type ChatCLIInstance, type DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
 import { withDefaults } from '../api/defaults.ts';
 import { desiredObjects, objectsToPrune, refOf, type KubeObject, type ObjectRef } from '../desired/index.ts';
@@ -50,7 +50,7 @@ type KubeObjectLike = { metadata?: OwnershipMeta & { name?: string; uid?: string
 type Owner = { namespace: string; uid?: string };
 
 export interface ReconcilerDeps {
-  kc: KubeConfig;
+  kc: ClusterConfig;
   cache: CacheReader;
   events: EventRecorder;
   log: Logger;

@@ -4,7 +4,7 @@
 // finalizers; plus the plain get/create/replace the runtime itself needs
 // (leases, events). Bodies go out as raw JSON (JSON is YAML, so apply-patch+yaml
 // accepts it) and come back untouched.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterConfig } from './kubeconfig.ts';
 import { isNotFound, objectPath, request, resourcePath, type KubeObject, type ObjectRef, type ResourceType } from './kube.ts';
 
 export const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml';
@@ -36,7 +36,7 @@ function checkKind(type: ResourceType, obj: KubeObject): void {
 }
 
 async function applyTo(
-  kc: KubeConfig,
+  kc: ClusterConfig,
   type: ResourceType,
   obj: KubeObject,
   opts: ApplyOptions,
@@ -58,12 +58,12 @@ async function applyTo(
  * declares (and removes the ones it declared before but no longer does).
  * Returns the object as the server now has it.
  */
-export function applyObject(kc: KubeConfig, type: ResourceType, obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
+export function applyObject(kc: ClusterConfig, type: ResourceType, obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
   return applyTo(kc, type, obj, opts);
 }
 
 /** Server-side apply to the /status subresource (obj carries apiVersion, kind, metadata.name/namespace, status). */
-export function applyStatus(kc: KubeConfig, type: ResourceType, obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
+export function applyStatus(kc: ClusterConfig, type: ResourceType, obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
   return applyTo(kc, type, obj, opts, 'status');
 }
 
@@ -75,7 +75,7 @@ export type PropagationPolicy = 'Foreground' | 'Background' | 'Orphan';
  * `uid` makes the delete apply only to that incarnation of the object.
  */
 export async function deleteObject(
-  kc: KubeConfig,
+  kc: ClusterConfig,
   type: ResourceType,
   ref: ObjectRef,
   opts: { propagationPolicy?: PropagationPolicy; uid?: string; signal?: AbortSignal } = {},
@@ -108,7 +108,7 @@ export type MergePatch = { [field: string]: unknown };
  * otherwise), which makes list edits like "remove my finalizer" safe.
  */
 export function patchMerge(
-  kc: KubeConfig,
+  kc: ClusterConfig,
   type: ResourceType,
   ref: ObjectRef,
   patch: MergePatch,
@@ -128,7 +128,7 @@ export function patchMerge(
 
 /** Reads one object from the server (not the cache); undefined when it does not exist. */
 export async function getObject(
-  kc: KubeConfig,
+  kc: ClusterConfig,
   type: ResourceType,
   ref: ObjectRef,
   opts: { signal?: AbortSignal } = {},
@@ -142,7 +142,7 @@ export async function getObject(
 }
 
 /** Creates an object (409 AlreadyExists if it is there). */
-export function createObject(kc: KubeConfig, type: ResourceType, obj: KubeObject, opts: { signal?: AbortSignal } = {}): Promise<KubeObject> {
+export function createObject(kc: ClusterConfig, type: ResourceType, obj: KubeObject, opts: { signal?: AbortSignal } = {}): Promise<KubeObject> {
   checkKind(type, obj);
   const namespace = obj.metadata?.namespace;
   if (type.namespaced && !namespace) throw new Error(`${type.kind} ${obj.metadata?.name ?? ''}: namespace required`);
@@ -155,7 +155,7 @@ export function createObject(kc: KubeConfig, type: ResourceType, obj: KubeObject
 }
 
 /** Replaces an object; its metadata.resourceVersion makes this fail with 409 if it changed meanwhile. */
-export function replaceObject(kc: KubeConfig, type: ResourceType, obj: KubeObject, opts: { signal?: AbortSignal } = {}): Promise<KubeObject> {
+export function replaceObject(kc: ClusterConfig, type: ResourceType, obj: KubeObject, opts: { signal?: AbortSignal } = {}): Promise<KubeObject> {
   checkKind(type, obj);
   return request(kc, { method: 'PUT', path: objectPath(type, refOf(type, obj)), body: obj, signal: opts.signal });
 }

@@ -5,7 +5,7 @@
 // The caches are exposed for the reconciler to read instead of the API server.
 // Every primary key is also reconciled again every resync period, events or
 // not, so that anything missed (a bug, a change nothing watches) heals.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterConfig } from './kubeconfig.ts';
 import { createInformer, type Informer } from './informer.ts';
 import { objectKey, type KubeObject, type ResourceType } from './kube.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -42,7 +42,7 @@ export interface ReconcileOutcome {
 export interface ControllerOptions {
   /** Names the controller in logs and metrics. */
   name: string;
-  kc: KubeConfig;
+  kc: ClusterConfig;
   primary: ResourceType;
   primaryLabelSelector?: string;
   owned?: OwnedKind[];

@@ -12,7 +12,7 @@
 // RBAC needed: apiGroups ["events.k8s.io"], resources ["events"], verbs ["create", "patch"].
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterConfig } from './kubeconfig.ts';
 import { createObject, patchMerge } from './apply.ts';
 import { isNotFound, microTime, type KubeObject } from './kube.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -46,7 +46,7 @@ export interface EventRecorder {
 }
 
 export interface EventRecorderOptions {
-  kc: KubeConfig;
+  kc: ClusterConfig;
   /** e.g. "example.com/my-operator". */
   reportingController: string;
   /** Default: the controller name and host name. */

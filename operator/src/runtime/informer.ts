@@ -3,7 +3,7 @@
 // restarts the watch with backoff from the last resourceVersion it saw, relists
 // on 410 Gone (emitting the deletes and updates it missed), uses bookmarks to
 // keep its resourceVersion fresh, and renews a watch that went silent.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterConfig } from './kubeconfig.ts';
 import { exponentialBackoff, sleep } from './backoff.ts';
 import { ApiError, isGone, objectKey, request, resourcePath, type KubeObject, type ResourceType } from './kube.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -16,7 +16,7 @@ export interface InformerHandlers {
 }
 
 export interface InformerOptions {
-  kc: KubeConfig;
+  kc: ClusterConfig;
   type: ResourceType;
   /** Only objects matching it are listed, watched and cached. */
   labelSelector?: string;

@@ -12,7 +12,7 @@
 // written any more (a successor may already be leading).
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterConfig } from './kubeconfig.ts';
 import { createObject, getObject, replaceObject } from './apply.ts';
 import { sleep } from './backoff.ts';
 import { isAlreadyExists, isConflict, microTime, type KubeObject } from './kube.ts';
@@ -29,7 +29,7 @@ export interface LeaseSpec {
 }
 
 export interface LeaderElectionOptions {
-  kc: KubeConfig;
+  kc: ClusterConfig;
   namespace: string;
   /** Name of the Lease. */
   name: string;

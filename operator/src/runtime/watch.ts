@@ -1,7 +1,7 @@
 // One watch request: a long GET whose body is a stream of JSON lines. This
 // function only runs the stream until it ends; restarting, relisting and the
 // cache are the informer's job.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterConfig } from './kubeconfig.ts';
 import { ApiError, apiErrorFrom, describePath, openRequest, readBody, retryAfterSeconds, type ApiStatus, type KubeObject } from './kube.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
@@ -40,7 +40,7 @@ export interface WatchOptions {
  * with ApiError, including the 410 Expired that arrives as an ERROR event,
  * WatchIdleError, an abort error, or a network error).
  */
-export async function watchOnce(kc: KubeConfig, opts: WatchOptions): Promise<void> {
+export async function watchOnce(kc: ClusterConfig, opts: WatchOptions): Promise<void> {
   const idle = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, idle.signal]) : idle.signal;
   let timer: NodeJS.Timeout | undefined;
