@@ -104,6 +104,91 @@ describe('operator end to end (full plane)', () => {
     assert.equal(condition(i, 'Available')?.status, 'False');
   });
 
+  it('the knobs reach the pods: placement, priority, pull secrets, labels, annotations, environment; the PodDisruptionBudget covers both', { timeout: 120_000 }, async () => {
+    const k = plane().kubectl;
+    await k(['create', 'namespace', 'knobs']);
+    await k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'chatcli-e2e' }, value: 1000 }));
+    const toleration = { key: 'dedicated', operator: 'Equal', value: 'ai', effect: 'NoSchedule' };
+    const nodeAffinity = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }] }] } };
+    await k(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'placed', namespace: 'knobs' },
+      spec: {
+        provider: 'OLLAMA', replicas: 2,
+        nodeSelector: { type: 'kwok' }, tolerations: [toleration], affinity: { nodeAffinity },
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' }],
+        priorityClassName: 'chatcli-e2e', imagePullSecrets: [{ name: 'registry' }],
+        podLabels: { team: 'platform' }, podAnnotations: { 'example.com/note': 'hello' },
+        env: [{ name: 'OLLAMA_BASE_URL', value: 'http://ollama:11434' }, { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+        envFrom: [{ configMapRef: { name: 'tuning', optional: true } }],
+      },
+    }));
+    await waitForCondition(k, ['-n', 'knobs', 'chatcliinstance/placed'], 'Available', 90_000);
+    type Pod = {
+      metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+      spec: { nodeName: string; nodeSelector: unknown; tolerations: unknown[]; affinity: unknown; topologySpreadConstraints: unknown[]; priorityClassName: string; priority: number; imagePullSecrets: unknown[];
+        containers: { env: unknown[]; envFrom: unknown[] }[] };
+      status: { phase: string };
+    };
+    const pods = (await getJson<{ items: Pod[] }>(plane(), ['pods', '-n', 'knobs', '-l', 'app.kubernetes.io/instance=placed']))?.items ?? [];
+    assert.equal(pods.filter((p) => p.status.phase === 'Running').length, 2);
+    for (const pod of pods) {
+      assert.equal(pod.spec.nodeName, 'kwok-node-0', 'scheduled where the nodeSelector and affinity allow');
+      assert.deepEqual(pod.spec.nodeSelector, { type: 'kwok' });
+      // Beside the not-ready/unreachable tolerations the API server adds.
+      assert.deepEqual(pod.spec.tolerations.find((t) => (t as { key?: string }).key === 'dedicated'), toleration);
+      assert.deepEqual(pod.spec.affinity, { nodeAffinity });
+      assert.deepEqual(pod.spec.topologySpreadConstraints, [{
+        maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'chatcli', 'app.kubernetes.io/instance': 'placed' } },
+      }]);
+      assert.equal(pod.spec.priorityClassName, 'chatcli-e2e');
+      assert.equal(pod.spec.priority, 1000, 'the priority admission plugin resolved the class');
+      assert.deepEqual(pod.spec.imagePullSecrets, [{ name: 'registry' }]);
+      assert.equal(pod.metadata.labels.team, 'platform');
+      assert.equal(pod.metadata.labels['app.kubernetes.io/instance'], 'placed');
+      assert.equal(pod.metadata.annotations['example.com/note'], 'hello');
+      const [container] = pod.spec.containers;
+      assert.deepEqual(container?.env, [{ name: 'OLLAMA_BASE_URL', value: 'http://ollama:11434' }, { name: 'POD_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } }]);
+      assert.deepEqual(container?.envFrom, [{ configMapRef: { name: 'tuning', optional: true } }, { configMapRef: { name: 'placed' } }]);
+    }
+    // The disruption controller counts both pods under the budget and allows one eviction.
+    await eventually('the PodDisruptionBudget sees both pods', async () => {
+      const pdb = await getJson<{ status?: { expectedPods?: number; disruptionsAllowed?: number } }>(plane(), ['pdb', 'placed', '-n', 'knobs']);
+      return pdb?.status?.expectedPods === 2 && pdb.status.disruptionsAllowed === 1;
+    }, 60_000);
+  });
+
+  it('autoscaling: the HorizontalPodAutoscaler controller raises the Deployment to minReplicas, the operator leaves that count, and switching off sets spec.replicas', { timeout: 150_000 }, async () => {
+    const k = plane().kubectl;
+    await k(['create', 'namespace', 'scaled']);
+    const spec = { provider: 'OPENAI', replicas: 1, resources: { requests: { cpu: '100m' } } };
+    const scaling = { enabled: true, minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 70 };
+    const apply = (s: Record<string, unknown>) =>
+      k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'chat', namespace: 'scaled' }, spec: s }));
+    const replicas = async () => (await getJson<{ spec: { replicas: number } }>(plane(), ['deployment', 'chat', '-n', 'scaled']))?.spec.replicas;
+    await apply(spec);
+    await waitForCondition(k, ['-n', 'scaled', 'chatcliinstance/chat'], 'Available', 60_000);
+    assert.equal(await replicas(), 1);
+
+    await apply({ ...spec, autoscaling: scaling });
+    // Without metrics the controller still holds the bounds: 1 is below minReplicas.
+    await eventually('the autoscaler scaled to 2', async () => (await replicas()) === 2, 90_000);
+    await eventually('Available with 2/2 replicas ready', async () => {
+      const i = await getJson<Instance>(plane(), ['chatcliinstance', 'chat', '-n', 'scaled']);
+      const available = condition(i, 'Available');
+      return available?.status === 'True' && available.message === '2/2 replicas ready';
+    }, 60_000);
+    // A pod-template change makes the operator apply the Deployment again: the count stays.
+    await apply({ ...spec, autoscaling: scaling, podAnnotations: { 'example.com/rev': '2' } });
+    await eventually('the annotation rolled out', async () => (await k(['get', 'deployment', 'chat', '-n', 'scaled', '-o', 'jsonpath={.spec.template.metadata.annotations.example\\.com/rev}'])) === '2');
+    assert.equal(await replicas(), 2);
+
+    await apply({ ...spec, replicas: 3, podAnnotations: { 'example.com/rev': '2' } });
+    await eventually('spec.replicas back in charge: 3', async () => (await replicas()) === 3, 30_000);
+    await eventually('the HorizontalPodAutoscaler pruned', async () => (await getJson(plane(), ['hpa', 'chat', '-n', 'scaled'])) === undefined, 30_000);
+    await waitForCondition(k, ['-n', 'scaled', 'chatcliinstance/chat'], 'Available', 60_000);
+  });
+
   it('deleting an instance garbage-collects everything it became', { timeout: 90_000 }, async () => {
     const k = plane().kubectl;
     await k(['delete', 'chatcliinstance', 'chatcli-multi', '-n', 'default', '--wait=true', '--timeout=60s']);
