@@ -18,7 +18,7 @@ import { desiredObjects } from '../../src/desired/index.ts';
 import { FIELD_MANAGER, REPLICAS_HANDOVER_MANAGER } from '../../src/desired/names.ts';
 import { toYamlStream } from '../../src/desired/yamlstream.ts';
 import { usePlane } from '../support/cluster.ts';
-import { SAMPLES_DIR, eventually, getJson, installOperator, startOperator, type RunningOperator } from '../support/operator.ts';
+import { SAMPLES_DIR, apiServerWrites, eventually, getJson, installOperator, markDeploymentReady, startOperator, type RunningOperator } from '../support/operator.ts';
 import { KNOB_FILES } from '../unit/api/samples.ts';
 
 const plane = usePlane('api');
@@ -85,6 +85,23 @@ describe('instance knobs on the API server', () => {
       assert.ok(objects.length >= 4, file);
       await plane().kubectl(['apply', '--server-side', '--dry-run=server', `--field-manager=${FIELD_MANAGER}`, '-f', '-'], toYamlStream(objects));
     }
+  });
+
+  it('an instance using every knob, once ready, causes no writes (the API server stores what the operator sends)', { timeout: 60_000 }, async () => {
+    const ns = await namespace('knob-idle');
+    const raw = parse(readFileSync(join(SAMPLES_DIR, 'knobs', 'chatcli_v1alpha1_scaled.yaml'), 'utf8')) as ChatCLIInstance;
+    const spec = { ...raw.spec, env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }], envFrom: [{ configMapRef: { name: 'tuning' } }] };
+    await applyInstance(ns, 'chat', spec as unknown as Record<string, unknown>);
+    await eventually('the Deployment', async () => (await deployment(ns)) !== undefined);
+    await plane().kubectl(['scale', 'deployment', 'chat', '-n', ns, '--replicas=2']); // the autoscaler's minReplicas
+    await markDeploymentReady(plane(), ns, 'chat');
+    await eventually('READY true', async () => (await getJson<{ status?: { ready?: boolean } }>(plane(), ['chatcliinstance', 'chat', '-n', ns]))?.status?.ready === true);
+    await new Promise((r) => setTimeout(r, 2000)); // let the last watch events settle
+    const before = await apiServerWrites(plane());
+    await new Promise((r) => setTimeout(r, 8000));
+    const afterWrites = await apiServerWrites(plane());
+    const delta = [...afterWrites].filter(([resource, n]) => resource !== 'leases' && n !== (before.get(resource) ?? 0));
+    assert.deepEqual(delta, [], 'no write requests while nothing changes (leases of the API server itself excluded)');
   });
 
   it('autoscaling takes spec.replicas over and gives it back without a bounce: 3, kept at 3, 5 by the autoscaler, 2 when switched off, kept at 2 when switched on again', { timeout: 90_000 }, async () => {
