@@ -38,10 +38,11 @@ export interface RunningOperator {
   exited: Promise<number | null>;
 }
 
-export async function startOperator(kubeconfig: string, args: string[] = []): Promise<RunningOperator> {
+/** `main`: another operator's entry point (an earlier release's, test/support/previous-release.ts). */
+export async function startOperator(kubeconfig: string, args: string[] = [], { main = join(operatorDir, 'src/main.ts') }: { main?: string } = {}): Promise<RunningOperator> {
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, [
-    join(operatorDir, 'src/main.ts'), 'run',
+    main, 'run',
     `--kubeconfig=${kubeconfig}`,
     `--metrics-bind-address=127.0.0.1:${metricsPort}`,
     `--health-probe-bind-address=127.0.0.1:${healthPort}`,
@@ -67,11 +68,16 @@ export async function startOperator(kubeconfig: string, args: string[] = []): Pr
     },
     exited,
   };
-  await eventually('operator /readyz', async () => {
-    if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}:\n${out}`);
-    const res = await fetch(`http://127.0.0.1:${healthPort}/readyz`).catch(() => undefined);
-    return res?.status === 200;
-  }, 30_000);
+  try {
+    await eventually('operator /readyz', async () => {
+      if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}:\n${out}`);
+      const res = await fetch(`http://127.0.0.1:${healthPort}/readyz`).catch(() => undefined);
+      return res?.status === 200;
+    }, 30_000);
+  } catch (err) {
+    await op.stop('SIGKILL'); // nobody else holds it: it must not outlive the failed start
+    throw new Error(`${(err as Error).message}\n${out.split('\n').slice(-20).join('\n')}`, { cause: err });
+  }
   return op;
 }
 
