@@ -97,8 +97,10 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       errors.push(planned.error);
     } else {
       if (reachesBeyond(planned.desired, ik) && !live.metadata.finalizers?.includes(FINALIZER)) {
-        // Before the first object the garbage collector could not remove.
-        const updated = await applyObject(deps.kc, INSTANCES, instanceMeta(ik, [FINALIZER]), { ...apply, signal });
+        // Before the first object the garbage collector could not remove. By uid: an
+        // instance deleted since the cache saw it must not be created again (409).
+        const updated = await applyToInstance(live, instanceMeta(ik, [FINALIZER]), signal);
+        if (!updated) return;
         view.record(INSTANCES, updated);
         live = updated as ChatCLIInstance;
       }
@@ -285,8 +287,22 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       void deps.events.record(live, { type: 'Warning', reason: 'FinalizeFailed', note });
       throw new Error(`${ik.namespace}/${ik.name}: ${note}`);
     }
-    await applyObject(deps.kc, INSTANCES, instanceMeta(ik), { ...apply, signal });
-    log.info({ deleted }, 'finalized');
+    // Already gone (our finalizer was removed by a reconcile the cache has not seen yet): done.
+    if (await applyToInstance(live, instanceMeta(ik), signal)) log.info({ deleted }, 'finalized');
+  }
+
+  /**
+   * Applies the instance's own metadata (the finalizer) to the instance of this
+   * uid only; undefined when it is gone or was replaced since the cache saw it,
+   * where a plain apply would create it anew.
+   */
+  async function applyToInstance(live: ChatCLIInstance, meta: ReturnType<typeof instanceMeta>, signal: AbortSignal) {
+    try {
+      return await applyObject(deps.kc, INSTANCES, meta, { ...apply, uid: live.metadata.uid, signal });
+    } catch (err) {
+      if (isConflict(err)) return undefined;
+      throw err;
+    }
   }
 }
 

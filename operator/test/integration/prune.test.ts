@@ -10,7 +10,7 @@ import { INSTANCES } from '../../src/reconciler/types.ts';
 import { createEventRecorder } from '../../src/runtime/events.ts';
 import { silentLogger } from '../../src/runtime/log.ts';
 import type { KubeObject, ResourceType } from '../../src/runtime/kube.ts';
-import { ConfigMaps } from '../../src/runtime/resources.ts';
+import { ConfigMaps, Namespaces } from '../../src/runtime/resources.ts';
 import { usePlane } from '../support/cluster.ts';
 import { getJson, installOperator } from '../support/operator.ts';
 
@@ -90,5 +90,44 @@ describe('prune against a stale cache', () => {
     const theirs = await getJson<{ data: Record<string, string> }>(plane(), ['configmap', 'chat-watch-config', '-n', 'stale-replaced']);
     assert.deepEqual(theirs?.data, { owner: 'someone-else' }, 'the replacement is still there');
     assert.deepEqual(events.filter((e) => e.startsWith('Pruned') || e.startsWith('ReconcileFailed')), []);
+  });
+});
+
+// Found by the chaos run (bench/chaos): a key queued again while its finalize ran
+// is reconciled before the watch brings the deletion, so the cache still shows
+// the instance the server just let go of. A server-side apply of its metadata
+// would then be a create: refused here only because the CRD requires a spec.
+describe('an instance the cache still shows, gone from the server', () => {
+  before(async () => {
+    await installOperator(plane());
+  }, { timeout: 120_000 });
+
+  const goneInstance = async (ns: string, spec: Record<string, unknown>): Promise<ChatCLIInstance> => {
+    await plane().kubectl(['create', 'namespace', ns]);
+    await plane().kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'chat', namespace: ns }, spec }));
+    const live = await getJson<ChatCLIInstance>(plane(), ['chatcliinstance', 'chat', '-n', ns]);
+    assert.ok(live);
+    await plane().kubectl(['delete', 'chatcliinstance', 'chat', '-n', ns, '--wait']);
+    return live;
+  };
+
+  it('finalizing again an instance whose finalizer was just removed ends quietly and creates nothing', async () => {
+    const stored = await goneInstance('stale-finalized', { provider: 'OPENAI' });
+    const cached = { ...stored, metadata: { ...stored.metadata, deletionTimestamp: new Date().toISOString(), finalizers: ['chatcli.diillson.com/finalizer'] } };
+    const events = await reconcileOnce(stored, staleCaches([{ type: INSTANCES, obj: cached as KubeObject }]));
+    assert.deepEqual(events.filter((e) => /Failed/.test(e)), []);
+    assert.equal(await getJson(plane(), ['chatcliinstance', 'chat', '-n', 'stale-finalized']), undefined, 'not recreated');
+  });
+
+  it('an instance deleted since the cache saw it gets no finalizer and none of its objects', async () => {
+    await plane().kubectl(['create', 'namespace', 'stale-target']);
+    await plane().kubectl(['label', 'namespace', 'stale-target', 'chatcli.diillson.com/watchable=true']);
+    const target = await getJson<KubeObject>(plane(), ['namespace', 'stale-target']);
+    const stored = await goneInstance('stale-deleted', { provider: 'OPENAI', watcher: { enabled: true, targets: [{ deployment: 'app', namespace: 'stale-target' }] } });
+    const cache = staleCaches([{ type: INSTANCES, obj: stored as KubeObject }, { type: Namespaces, obj: { ...target!, apiVersion: 'v1', kind: 'Namespace' } }]);
+    const events = await reconcileOnce(stored, cache);
+    assert.deepEqual(events.filter((e) => /Failed/.test(e)), []);
+    assert.equal(await getJson(plane(), ['chatcliinstance', 'chat', '-n', 'stale-deleted']), undefined, 'not recreated');
+    assert.equal(await getJson(plane(), ['role', 'chat-watcher', '-n', 'stale-target']), undefined, 'no grant made for an instance that is gone');
   });
 });
