@@ -61,7 +61,8 @@ describe('operator end to end (full plane)', () => {
     await k(['label', 'namespace', 'secure', 'pod-security.kubernetes.io/enforce=restricted']);
     await k(['apply', '-f', '-'], JSON.stringify({
       apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'locked', namespace: 'secure' },
-      spec: { provider: 'OPENAI', replicas: 2, persistence: { enabled: true }, watcher: { enabled: true, targets: [{ deployment: 'x', namespace: 'production' }] } },
+      // Two replicas share the sessions claim: ReadWriteMany (the API refuses them on ReadWriteOnce).
+      spec: { provider: 'OPENAI', replicas: 2, persistence: { enabled: true, accessModes: ['ReadWriteMany'] }, watcher: { enabled: true, targets: [{ deployment: 'x', namespace: 'production' }] } },
     }));
     await waitForCondition(k, ['-n', 'secure', 'chatcliinstance/locked'], 'Available');
     const pods = await getJson<{ items: { status: { phase: string } }[] }>(plane(), ['pods', '-n', 'secure', '-l', 'app.kubernetes.io/instance=locked']);
