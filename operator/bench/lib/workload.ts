@@ -13,7 +13,7 @@ import { desiredObjects } from '../../src/desired/index.ts';
 import { LABEL_MANAGED_BY, WATCHABLE_NAMESPACE_LABEL, WATCHABLE_NAMESPACE_VALUE } from '../../src/desired/names.ts';
 import { INSTANCES, OWNED_TYPES } from '../../src/reconciler/types.ts';
 import { request, resourcePath, type KubeObject, type ResourceType } from '../../src/runtime/kube.ts';
-import { ConfigMaps, Deployments, Namespaces, Services } from '../../src/runtime/resources.ts';
+import { ConfigMaps, Deployments, Namespaces, Secrets, Services } from '../../src/runtime/resources.ts';
 
 const SAMPLES_DIR = fileURLToPath(new URL('../../config/samples', import.meta.url));
 /** Where the samples' watcher targets live: they must exist for the watcher Roles. */
@@ -108,7 +108,7 @@ export function relabeled(objects: KubeObject[], managedBy: string): KubeObject[
   });
 }
 
-const TYPES: ResourceType[] = [INSTANCES, ...OWNED_TYPES, ConfigMaps, Services, Deployments, Namespaces];
+const TYPES: ResourceType[] = [INSTANCES, ...OWNED_TYPES, ConfigMaps, Secrets, Services, Deployments, Namespaces];
 
 export function typeOfObject(o: KubeObject): ResourceType {
   const type = TYPES.find((t) => t.apiVersion === o.apiVersion && t.kind === o.kind);
