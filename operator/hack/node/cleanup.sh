@@ -8,7 +8,7 @@
 # The layout comes from hack/node/layout.ts (layoutEnv), never from here.
 set -uo pipefail
 : "${CHATCLI_NODE_STATE:?}" "${CHATCLI_NODE_RUN:?}" "${CHATCLI_NODE_LOCK:?}" "${CHATCLI_NODE_BRIDGE:?}" \
-  "${CHATCLI_NODE_NFT_TABLE:?}" "${CHATCLI_NODE_HOST_BEFORE:?}"
+  "${CHATCLI_NODE_NFT_TABLE:?}" "${CHATCLI_NODE_HOST_BEFORE:?}" "${CHATCLI_NODE_CONTAINERD_SOCKET:?}" "${CHATCLI_NODE_CONTAINERD_STATE:?}"
 state=$CHATCLI_NODE_STATE run=$CHATCLI_NODE_RUN bridge=$CHATCLI_NODE_BRIDGE
 say() { echo "[node cleanup] $*" >&2; }
 t0=$EPOCHREALTIME
@@ -44,13 +44,13 @@ kill_all
 mark processes
 
 # What the host looked like before the first start (host.ts recordHost).
-had_record="" tables_before=" " dirs_before=" "
+had_record="" tables_before=" " dirs_made=()
 if [ -f "$CHATCLI_NODE_HOST_BEFORE" ]; then
   had_record=1
   while read -r kind a b; do
     case "$kind" in
       nft-table) tables_before+="$a:$b " ;;
-      dir) dirs_before+="$a " ;;
+      dir) [ "$b" = absent ] && dirs_made+=("$a") ;;
     esac
   done < "$CHATCLI_NODE_HOST_BEFORE"
 fi
@@ -114,7 +114,8 @@ for root in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
 done
 
 mark cgroups
-# Put back what the host had: sysctls, and the directories and nftables tables
+# Put back what the host had: sysctls; the directories outside ours that the
+# kubelet, CNI and shims made (host.ts FOREIGN_DIRS) and the nftables tables
 # that did not exist before the first start go (iptables-nft leaves its tables
 # behind once their chains are empty).
 if [ -n "$had_record" ]; then
@@ -127,10 +128,18 @@ if [ -n "$had_record" ]; then
       nft delete table "$family" "$name" 2>/dev/null
     fi
   done
-  for d in /var/log/containers /var/lib/cni; do
-    case "$dirs_before" in *" $d "*) ;; *) rm -rf "$d" ;; esac
-  done
+  for d in "${dirs_made[@]}"; do rm -rf "$d"; done
 fi
+# Files containerd 1.6 and the kubelet put outside our directories, whatever we
+# configure: each shim's socket /run/containerd/s/<sha256(address/namespace/id)>
+# (left behind by a killed shim), the kubelet's device-plugin socket.
+for task in "$CHATCLI_NODE_CONTAINERD_STATE"/io.containerd.runtime.v2.task/*/*; do
+  [ -d "$task" ] || continue
+  ns=$(basename "$(dirname "$task")")
+  hash=$(printf '%s' "$CHATCLI_NODE_CONTAINERD_SOCKET/$ns/$(basename "$task")" | sha256sum | cut -d' ' -f1)
+  rm -f "/run/containerd/s/$hash"
+done
+rm -f /var/lib/kubelet/device-plugins/kubelet.sock
 # Container log links the kubelet made to our pod logs.
 if [ -d /var/log/containers ]; then
   find /var/log/containers -maxdepth 1 -type l -lname "$state/*" -delete 2>/dev/null

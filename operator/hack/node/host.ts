@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { nftRules } from './config.ts';
-import { BRIDGE, LOCK_FILE, NFT_TABLE, NODE_IP, NODE_POD_SUBNET, STATE_DIR, layoutEnv, paths } from './layout.ts';
+import { BRIDGE, LOCK_FILE, NFT_TABLE, NODE_IP, NODE_POD_SUBNET, SERVICE_CIDR, STATE_DIR, layoutEnv, paths } from './layout.ts';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,8 +21,12 @@ const SAVED_SYSCTLS = [
   'kernel.panic', 'kernel.panic_on_oops', 'vm.overcommit_memory', 'vm.panic_on_oom',
   'kernel.keys.root_maxkeys', 'kernel.keys.root_maxbytes',
 ];
-/** Directories the kubelet or CNI create outside ours: removed at cleanup unless they were there before. */
-const FOREIGN_DIRS = ['/var/log/containers', '/var/lib/cni'];
+/**
+ * Directories the kubelet, CNI and containerd's shims create outside ours whatever
+ * they are told (device-plugin socket, shim sockets): removed at cleanup unless
+ * they were there before (cleanup.sh then removes only our files in them).
+ */
+const FOREIGN_DIRS = ['/var/log/containers', '/var/lib/cni', '/var/lib/kubelet', '/var/lib/kubelet/device-plugins', '/run/containerd', '/run/containerd/s'];
 /** What the node needs from the machine (hack/node/install-deps.sh installs the packages). */
 const REQUIRED = ['/usr/bin/containerd', '/usr/bin/containerd-shim-runc-v2', '/usr/sbin/runc', '/usr/bin/ctr',
   '/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/loopback', '/usr/lib/cni/portmap'];
@@ -56,6 +60,10 @@ export async function claimNodeHost(log: (line: string) => void): Promise<NodeHo
     await run('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
     await run('ip', ['addr', 'add', `${NODE_IP}/${NODE_POD_SUBNET.split('/')[1]}`, 'dev', BRIDGE]);
     await run('ip', ['link', 'set', BRIDGE, 'up']);
+    // The host reaches ClusterIPs (kube-proxy DNATs them to pods) from the bridge's
+    // address, which pods route back to; without this the default route would pick
+    // an outward source address and the replies would be dropped. Goes with the bridge.
+    await run('ip', ['route', 'add', SERVICE_CIDR, 'dev', BRIDGE, 'src', NODE_IP]);
     await nft(nftRules(NFT_TABLE));
     janitor = spawn('bash', [join(here, 'janitor.sh'), String(process.pid)], {
       detached: true,
@@ -152,7 +160,7 @@ async function recordHost(): Promise<void> {
     const m = /^table (\S+) (\S+)$/.exec(line.trim());
     if (m) lines.push(`nft-table ${m[1]} ${m[2]}`);
   }
-  for (const d of FOREIGN_DIRS) if (existsSync(d)) lines.push(`dir ${d}`);
+  for (const d of FOREIGN_DIRS) lines.push(`dir ${d} ${existsSync(d) ? 'existed' : 'absent'}`);
   await writeFile(paths.hostBefore, lines.join('\n') + '\n');
 }
 

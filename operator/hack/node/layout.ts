@@ -56,5 +56,7 @@ export function layoutEnv(): Record<string, string> {
     CHATCLI_NODE_BRIDGE: BRIDGE,
     CHATCLI_NODE_NFT_TABLE: NFT_TABLE,
     CHATCLI_NODE_HOST_BEFORE: paths.hostBefore,
+    CHATCLI_NODE_CONTAINERD_SOCKET: paths.containerdSocket,
+    CHATCLI_NODE_CONTAINERD_STATE: paths.containerdState,
   };
 }

@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ensureBinaries, startControlPlane, type ControlPlane } from '../../hack/controlplane/controlplane.ts';
 import { ensureImage } from '../../hack/images/images.ts';
+import { LOCK_FILE } from '../../hack/node/layout.ts';
 import { hostSnapshot, probePod, type HostSnapshot } from '../support/node.ts';
 import { eventually } from '../support/wait.ts';
 
@@ -34,6 +35,12 @@ async function runBusyPods(kubectl: (args: string[], input?: string) => Promise<
 }
 
 /** The machine is back as it was: compared field by field so a failure names what was left. */
+/** The machine as it is with no node plane running: refuses to start from one another process runs. */
+async function idleHostSnapshot(): Promise<HostSnapshot> {
+  assert.ok(!existsSync(LOCK_FILE), `another node plane is running on this machine (${LOCK_FILE}): the snapshot would be of it`);
+  return await hostSnapshot();
+}
+
 async function assertLeftAsItWas(before: HostSnapshot, timeoutMs = 0): Promise<void> {
   let after = await hostSnapshot();
   if (timeoutMs) {
@@ -77,7 +84,7 @@ async function janitorOf(pid: number): Promise<number | undefined> {
 
 describe('node plane lifecycle', () => {
   it('a stop leaves nothing behind (processes, mounts, links, rules, cgroups, sysctls), and a second start works', { timeout: 600_000 }, async () => {
-    const before = await hostSnapshot();
+    const before = await idleHostSnapshot();
     const probe = await ensureImage('probe');
     for (const round of [1, 2]) {
       let plane: ControlPlane | undefined;
@@ -98,7 +105,7 @@ describe('node plane lifecycle', () => {
   });
 
   it('a killed plane process leaves nothing behind: its janitor cleans up', { timeout: 600_000 }, async () => {
-    const before = await hostSnapshot();
+    const before = await idleHostSnapshot();
     const dir = await mkdtemp(join(tmpdir(), 'chatcli-node-kill-'));
     try {
       const { child, kubectl } = await planeInChild(dir);
@@ -111,7 +118,7 @@ describe('node plane lifecycle', () => {
   });
 
   it('leftovers of a run killed together with its janitor are removed by the next start', { timeout: 600_000 }, async () => {
-    const before = await hostSnapshot();
+    const before = await idleHostSnapshot();
     const dir = await mkdtemp(join(tmpdir(), 'chatcli-node-stale-'));
     try {
       const { child, kubectl } = await planeInChild(dir);

@@ -3,6 +3,7 @@
 // machine's bridge.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -100,6 +101,8 @@ describe('pod network on the real node', () => {
         await sh('ip', 'netns', 'exec', ns, 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}`).then(() => 'connected', () => 'failed');
       const drops = async () => [...(await sh('nft', 'list', 'table', 'inet', 'chatcli_node')).matchAll(/counter packets (\d+) bytes \d+ drop/g)]
         .reduce((n, m) => n + Number(m[1]), 0);
+      // `ip netns add` makes /run/netns (a shared bind mount of itself) when it is missing.
+      const hadNetnsDir = existsSync('/run/netns');
       await sh('ip', 'netns', 'add', ns);
       try {
         await sh('ip', 'link', 'add', 'cet0', 'type', 'veth', 'peer', 'name', 'cet1', 'netns', ns);
@@ -114,6 +117,10 @@ describe('pod network on the real node', () => {
         assert.ok(await drops() > before, 'our rule counted the dropped packets');
       } finally {
         await sh('ip', 'netns', 'del', ns);
+        if (!hadNetnsDir) {
+          await sh('umount', '/run/netns').catch(() => '');
+          await sh('rmdir', '/run/netns');
+        }
       }
     });
 

@@ -52,7 +52,7 @@ describe('pods on the real node', () => {
     assert.match(await logs(plane(), 'restricted', 'readonly', 'scratch'), /^ok/);
   });
 
-  it('a missing Secret in envFrom gives the real CreateContainerConfigError', async () => {
+  it('a missing Secret in envFrom gives the real CreateContainerConfigError; once it exists the pod runs and kubectl exec reaches it', async () => {
     await createNamespace(plane(), 'config');
     await apply(plane(), probePod('config', 'needs-secret', ['sleep', 'inf'], { container: { envFrom: [{ secretRef: { name: 'absent' } }] } }));
     let waiting: { reason?: string; message?: string } | undefined;
@@ -65,5 +65,7 @@ describe('pods on the real node', () => {
     // Once the Secret exists the kubelet starts the container.
     await apply(plane(), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'absent', namespace: 'config' }, stringData: { KEY: 'value' } });
     await waitForPhase(plane(), 'config', 'needs-secret', ['Running'], 60_000);
+    // kubectl exec: the API server reaches the kubelet with its client certificate.
+    assert.equal((await plane().kubectl(['exec', 'needs-secret', '-n', 'config', '--', '/probe', 'echo', 'exec works'])).trim(), 'exec works');
   });
 });

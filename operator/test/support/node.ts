@@ -135,6 +135,12 @@ export async function hostSnapshot(): Promise<HostSnapshot> {
   const sysctls: Record<string, string> = {};
   for (const key of SYSCTLS) sysctls[key] = (await readFile(`/proc/sys/${key.replaceAll('.', '/')}`, 'utf8').catch(() => '?')).trim();
   const paths: Record<string, boolean> = {};
-  for (const p of [STATE_DIR, RUN_DIR, '/var/lib/cni', '/var/log/containers', `/sys/class/net/${BRIDGE}`]) paths[p] = existsSync(p);
+  for (const p of [STATE_DIR, RUN_DIR, '/var/lib/cni', '/var/log/containers', '/var/lib/kubelet', '/run/containerd', '/run/netns', `/sys/class/net/${BRIDGE}`]) {
+    paths[p] = existsSync(p);
+  }
+  // Sockets that containerd's shims and the kubelet make in fixed places.
+  for (const dir of ['/run/containerd/s', '/var/lib/kubelet/device-plugins']) {
+    for (const f of await readdir(dir).catch(() => [])) paths[`${dir}/${f}`] = true;
+  }
   return { processes, mounts, links, netns, nftables, iptables: ipt.join('\n'), cgroups, sysctls, paths };
 }
