@@ -105,6 +105,27 @@ describe('the Helm chart on a cluster (full plane)', () => {
     assert.match(await k(['get', 'chatcliinstance', 'chatcli-watcher', '-n', 'default', '-o', 'name']), /chatcli-watcher/);
   });
 
+  it('helm install --take-ownership adopts an installation made with kustomize (make deploy), without rolling the operator', { timeout: 120_000 }, async () => {
+    const k = plane().kubectl;
+    await k(['apply', '--server-side', '-f', '-'], await k(['kustomize', join(SAMPLES_DIR, '..', 'default')]));
+    await eventually('the kustomize install rolled out', () => rolledOut(2), 60_000);
+    const names = async (kind: string) => (await k(['get', kind, '-n', RELEASE_NAMESPACE, '-l', 'app.kubernetes.io/name=chatcli-operator', '-o', 'jsonpath={.items[*].metadata.uid}'])).trim();
+    const [setsBefore, podsBefore] = [await names('replicasets'), await names('pods')];
+    try {
+      // Helm 4 applies server-side: fields kubectl applied are taken over with --force-conflicts.
+      await h(['install', RELEASE_NAME, CHART_DIR, '--namespace', RELEASE_NAMESPACE, '--take-ownership', '--force-conflicts', '--wait', '--timeout', '90s']);
+      // Helm's ownership annotations bump the Deployment's generation (the API server
+      // counts annotation changes on a Deployment), but the pod template is the same.
+      assert.ok(await rolledOut(2));
+      assert.equal(await names('replicasets'), setsBefore, 'no new ReplicaSet');
+      assert.equal(await names('pods'), podsBefore, 'the same pods');
+      assert.match(await h(['status', RELEASE_NAME, '-n', RELEASE_NAMESPACE]), /STATUS: deployed/);
+    } finally {
+      await h(['uninstall', RELEASE_NAME, '--namespace', RELEASE_NAMESPACE, '--wait', '--timeout', '60s']);
+    }
+    assert.equal((await k(['get', 'deployment', '-n', RELEASE_NAMESPACE, '-o', 'name'])).trim(), '');
+  });
+
   it('helm 3 installs, upgrades and uninstalls the same chart', { timeout: 120_000 }, async () => {
     const k = plane().kubectl;
     // The CRD is there already: Helm 3 skips an existing one in crds/, as Helm 4 does.
