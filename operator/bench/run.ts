@@ -93,6 +93,8 @@ for (const [name, v] of Object.entries(opts)) {
 }
 const sweepSize = opts.sweepSize ?? (quick ? 100 : Math.max(...opts.sizes));
 const template = values['operator-cmd'] ?? OUR_OPERATOR_COMMAND;
+// Ours runs as the image runs it: the bundle of src/, built now.
+if (!values['operator-cmd']) execFileSync('npm', ['run', '--silent', 'build'], { cwd: OPERATOR_DIR, stdio: 'inherit' });
 const operatorName = values['operator-name'] ?? (values['operator-cmd'] ? values['operator-cmd'] : 'chatcli-operator');
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -10,8 +10,9 @@ import { freePort } from '../../hack/controlplane/controlplane.ts';
 import { treeUsage } from './machine.ts';
 
 export const OPERATOR_DIR = fileURLToPath(new URL('../..', import.meta.url));
+/** What the image runs: the bundle of `npm run build` (run.ts builds it first). */
 export const OUR_OPERATOR_COMMAND =
-  `"${process.execPath}" src/main.ts run --metrics-bind-address=127.0.0.1:{metricsPort} ` +
+  `"${process.execPath}" dist/main.js run --metrics-bind-address=127.0.0.1:{metricsPort} ` +
   '--health-probe-bind-address=127.0.0.1:{healthPort} --max-concurrent-reconciles={concurrency} --log-level=info';
 const UNKNOWN_READINESS_WAIT_MS = 5000;
 const STOP_GRACE_MS = 15_000;

@@ -1,9 +1,10 @@
 // The operator's two small HTTP servers: Prometheus metrics (default :8080)
 // and health (default :8081: /healthz = the process answers, /readyz = its
 // caches are synced), as kubelet probes and Prometheus expect them.
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { httpModule } from './node-http.ts';
 
 export const DEFAULT_METRICS_PORT = 8080;
 export const DEFAULT_HEALTH_PORT = 8081;
@@ -22,7 +23,7 @@ function send(res: http.ServerResponse, status: number, body: string, contentTyp
 }
 
 async function serve(routes: Record<string, Route>, port: number, host: string | undefined): Promise<RunningServer> {
-  const server = http.createServer((req, res) => {
+  const server = httpModule.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://local').pathname;
     const route = routes[path];
     if (!route) return send(res, 404, 'not found\n');

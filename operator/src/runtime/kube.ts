@@ -5,10 +5,11 @@
 // authenticate (TLS material, tokens refreshed on each call, so rotated
 // ServiceAccount tokens and exec plugins keep working) comes from a
 // ClusterConfig (kubeconfig.ts).
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
 import { sleep } from './backoff.ts';
 import type { ClusterConfig } from './kubeconfig.ts';
+import { httpModule, httpsModule } from './node-http.ts';
 import { createTokenBucket, type RateLimit, type TokenBucket } from './ratelimit.ts';
 
 export { kubeConfigSource, loadKubeConfig, type ClusterConfig, type LoadedKubeConfig } from './kubeconfig.ts';
@@ -213,7 +214,7 @@ const agents = new WeakMap<ClusterConfig, { http: http.Agent; https: https.Agent
 function agentsFor(kc: ClusterConfig): { http: http.Agent; https: https.Agent } {
   let pair = agents.get(kc);
   if (!pair) {
-    pair = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+    pair = { http: new httpModule.Agent({ keepAlive: true }), https: new httpsModule.Agent({ keepAlive: true }) };
     agents.set(kc, pair);
   }
   return pair;
@@ -287,7 +288,7 @@ export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Prom
   if (auth.servername !== undefined) options.servername = auth.servername;
 
   return new Promise((resolve, reject) => {
-    const req = (secure ? https : http).request(url, options, resolve);
+    const req = (secure ? httpsModule : httpModule).request(url, options, resolve);
     req.on('error', reject);
     req.end(payload);
   });
@@ -329,7 +330,7 @@ export function apiErrorFrom(method: string, path: string, status: number, text:
   } catch {
     // Not JSON (a proxy's HTML page, an empty body): keep the raw text.
   }
-  const phrase = http.STATUS_CODES[status] ?? 'Error';
+  const phrase = httpModule.STATUS_CODES[status] ?? 'Error';
   const reason = body?.reason || phrase;
   const detail = body?.message ?? text.trim().slice(0, 500);
   const message = `${method} ${describePath(path)}: ${status} ${phrase}${detail ? `: ${detail}` : ''}`;

@@ -14,12 +14,13 @@
 // (gcp/azure/oidc, removed from kubectl long ago) and socks proxies.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
 import { isIPv6 } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { httpModule, httpsModule } from './node-http.ts';
 
 /** The API server a configuration points at (the shape client-node's Cluster also has). */
 export interface Cluster {
@@ -468,8 +469,8 @@ function createClusterConfig(c: { context: string; namespace: string | undefined
   let proxyAgent: http.Agent | undefined;
   const agentFor = (proxyUrl: string): http.Agent => {
     proxyAgent ??= cluster.server.startsWith('https:')
-      ? new https.Agent({ keepAlive: true, proxyEnv: { HTTPS_PROXY: proxyUrl } })
-      : new http.Agent({ keepAlive: true, proxyEnv: { HTTP_PROXY: proxyUrl } });
+      ? new httpsModule.Agent({ keepAlive: true, proxyEnv: { HTTPS_PROXY: proxyUrl } })
+      : new httpModule.Agent({ keepAlive: true, proxyEnv: { HTTP_PROXY: proxyUrl } });
     return proxyAgent;
   };
   return {

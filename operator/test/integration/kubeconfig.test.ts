@@ -1,11 +1,13 @@
 // The operator process reads its kubeconfig with its own reader (not
 // client-node's) and works with each kind of user a real cluster hands out:
 // a client certificate (the plane's admin), a ServiceAccount token, and an
-// exec credential plugin. Each run must sync its caches and turn an instance
-// into its objects on the real API server.
+// exec credential plugin; and so does the production bundle. Each run must
+// sync its caches and turn an instance into its objects on the real API server.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { usePlane } from '../support/cluster.ts';
 import { eventually, getJson, installOperator, startOperator, type RunningOperator } from '../support/operator.ts';
@@ -15,12 +17,12 @@ let operator: RunningOperator | undefined;
 let saKubeconfig: string;
 
 /** Starts the operator with `kubeconfig`, has it reconcile a new instance in `ns`, and stops it. */
-async function reconcilesWith(kubeconfig: string, ns: string): Promise<void> {
+async function reconcilesWith(kubeconfig: string, ns: string, main?: string): Promise<void> {
   await plane().kubectl(['create', 'namespace', ns]);
   await plane().kubectl(['apply', '-f', '-'], JSON.stringify({
     apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'chat', namespace: ns }, spec: { provider: 'CLAUDEAI' },
   }));
-  operator = await startOperator(kubeconfig);
+  operator = await startOperator(kubeconfig, [], main ? { main } : {});
   await eventually(`Deployment ${ns}/chat`, async () => (await getJson(plane(), ['deployment', 'chat', '-n', ns])) !== undefined);
   const code = await operator.stop('SIGTERM');
   operator = undefined;
@@ -62,5 +64,11 @@ describe('the operator with each kind of kubeconfig user', () => {
     // Two clients (requests and the Lease's), each running the plugin once for its whole life.
     const runs = readFileSync(calls, 'utf8').split('\n').filter(Boolean).length;
     assert.ok(runs >= 1 && runs <= 2, `the plugin ran ${runs} times`);
+  });
+
+  it('the production bundle (dist/main.js, what the image runs) with a ServiceAccount token', { timeout: 120_000 }, async () => {
+    const operatorDir = fileURLToPath(new URL('../..', import.meta.url));
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: operatorDir, stdio: 'pipe' });
+    await reconcilesWith(saKubeconfig, 'auth-bundle', join(operatorDir, 'dist', 'main.js'));
   });
 });

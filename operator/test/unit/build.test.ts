@@ -1,0 +1,42 @@
+// The production JavaScript (`npm run build`: src/ bundled into dist/main.js,
+// what the image and `make run` execute) builds, runs, and carries none of
+// @kubernetes/client-node.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { before, describe, it } from 'node:test';
+
+const OPERATOR_DIR = fileURLToPath(new URL('../..', import.meta.url));
+const BUNDLE = join(OPERATOR_DIR, 'dist', 'main.js');
+
+describe('the production bundle (dist/main.js)', () => {
+  before(() => {
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: OPERATOR_DIR, stdio: 'pipe' });
+  }, { timeout: 120_000 });
+
+  it('holds the operator and none of @kubernetes/client-node', () => {
+    const text = readFileSync(BUNDLE, 'utf8');
+    // esbuild names each module it bundles in a comment.
+    assert.match(text, /^\/\/ src\/runtime\/kubeconfig\.ts$/m);
+    assert.match(text, /^\/\/ node_modules\/yaml\//m);
+    assert.doesNotMatch(text, /^\/\/ node_modules\/@kubernetes\//m);
+  });
+
+  it('runs on its own: the commands and their help', () => {
+    const run = (...args: string[]) => execFileSync(process.execPath, [BUNDLE, ...args], { cwd: OPERATOR_DIR, encoding: 'utf8' });
+    assert.match(run('--help'), /^Usage: chatcli-operator <command>/);
+    assert.match(run('run', '--help'), /--leader-elect/);
+    assert.match(run('render', '--help'), /render/);
+  });
+
+  it('renders a sample exactly as the TypeScript sources do', () => {
+    const sample = join(OPERATOR_DIR, 'config', 'samples', 'chatcli_v1alpha1_multi_target.yaml');
+    const opts = { cwd: OPERATOR_DIR, encoding: 'utf8' as const };
+    const fromBundle = execFileSync(process.execPath, [BUNDLE, 'render', '-f', sample], opts);
+    const fromSources = execFileSync(process.execPath, [join(OPERATOR_DIR, 'src', 'main.ts'), 'render', '-f', sample], opts);
+    assert.ok(fromBundle.includes('kind: Deployment'));
+    assert.equal(fromBundle, fromSources);
+  });
+});
