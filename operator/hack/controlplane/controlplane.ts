@@ -243,9 +243,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       const p = procs.find((q) => q.name === name);
       if (node && p) await stopProcess(p);
     }
-    if (node) await node.stop();
-    else if (prepared) await prepared.abort();
-    for (const p of [...procs].reverse()) await stopProcess(p);
+    try {
+      if (node) await node.stop();
+      else if (prepared) await prepared.abort();
+    } finally {
+      // Whatever the node's stop did, the control plane's processes go too.
+      for (const p of [...procs].reverse()) await stopProcess(p);
+    }
   };
   // On exit there is no time to wait: kill each guard's whole group (guard and server).
   const onExit = () => procs.forEach((p) => {
