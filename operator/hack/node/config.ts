@@ -107,7 +107,7 @@ export function kubeletConfig(opts: { clientCaFile: string; tlsCertFile: string;
     // authorized by a SubjectAccessReview: kubectl logs/exec work, nobody else gets in.
     authentication: { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: opts.clientCaFile } },
     authorization: { mode: 'Webhook' },
-    // No DNS at all (no cluster DNS, nothing outside): pods get an empty resolv.conf.
+    // No DNS at all (no cluster DNS, nothing outside): pods ask their own loopback (node.ts).
     resolvConf: paths.resolvConf,
     podLogsDir: paths.podLogs,
     // The root user here cannot lower oom_score_adj (no CAP_SYS_RESOURCE).

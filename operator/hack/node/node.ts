@@ -79,7 +79,9 @@ export async function prepareNode(deps: NodeDeps, opts: { sandboxArchive: string
     }
     await writeFile(paths.containerdConfig, containerdConfig(sandboxImage));
     await writeFile(join(paths.cniConfDir, '10-chatcli.conflist'), cniConflist());
-    await writeFile(paths.resolvConf, '');
+    // No DNS: with no nameserver at all containerd would copy the machine's own
+    // resolv.conf into pods; the pod's own loopback answers nothing.
+    await writeFile(paths.resolvConf, '# The node plane has no DNS: nothing answers here and nothing outside is asked.\nnameserver 127.0.0.1\n');
     procs.push(deps.start('containerd', ['--config', paths.containerdConfig], '/usr/bin/containerd'));
     const ctr = async (args: string[]) => (await run('ctr', ['--address', paths.containerdSocket, '--namespace', 'k8s.io', ...args], { maxBuffer: 64 << 20 })).stdout;
     const importImages = async (archives: string[]) => {

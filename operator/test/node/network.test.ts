@@ -4,11 +4,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { BRIDGE, NODE_IP, POD_CIDR } from '../../hack/node/layout.ts';
+import { BRIDGE, NODE_IP, POD_CIDR, paths } from '../../hack/node/layout.ts';
 import { usePlane } from '../support/cluster.ts';
 import { apply, createNamespace, probePod, runProbe, waitForPhase } from '../support/node.ts';
 
@@ -124,7 +126,8 @@ describe('pod network on the real node', () => {
       }
     });
 
-    it('pods have no default route, and nothing masquerades pod traffic out of the bridge', async () => {
+    it('pods have no default route, no DNS server, and nothing masquerades pod traffic out of the bridge', async () => {
+      await createNamespace(plane(), 'egress');
       await apply(plane(), probePod('egress', 'routes', ['sleep', 'inf']));
       const pod = await waitForPhase(plane(), 'egress', 'routes', ['Running']);
       const containerId = (pod.status.containerStatuses?.[0]?.containerID ?? '').replace('containerd://', '');
@@ -146,6 +149,12 @@ describe('pod network on the real node', () => {
       const masquerades = ruleset.split('\n').map((l) => l.replace(/comment ".*"/, '')).filter((l) => /\b(masquerade|snat)\b/.test(l));
       assert.ok(masquerades.length > 0, 'kube-proxy rules are there to check');
       for (const rule of masquerades) assert.match(rule, /meta mark & 0x00004000 != 0x00000000 |@hairpin-connections /, rule);
+      // No DNS: no cluster DNS, and the only server pods are told of is their own loopback
+      // (not the machine's resolver, which containerd copies in when given none).
+      const sandboxes = join(paths.containerdRoot, 'io.containerd.grpc.v1.cri', 'sandboxes');
+      const resolvConfs = await Promise.all((await readdir(sandboxes)).map(async (id) => await readFile(join(sandboxes, id, 'resolv.conf'), 'utf8')));
+      assert.ok(resolvConfs.length > 0, `sandboxes under ${sandboxes}`);
+      for (const conf of resolvConfs) assert.deepEqual(conf.match(/^nameserver .*/gm), ['nameserver 127.0.0.1'], conf);
       // The rule that drops pod packets headed anywhere but pods and Services.
       assert.match(ruleset, new RegExp(`ip saddr ${POD_CIDR.replace(/\./g, '\\.')} ip daddr != \\{ 10\\.96\\.0\\.0/16, 10\\.244\\.0\\.0/16 \\} counter packets \\d+ bytes \\d+ drop`));
     });
