@@ -60,6 +60,16 @@ describe('pod network on the real node', () => {
     assert.ok(spec.spec.volumes.some((v) => v.projected?.sources.some((s) => s.serviceAccountToken)));
   });
 
+  it('no part of the plane listens on all interfaces: only on loopback and the bridge address', async () => {
+    const sockets = (await run('ss', ['-ltnupH'])).stdout.split('\n')
+      .filter((l) => /"(kube-apiserver|kubelet|kube-proxy|kube-controller|kube-scheduler|containerd|etcd)"/.test(l));
+    assert.ok(sockets.some((l) => l.includes(`${NODE_IP}:`)), 'the API server and kubelet listen on the bridge address');
+    for (const line of sockets) {
+      const local = line.trim().split(/\s+/)[4] ?? '';
+      assert.match(local, new RegExp(`^(127\\.0\\.0\\.1|${NODE_IP.replace(/\./g, '\\.')}):\\d+$`), line);
+    }
+  });
+
   describe('pod traffic stays on this machine', () => {
     // Two listeners on the host: one on the node's bridge address (pods may reach it),
     // one on the machine's own outward address (they must not).
