@@ -22,6 +22,7 @@ import {
 } from '../runtime/leader.ts';
 import { createLogger } from '../runtime/log.ts';
 import { createOperatorMetrics } from '../runtime/metrics.ts';
+import { cacheShapeOf } from './cache-shape.ts';
 import { createReconciler } from './reconcile.ts';
 import type { ChatCLIInstance } from '../api/chatcliinstance.ts';
 import {
@@ -278,11 +279,12 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
       name: 'chatcliinstance',
       kc,
       primary: INSTANCES,
-      owned: [...OWNED_TYPES, PODS].map((type) => ({ type, labelSelector: managed, keyOf: keyOfOwned })),
+      primaryTransform: cacheShapeOf(INSTANCES, 'primary'),
+      owned: [...OWNED_TYPES, PODS].map((type) => ({ type, labelSelector: managed, keyOf: keyOfOwned, transform: cacheShapeOf(type, 'owned') })),
       // Only the namespaces that opted in are cached; one labelled or unlabelled
       // queues the instances whose watcher names it.
       watches: flags.watchNamespacePolicy === 'label'
-        ? [{ type: Namespaces, labelSelector: WATCHABLE_NAMESPACES_SELECTOR, keysOf: (ns) => instancesNaming(ns.metadata?.name ?? '', (controller?.list(INSTANCES) ?? []) as ChatCLIInstance[]) }]
+        ? [{ type: Namespaces, labelSelector: WATCHABLE_NAMESPACES_SELECTOR, transform: cacheShapeOf(Namespaces, 'watched'), keysOf: (ns) => instancesNaming(ns.metadata?.name ?? '', (controller?.list(INSTANCES) ?? []) as ChatCLIInstance[]) }]
         : [],
       reconcile: createReconciler({
         kc,

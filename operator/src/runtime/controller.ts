@@ -19,6 +19,8 @@ export interface OwnedKind {
   labelSelector: string;
   /** The primary key ("namespace/name") an owned object belongs to, or undefined to ignore it. */
   keyOf(obj: KubeObject): string | undefined;
+  /** What of each object the cache keeps (see shape.ts); default: the informer option, else all but managedFields. */
+  transform?: (obj: KubeObject) => KubeObject;
 }
 
 /**
@@ -32,6 +34,8 @@ export interface WatchedKind {
   labelSelector: string;
   /** The primary keys ("namespace/name") a change of this object concerns. */
   keysOf(obj: KubeObject): string[];
+  /** What of each object the cache keeps, as for OwnedKind. */
+  transform?: (obj: KubeObject) => KubeObject;
 }
 
 export interface ReconcileOutcome {
@@ -45,6 +49,8 @@ export interface ControllerOptions {
   kc: ClusterConfig;
   primary: ResourceType;
   primaryLabelSelector?: string;
+  /** What of each primary object the cache keeps, as for OwnedKind. */
+  primaryTransform?: (obj: KubeObject) => KubeObject;
   owned?: OwnedKind[];
   /** Other kinds whose changes queue primary keys; cached like owned kinds. */
   watches?: WatchedKind[];
@@ -74,7 +80,7 @@ export interface ControllerOptions {
    * aborts, and after 5 s more stop() returns anyway. Default 30 s.
    */
   shutdownGraceMs?: number;
-  /** Informer tuning (idle watch renewal, cache transform). */
+  /** Informer tuning (idle watch renewal, the cache transform of kinds that name none). */
   informer?: { idleTimeoutMs?: number; transform?: (obj: KubeObject) => KubeObject };
   /**
    * Retry backoff per key, default 5 ms doubling to 1000 s; and all retries
@@ -121,14 +127,14 @@ export function startController(opts: ControllerOptions): Controller {
   const abortReconciles = new AbortController();
   const informers = new Map<string, Informer>();
 
-  const newInformer = (type: ResourceType, labelSelector: string | undefined): Informer => {
+  const newInformer = (type: ResourceType, labelSelector: string | undefined, transform?: (obj: KubeObject) => KubeObject): Informer => {
     if (informers.has(typeId(type))) throw new Error(`controller ${opts.name}: ${typeId(type)} is watched twice`);
     const informer = createInformer({
       kc: opts.kc,
       type,
       labelSelector,
       idleTimeoutMs: opts.informer?.idleTimeoutMs,
-      transform: opts.informer?.transform,
+      transform: transform ?? opts.informer?.transform,
       log,
     });
     informers.set(typeId(type), informer);
@@ -173,7 +179,7 @@ export function startController(opts: ControllerOptions): Controller {
     if (key) queue.add(key);
   };
 
-  const primary = newInformer(opts.primary, opts.primaryLabelSelector);
+  const primary = newInformer(opts.primary, opts.primaryLabelSelector, opts.primaryTransform);
   primary.addHandlers({
     onAdd: (obj) => enqueue(objectKey(obj)),
     onUpdate: (_old, obj) => enqueue(objectKey(obj)),
@@ -189,7 +195,7 @@ export function startController(opts: ControllerOptions): Controller {
         return undefined;
       }
     };
-    newInformer(owned.type, owned.labelSelector).addHandlers({
+    newInformer(owned.type, owned.labelSelector, owned.transform).addHandlers({
       onAdd: (obj) => enqueue(keyOf(obj)),
       onUpdate: (old, obj) => {
         const before = keyOf(old);
@@ -211,7 +217,7 @@ export function startController(opts: ControllerOptions): Controller {
       }
     };
     const enqueueAll = (obj: KubeObject): void => keysOf(obj).forEach(enqueue);
-    newInformer(watched.type, watched.labelSelector).addHandlers({ onAdd: enqueueAll, onUpdate: (_old, obj) => enqueueAll(obj), onDelete: enqueueAll });
+    newInformer(watched.type, watched.labelSelector, watched.transform).addHandlers({ onAdd: enqueueAll, onUpdate: (_old, obj) => enqueueAll(obj), onDelete: enqueueAll });
   }
 
   const runs = [...informers.values()].map((i) => i.run(stopInformers.signal));

@@ -60,3 +60,23 @@ export interface SecretView {
  * values never reach the status layer.
  */
 export type SecretKeysByName = Readonly<Record<string, readonly string[]>>;
+
+// The same parts as paths (src/runtime/shape.ts), so that a cache can keep
+// exactly these and nothing else. A field read above and missing here is lost
+// by the cache: test/unit/reconciler/cache-shape.test.ts computes the status
+// from whole and from shaped objects and wants the same answer.
+
+const CONTAINER_STATUS_PATHS = ['name', 'image', 'restartCount', 'state.waiting.reason', 'state.waiting.message', 'lastState.terminated.exitCode', 'lastState.terminated.reason'];
+
+/** What PodView reads of a Pod. */
+export const POD_VIEW_PATHS: readonly string[] = [
+  'metadata.name',
+  'metadata.deletionTimestamp',
+  ...['initContainerStatuses', 'containerStatuses'].flatMap((list) => CONTAINER_STATUS_PATHS.map((p) => `status.${list}[].${p}`)),
+];
+
+/** What DeploymentView reads of a Deployment's status (its metadata.generation and spec.replicas stay with the rest). */
+export const DEPLOYMENT_STATUS_PATHS: readonly string[] = [
+  'replicas', 'readyReplicas', 'updatedReplicas', 'availableReplicas', 'observedGeneration',
+  'conditions[].type', 'conditions[].status', 'conditions[].reason', 'conditions[].message',
+];

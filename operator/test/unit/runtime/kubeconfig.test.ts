@@ -82,7 +82,7 @@ before(() => {
   const handler: http.RequestListener = (req, res) => {
     const cert = (req.socket as TLSSocket).getPeerCertificate();
     lastSeen = {
-      clientCN: cert && 'subject' in cert && cert.subject ? cert.subject.CN : undefined,
+      clientCN: cert && 'subject' in cert && cert.subject ? [cert.subject.CN].flat()[0] : undefined,
       authorization: req.headers.authorization,
       impersonateUser: req.headers['impersonate-user'] as string | undefined,
       impersonateGroup: req.headers['impersonate-group'] as string | undefined,

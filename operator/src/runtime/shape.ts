@@ -1,0 +1,93 @@
+// Cache shaping: an informer keeps, for each object, only what its readers
+// use (controller-runtime's cache TransformFunc). A Pod as the server sends it
+// is several kilobytes; the few fields a status computation reads are a few
+// hundred bytes. Generic: the reconciler says which fields, per kind.
+import type { KubeObject } from './kube.ts';
+
+type Tree = { [key: string]: Tree | true };
+
+/**
+ * A function that copies only the listed paths of an object. A path is dotted
+ * ("metadata.name"); "[]" steps into every item of a list
+ * ("status.containerStatuses[].state.waiting.reason"). A path that ends on an
+ * object or list keeps it whole. Absent fields stay absent; a value that is not
+ * the object or list a path expects is kept as is.
+ */
+export function projection(paths: readonly string[]): (obj: KubeObject) => KubeObject {
+  const tree: Tree = {};
+  for (const path of paths) {
+    let node = tree;
+    const steps = path.split('.').flatMap((s) => (s.endsWith('[]') ? [s.slice(0, -2), '[]'] : [s]));
+    steps.forEach((step, i) => {
+      if (i === steps.length - 1) {
+        node[step] = true;
+        return;
+      }
+      const next = node[step];
+      if (next === true) return; // an ancestor is already kept whole
+      node = node[step] = next ?? {};
+    });
+  }
+  return (obj) => pick(obj, tree) as KubeObject;
+}
+
+function pick(value: unknown, tree: Tree | true): unknown {
+  if (tree === true) return value;
+  const items = tree['[]'];
+  if (items !== undefined) return Array.isArray(value) ? value.map((v) => pick(v, items)) : value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, sub] of Object.entries(tree)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = pick(v, sub);
+  }
+  return out;
+}
+
+/** Annotations that only clients read, never a controller: kubectl's client-side apply copy of the whole object. */
+const CLIENT_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
+
+/** The object without metadata.managedFields (often its largest part) and kubectl's last-applied-configuration (a second copy of it). */
+export function withoutBookkeeping(obj: KubeObject): KubeObject {
+  const meta = obj.metadata;
+  if (!meta || (!meta.managedFields && !CLIENT_ANNOTATIONS.some((a) => meta.annotations?.[a] !== undefined))) return obj;
+  const { managedFields: _dropped, ...metadata } = meta;
+  if (metadata.annotations) {
+    const annotations = { ...metadata.annotations };
+    for (const a of CLIENT_ANNOTATIONS) delete annotations[a];
+    metadata.annotations = annotations;
+  }
+  return { ...obj, metadata };
+}
+
+export interface CacheShape {
+  /** Keep only these paths of the object (see projection); default: all of it. */
+  keep?: readonly string[];
+  /** Keep only these paths of its status ([]: no status); default: all of it. */
+  status?: readonly string[];
+}
+
+/**
+ * An informer transform: the object without bookkeeping (withoutBookkeeping),
+ * then cut down to `keep`, its status to `status`. apiVersion, kind and the
+ * metadata an informer itself needs (name, namespace, uid, resourceVersion)
+ * are always kept.
+ */
+export function cacheTransform(shape: CacheShape = {}): (obj: KubeObject) => KubeObject {
+  const keep = shape.keep && projection(['apiVersion', 'kind', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.resourceVersion', ...shape.keep]);
+  const status = shape.status && shape.status.length > 0 ? projection(shape.status) : undefined;
+  return (obj) => {
+    let out = withoutBookkeeping(obj);
+    if (keep) out = keep(out);
+    if (shape.status && out.status !== undefined) {
+      const { status: full, ...rest } = out;
+      out = status ? { ...rest, status: status(full as KubeObject) } : rest;
+    }
+    return out;
+  };
+}
+
+/** Bytes of an object as JSON: what the server sends, and a fair proxy for what a cache holds. */
+export function jsonBytes(obj: unknown): number {
+  return Buffer.byteLength(JSON.stringify(obj));
+}
