@@ -5,7 +5,8 @@
 //   (drift.ts coversDesired: metadata, spec, data, rules...), so only status
 //   goes; a Deployment keeps the status fields the status computation reads.
 // - Pods: the labels that tie one to an instance, and what PodsHealthy reads.
-// - Namespaces: their labels (which ones an instance may watch).
+// - Namespaces: their labels (which ones an instance may watch), and whether
+//   one is being deleted (no grant is made there any more).
 import type { KubeObject, ResourceType } from '../runtime/kube.ts';
 import { Deployments, Namespaces, Pods } from '../runtime/resources.ts';
 import { cacheTransform } from '../runtime/shape.ts';
@@ -17,7 +18,7 @@ const whole = cacheTransform();
 const withoutStatus = cacheTransform({ status: [] });
 const deployment = cacheTransform({ status: DEPLOYMENT_STATUS_PATHS });
 const pod = cacheTransform({ keep: ['metadata.labels', ...POD_VIEW_PATHS] });
-const namespace = cacheTransform({ keep: ['metadata.labels'] });
+const namespace = cacheTransform({ keep: ['metadata.labels', 'metadata.deletionTimestamp'] });
 
 const same = (a: ResourceType, b: ResourceType) => a.apiVersion === b.apiVersion && a.plural === b.plural;
 

@@ -3,7 +3,9 @@
 // (src/runtime). One call brings one ChatCLIInstance to its desired state:
 //   1. load the instance from the cache (gone: nothing to do);
 //   2. being deleted: remove what garbage collection cannot reach, then the finalizer;
-//   3. compute the desired objects, without watcher grants in namespaces the
+//   3. compute the desired objects (a stored spec the current schema refuses,
+//      stored before one of its rules existed, is reported and nothing applied),
+//      without watcher grants in namespaces the
 //      tenancy guard refuses (src/desired/tenancy.ts); if any is cluster-scoped or in another
 //      namespace (watcher RBAC), make sure our finalizer is on the instance first:
 //      owner references take care of everything else;
@@ -19,6 +21,7 @@
 import type { ClusterConfig } from '../runtime/kubeconfig.ts';
 import { API_VERSION, KIND, type ChatCLIInstance, type DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
 import { withDefaults } from '../api/defaults.ts';
+import { validateInstance } from '../api/validate.ts';
 import { desiredObjects, objectsToPrune, refOf, type KubeObject, type ObjectRef } from '../desired/index.ts';
 import { strategyResetBeforeApply } from '../desired/deployment.ts';
 import { replicasHandover } from '../desired/hpa.ts';
@@ -71,7 +74,11 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
   const view = createWrittenOverlay(deps.cache);
   const tenancy: Tenancy = {
     policy: deps.watchNamespacePolicy ?? DEFAULT_WATCH_NAMESPACE_POLICY,
-    watchable: (ns) => isWatchable((view.get(NAMESPACES, undefined, ns) as KubeObjectLike | undefined)?.metadata?.labels),
+    // One being deleted is not: its content goes, and the API server refuses new content there.
+    watchable: (ns) => {
+      const meta = (view.get(NAMESPACES, undefined, ns) as KubeObjectLike | undefined)?.metadata as (KubeObjectLike['metadata'] & { deletionTimestamp?: string }) | undefined;
+      return !meta?.deletionTimestamp && isWatchable(meta?.labels);
+    },
   };
 
   return async function reconcile(key, signal) {
@@ -327,6 +334,13 @@ function phaseOf(o: KubeObject): (typeof APPLY_PHASES)[number] {
  * refuses; or why it cannot be used (an object stored before a schema change, say).
  */
 function plan(live: ChatCLIInstance, tenancy: Tenancy): { instance: DefaultedChatCLIInstance; desired: KubeObject[]; refused: RefusedNamespace[] } | { error: string } {
+  // Stored before a rule of the current schema existed (the API server checks
+  // only what is written): rendered as is, it would run what the API now refuses.
+  const invalid = validateInstance(live);
+  if (invalid.length > 0) {
+    const each = invalid.map((e) => `${e.path}: ${e.message}`).join('; ');
+    return { error: `the stored spec is not valid under the current schema (stored before a rule existed?); edit it to apply it: ${each}` };
+  }
   try {
     const instance = withDefaults(live);
     const refused = refusedWatchNamespaces(instance, tenancy.policy, tenancy.watchable);

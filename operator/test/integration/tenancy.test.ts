@@ -186,6 +186,25 @@ describe('tenancy: the operator only grants in namespaces that opted in (--watch
     assert.ok(await rolePair('guard-open'), 'the other grants stay');
   });
 
+  // Found by the chaos run (bench/chaos/bad-data.ts): while a labelled target
+  // namespace is being deleted, its content goes and the API server refuses new
+  // content (403); the grant must not be made again and again meanwhile.
+  it('a target namespace being deleted is granted nothing more: TargetNotPermitted, not a 403 retried', async () => {
+    await namespaces('guard-doomed');
+    await k(['label', 'namespace', 'guard-doomed', WATCHABLE]);
+    await k(['apply', '-f', '-'], instanceJson('guard-home', 'doomed', [{ deployment: 'app', namespace: 'guard-doomed' }]));
+    const doomedRole = () => exists(['role', 'doomed-watcher', '-n', 'guard-doomed']);
+    await eventually('the Role in guard-doomed', doomedRole);
+    await k(['delete', 'namespace', 'guard-doomed', '--wait=false']);
+    // What the namespace controller (not running in api mode) would do: empty it (unless the operator's prune was first).
+    await k(['delete', 'role', 'doomed-watcher', '-n', 'guard-doomed', '--ignore-not-found']);
+    const doomed = async () => (await getJson<Instance>(plane(), ['chatcliinstance', 'doomed', '-n', 'guard-home']))?.status?.conditions?.find((c) => c.type === 'ReconcileSucceeded');
+    await eventually('TargetNotPermitted for the namespace being deleted', async () => (await doomed())?.reason === 'TargetNotPermitted');
+    await eventually('its RoleBinding pruned', async () => !(await exists(['rolebinding', 'doomed-watcher', '-n', 'guard-doomed'])));
+    assert.equal(await doomedRole(), false, 'the Role was not made again');
+    assert.doesNotMatch(operator?.logs() ?? '', /because it is being terminated/, 'no write refused for the terminating namespace');
+  });
+
   it('with --watch-namespace-policy=any every named namespace is granted, labelled or not', async () => {
     assert.equal(await operator?.stop(), 0);
     operator = await startOperator(kubeconfig, ['--watch-namespace-policy=any']);
