@@ -15,10 +15,22 @@ export interface Failover {
   leadingAfterMs?: number;
   /** kill -> the new leader's first reconcile. */
   firstReconcileAfterMs?: number;
+  /**
+   * The API server was out of reach for part of it (a restart, etcd's, the
+   * partition): no candidate can take the Lease then, and one that misses a
+   * renewal waits a full lease duration from when it first sees it.
+   */
+  duringOutage: boolean;
+}
+
+/** Wall-clock ms. */
+export interface Interval {
+  from: number;
+  to: number;
 }
 
 /** For each killed leader, who took over and when it first reconciled. */
-export function failovers(replicas: readonly Replica[], reconciles: readonly ReconcileLine[]): Failover[] {
+export function failovers(replicas: readonly Replica[], reconciles: readonly ReconcileLine[], outages: readonly Interval[] = []): Failover[] {
   return replicas
     .filter((r) => r.killedAt !== undefined && r.leadingSince !== undefined && r.leadingSince <= r.killedAt)
     .map((killed) => {
@@ -27,7 +39,9 @@ export function failovers(replicas: readonly Replica[], reconciles: readonly Rec
         .filter((r) => r !== killed && r.leadingSince !== undefined && r.leadingSince >= at)
         .sort((a, b) => a.leadingSince! - b.leadingSince!)[0];
       const first = next && reconciles.find((l) => l.replica === next.name && l.at >= next.leadingSince!);
+      const end = first?.at ?? Infinity;
       return {
+        duringOutage: outages.some((o) => o.from < end && o.to > at),
         killed: killed.name,
         killedAt: at,
         ...(next ? { newLeader: next.name, leadingAfterMs: next.leadingSince! - at } : {}),
@@ -38,6 +52,8 @@ export function failovers(replicas: readonly Replica[], reconciles: readonly Rec
 
 export interface FailoverSummary {
   count: number;
+  /** Over the failovers with the API server in reach throughout (what the Lease timings promise). */
+  clean: { count: number; p50Seconds?: number; maxSeconds?: number };
   /** Leaders that stepped down on their own (Lease not renewed in time, e.g. in the partition). */
   lostLeases: number;
   p50Seconds?: number;
@@ -45,11 +61,17 @@ export interface FailoverSummary {
   each: Failover[];
 }
 
-export function summarizeFailovers(replicas: readonly Replica[], reconciles: readonly ReconcileLine[]): FailoverSummary {
-  const each = failovers(replicas, reconciles);
-  const times = each.flatMap((f) => (f.firstReconcileAfterMs === undefined ? [] : [f.firstReconcileAfterMs / 1000]));
+export function summarizeFailovers(replicas: readonly Replica[], reconciles: readonly ReconcileLine[], outages: readonly Interval[] = []): FailoverSummary {
+  const each = failovers(replicas, reconciles, outages);
+  const secondsOf = (list: Failover[]) => list.flatMap((f) => (f.firstReconcileAfterMs === undefined ? [] : [f.firstReconcileAfterMs / 1000]));
+  const times = secondsOf(each);
+  const cleanTimes = secondsOf(each.filter((f) => !f.duringOutage));
   return {
     count: each.length,
+    clean: {
+      count: each.filter((f) => !f.duringOutage).length,
+      ...(cleanTimes.length ? { p50Seconds: round(percentile(cleanTimes, 50)), maxSeconds: round(Math.max(...cleanTimes)) } : {}),
+    },
     lostLeases: replicas.filter((r) => r.lostLease).length,
     ...(times.length ? { p50Seconds: round(percentile(times, 50)), maxSeconds: round(Math.max(...times)) } : {}),
     each,

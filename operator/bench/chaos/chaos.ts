@@ -19,6 +19,7 @@ import {
   type ReconcileSummary,
   type WriteSummary,
 } from './analysis.ts';
+import { runBadData, type BadDataResult } from './bad-data.ts';
 import { runFaults, type FaultOptions, type FaultRecord } from './faults.ts';
 import { clean, judge, takeSnapshot, type Finding, type Judgement } from './measure.ts';
 import { seededRandom } from './random.ts';
@@ -45,6 +46,8 @@ export interface ChaosOptions {
   /** Operator flags besides --leader-elect and the Lease timings. */
   operatorArgs: string[];
   leaseArgs: string[];
+  /** After the measures: the bad stored data cases, observed this long (0: skipped). */
+  badDataObserveMs: number;
   /** Where the operators' logs go (none when absent). */
   logDir?: string;
   log: (line: string) => void;
@@ -78,6 +81,7 @@ export interface ChaosResult {
   failovers: FailoverSummary;
   leadershipOverlaps: { replicas: [string, string]; ms: number }[];
   crashes: { replica: string; exitCode: number | null | undefined; output: string[] }[];
+  badData?: BadDataResult;
   replicas: { name: string; startedAt: string; leadingSince?: string; killedAt?: string; exitedAt?: string; exitCode?: number | null; lostLease?: boolean }[];
 }
 
@@ -193,6 +197,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const quietWrites = summarizeWrites(proxy.requests, opts.instances, quietFrom, Date.now());
     const final = judge(await takeSnapshot(bp.admin), record);
 
+    let badData: BadDataResult | undefined;
+    if (opts.badDataObserveMs > 0) badData = await runBadData({ plane: bp.plane, admin: bp.admin, replicas, observeMs: opts.badDataObserveMs, log });
+
     await replicas.stop(opts.logDir);
     const all = replicas.all;
     const result: ChaosResult = {
@@ -218,11 +225,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       writes: summarizeWrites(proxy.requests, opts.instances, windowStartWall),
       reconciles: summarizeReconciles(replicas.reconciles),
       quiet: { seconds: opts.quietMs / 1000, reconciles: quietReconciles, writes: quietWrites, availableBefore: `${available} of ${liveCount}` },
-      failovers: summarizeFailovers(all, replicas.reconciles),
+      failovers: summarizeFailovers(all, replicas.reconciles, faults.records
+        .filter((f) => f.kind === 'apiserver-restart' || f.kind === 'etcd-restart' || f.kind === 'partition')
+        .map((f) => ({ from: windowStartWall + f.at, to: windowStartWall + f.endedAt }))),
       leadershipOverlaps: leadershipOverlaps(all),
       crashes: all
         .filter((r) => r.exitedAt !== undefined && r.killedAt === undefined && !r.lostLease && r.exitCode !== 0)
         .map((r) => ({ replica: r.name, exitCode: r.exitCode, output: [...r.otherOutput.slice(-20), ...r.op.logs().trimEnd().split('\n').slice(-5)] })),
+      ...(badData ? { badData } : {}),
       replicas: all.map((r) => ({
         name: r.name,
         startedAt: iso(r.startedAt)!,

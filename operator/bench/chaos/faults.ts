@@ -78,7 +78,7 @@ export async function runFaults(ctx: FaultsContext): Promise<FaultsRun> {
   let goneArmed = false;
   proxy.answer = (req) => {
     if (!inWindow()) return undefined;
-    if (goneArmed && req.watch && req.query.get('resourceVersion') && req.path.includes('chatcliinstances')) {
+    if (goneArmed && req.watch && req.query.get('resourceVersion')) {
       goneArmed = false;
       records.push({ kind: 'gone', at: since(), endedAt: since(), detail: `410 Expired on ${req.path}` });
       return expiredWatch();
@@ -125,7 +125,7 @@ export async function runFaults(ctx: FaultsContext): Promise<FaultsRun> {
     goneArmed = true;
     // Watches come back after each cut; make sure one comes soon.
     proxy.cutWatches();
-    return 'armed: the next instance watch gets 410 Expired';
+    return 'armed: the next watch gets 410 Expired';
   });
 
   if (opts.watchCuts) {
@@ -163,7 +163,7 @@ export async function runFaults(ctx: FaultsContext): Promise<FaultsRun> {
   await Promise.all(tasks);
   proxy.answer = () => undefined;
   if (opts.errorRate > 0) records.push({ kind: 'errors', at: 0, endedAt: windowMs, detail: `${injectedErrors['500']} x 500, ${injectedErrors['429']} x 429` });
-  if (goneArmed) records.push({ kind: 'gone', at: goneAt, endedAt: goneAt, detail: 'armed, but no instance watch came in the window' });
+  if (goneArmed) records.push({ kind: 'gone', at: goneAt, endedAt: goneAt, detail: 'armed, but no watch came in the window' });
   records.sort((a, b) => a.at - b.at);
   const faultsEnd = Math.max(0, ...records.map((r) => r.endedAt));
   return { records, injectedErrors, lastFaultEndedAt: faultsEnd };

@@ -30,6 +30,7 @@ const USAGE = `Usage: node bench/chaos/run.ts [flags]   (make chaos ARGS="...")
   --no-leader-kills      do not SIGKILL the leader (default: 5-15 s after each new leader starts)
   --no-apiserver-restart --no-etcd-restart --no-watch-cuts --no-gone
                          turn one fault off
+  --no-bad-data          skip the bad stored data cases run after the measures (30 s)
   --quick                ~50 instances, 30 s window (what make test runs)
 `;
 
@@ -52,6 +53,7 @@ const { values } = parseArgs({
     'no-etcd-restart': { type: 'boolean', default: false },
     'no-watch-cuts': { type: 'boolean', default: false },
     'no-gone': { type: 'boolean', default: false },
+    'no-bad-data': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -82,6 +84,7 @@ const opts: ChaosOptions = {
   convergeTimeoutMs: num('converge-timeout', values['converge-timeout'], 300) * 1000,
   quietMs: num('quiet-seconds', values['quiet-seconds'], 15) * 1000,
   settleTimeoutMs: 60_000,
+  badDataObserveMs: values['no-bad-data'] ? 0 : 30_000,
   replicas: 2,
   leaseArgs: LEASE_ARGS,
   operatorArgs: [],

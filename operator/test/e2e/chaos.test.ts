@@ -31,6 +31,7 @@ describe('chaos, short', () => {
       replicas: 2,
       convergeTimeoutMs: 90_000,
       settleTimeoutMs: 20_000,
+      badDataObserveMs: 0,
       quietMs: 5_000,
       leaseArgs: LEASE_ARGS,
       operatorArgs: [],
