@@ -356,8 +356,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         '  nodeIP: 10.244.0.1',
         '  manageAllNodes: false',
         '  manageNodesWithAnnotationSelector: kwok.x-k8s.io/node=fake',
-        // A test can play the kubelet for one pod (e.g. a missing Secret) by annotating it.
-        '  disregardStatusWithAnnotationSelector: kwok.x-k8s.io/status=custom',
         '  nodeLeaseDurationSeconds: 40',
         // kwok's own command leaves these at 0 (kwokctl fills them); 0 is refused.
         '  nodeLeaseParallelism: 4',
