@@ -24,6 +24,12 @@ describe('the production bundle (dist/main.js)', () => {
     assert.doesNotMatch(text, /^\/\/ node_modules\/@kubernetes\//m);
   });
 
+  it('is ASCII only, so that V8 keeps its source as one byte per character, not two', () => {
+    const text = readFileSync(BUNDLE, 'utf8');
+    const line = text.split('\n').findIndex((l) => /[^\x00-\x7f]/.test(l));
+    assert.equal(line, -1, `dist/main.js line ${line + 1}: ${text.split('\n')[line]?.slice(0, 200)}`);
+  });
+
   it('runs on its own: the commands and their help', () => {
     const run = (...args: string[]) => execFileSync(process.execPath, [BUNDLE, ...args], { cwd: OPERATOR_DIR, encoding: 'utf8' });
     assert.match(run('--help'), /^Usage: chatcli-operator <command>/);
