@@ -1,5 +1,7 @@
 // The results of one run: their shape (the JSON file), the targets they are
 // judged against, and the markdown printed at the end.
+import type { Comparison } from './baseline.ts';
+import { cacheBytesTable, type CacheBytes } from './cache-bytes.ts';
 import type { RequestCounts } from './lib/apiserver-metrics.ts';
 import type { Load, MachineNote } from './lib/machine.ts';
 import { round } from './lib/machine.ts';
@@ -20,6 +22,8 @@ export interface SizeRun {
   idle?: QuietResult;
   restart?: QuietResult & { readySeconds: number };
   memory: MemorySample[];
+  /** Bytes per cached object after convergence (largest size). */
+  cache?: CacheBytes[];
   sweep: Loaded<ScaleResult & { concurrency: number }>[];
 }
 
@@ -33,6 +37,10 @@ export interface Results {
   options: Record<string, unknown>;
   runs: SizeRun[];
   latency?: Loaded<LatencyResult>;
+  /** Bytes per cached object on the full plane after the latency run (pods included). */
+  latencyCache?: CacheBytes[];
+  /** This run against a recorded baseline (--baseline). */
+  baseline?: { file: string; recordedAt: string; source: string; tolerance: number; comparisons: Comparison[] };
   errors: string[];
   /** What was left out and why. */
   notes: string[];
@@ -123,6 +131,14 @@ export function markdown(r: Results): string {
   }
   out.push('', '### Memory (median of 3 samples)');
   out.push(table(['instances (plane)', 'when', 'RSS MiB', 'V8 heap used MiB'], r.runs.flatMap((run) => run.memory.map((m) => [run.instances, m.when, m.rssMiB, m.heapUsedMiB ?? 'n/a']))));
+  for (const run of r.runs.filter((x) => x.cache)) {
+    out.push('', `### Bytes per cached object (${run.instances} plane, after convergence; cached = as src/reconciler/cache-shape.ts keeps it)`);
+    out.push(cacheBytesTable(run.cache!));
+  }
+  if (r.latencyCache) {
+    out.push('', '### Bytes per cached object (full plane, after the latency run: pods included)');
+    out.push(cacheBytesTable(r.latencyCache));
+  }
   const sweeps = r.runs.filter((run) => run.sweep.length > 0);
   for (const run of sweeps) {
     out.push('', `### --max-concurrent-reconciles sweep (${run.sweep[0]!.instances} new instances each, on the ${run.instances} plane)`);
@@ -136,6 +152,12 @@ export function markdown(r: Results): string {
   }
   out.push('', '### Targets');
   out.push(table(['target', 'goal', 'result', 'met'], r.targets.map((t) => [t.name, t.goal, t.actual, t.met ? 'yes' : '**no**'])));
+  if (r.baseline) {
+    const b = r.baseline;
+    const worse = b.comparisons.filter((c) => c.regressed).length;
+    out.push('', `### Against the baseline ${b.file} (recorded ${b.recordedAt}, source ${b.source}; fails above +${Math.round(b.tolerance * 100)}%): ${worse === 0 ? 'no regression' : `**${worse} regressed**`}`);
+    out.push(table(['figure', 'baseline', 'this run', 'limit', 'regressed'], b.comparisons.map((c) => [c.figure, c.baseline, c.actual, c.limit, c.regressed ? '**yes**' : 'no'])));
+  }
   if (r.notes.length > 0) out.push('', '### Notes', ...r.notes.map((n) => `- ${n}`));
   if (r.errors.length > 0) out.push('', '### Errors', ...r.errors.map((e) => `- ${e}`));
   return out.join('\n');

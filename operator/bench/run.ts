@@ -15,6 +15,8 @@ import { OPERATOR_DIR, OUR_OPERATOR_COMMAND, startOperatorProcess, type Operator
 import { startBenchPlane, type BenchPlane } from './lib/plane.ts';
 import { trackInstances } from './lib/tracker.ts';
 import { createAll, loadSamples, namespaceNames, namespaceObjects, unrelatedObjects } from './lib/workload.ts';
+import { compareWithBaseline, DEFAULT_TOLERANCE, readBaseline, recordBaseline } from './baseline.ts';
+import { measureCacheBytes } from './cache-bytes.ts';
 import { sampleMemory } from './memory.ts';
 import { MEMORY_EMPTY, MEMORY_UNRELATED, judge, markdown, type Results, type SizeRun } from './report.ts';
 import { runScale } from './scale.ts';
@@ -37,6 +39,9 @@ const USAGE = `Usage: node bench/run.ts [flags]   (make bench ARGS="...")
   --operator-name NAME         how results name it (default: chatcli-operator, or the command)
   --operator-admin             run the operator as cluster admin instead of its ServiceAccount
   --skip LIST                  any of floor,scale,memory,idle,restart,sweep,latency
+  --baseline FILE              compare memory and write figures with a recorded baseline; exit 3 when one is
+                               more than 20% above it (bench/baseline.json is the project's)
+  --record-baseline FILE       write this run's memory and write figures to FILE as a baseline
   --quick                      a ~2 minute smoke run: sizes 100, unrelated 1000, idle 15 s, restart 10 s,
                                floor 16,64, sweep 1,16 of 100, latency 30
 `;
@@ -58,6 +63,8 @@ const { values } = parseArgs({
     'operator-name': { type: 'string' },
     'operator-admin': { type: 'boolean', default: false },
     skip: { type: 'string', default: '' },
+    baseline: { type: 'string' },
+    'record-baseline': { type: 'string' },
     quick: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -172,6 +179,7 @@ async function runSize(n: number, largest: boolean): Promise<void> {
     log(`scale: converged in ${run.scale.seconds} s, ${run.scale.writesPerInstance} writes per instance`);
     if (runs('memory')) run.memory.push(await sampleMemory(op, `after ${n} instances converged`));
     if (!largest) return;
+    if (runs('memory')) run.cache = await measureCacheBytes(bp.admin);
     if (runs('idle')) {
       log(`idle: ${opts.idleSeconds} s`);
       run.idle = await runIdle(bp, opts.idleSeconds);
@@ -223,6 +231,7 @@ async function runLatencyScenario(): Promise<void> {
     log(`latency: ${opts.latencyCount} instances at ${opts.latencyRate}/s`);
     results.latency = await underLoad(() => runLatency(bp, tracker, { count: opts.latencyCount, perSecond: opts.latencyRate, namespaces: opts.namespaces, samples: allSamples }));
     log(`latency: p99 ${results.latency.p99Seconds} s`);
+    if (runs('memory')) results.latencyCache = await measureCacheBytes(bp.admin);
   } finally {
     stopTracking.abort();
     await op?.stop();
@@ -252,9 +261,16 @@ if (sourcesStarted.size > 1) results.notes.push(`the source changed during the r
 results.finishedAt = new Date().toISOString();
 results.machine.load1AtEnd = round(loadavg()[0] ?? 0);
 results.targets = judge(results);
+if (values.baseline) {
+  const baseline = readBaseline(values.baseline);
+  results.baseline = { file: values.baseline, recordedAt: baseline.recordedAt, source: baseline.source, tolerance: DEFAULT_TOLERANCE, comparisons: compareWithBaseline(results, baseline) };
+}
+if (values['record-baseline']) recordBaseline(values['record-baseline'], results);
 const file = join(resultsDir, `${stamp}.json`);
 await writeFile(file, JSON.stringify(results, null, 2) + '\n');
 process.stdout.write(markdown(results) + '\n\n');
 log(`results: ${file}; operator logs: ${logDir}`);
 // Exit now: anything still running (a plane that failed to stop) dies with us.
-process.exit(results.errors.length > 0 ? 1 : 0);
+const regressed = results.baseline?.comparisons.filter((c) => c.regressed) ?? [];
+if (regressed.length > 0) log(`REGRESSED against ${values.baseline}: ${regressed.map((c) => `${c.figure} ${c.actual} > ${c.limit}`).join('; ')}`);
+process.exit(results.errors.length > 0 ? 1 : regressed.length > 0 ? 3 : 0);
