@@ -71,7 +71,8 @@ export interface ChaosResult {
   workload: { created: number; updated: number; deleted: number; inflightDeletes: number; serverRetries: number; failures: string[]; lastStepAtSeconds: number };
   /** From the end of the last fault (or of the workload, if later). */
   convergence: { converged: boolean; seconds?: number; timeoutSeconds: number };
-  final: Counts & { examples: Finding[] };
+  /** trails: for the first instances left over, the workload's steps and the operator's writes naming them (s from the window's start). */
+  final: Counts & { examples: Finding[]; trails: Record<string, string[]> };
   /** The counts at the convergence timeout, when it never converged. */
   atTimeout?: Counts;
   writes: WriteSummary;
@@ -197,6 +198,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const quietWrites = summarizeWrites(proxy.requests, opts.instances, quietFrom, Date.now());
     const final = judge(await takeSnapshot(bp.admin), record);
 
+    // For a post-mortem of what is left over: every operator request naming its instance, and the workload's steps.
+    const trail = (instanceKey: string) => {
+      const name = instanceKey.split('/')[1] ?? instanceKey;
+      return [
+        ...record.done.filter((d) => d.step.key === instanceKey).map((d) => `${round(d.at / 1000, 3)} s workload ${d.step.op}`),
+        ...proxy!.requests
+          .filter((r) => r.path.includes(`/${name}`) && r.method !== 'GET')
+          .map((r) => `${round((r.at - windowStartWall) / 1000, 3)} s ${r.method} ${r.path} (${r.outcome}${r.forwardedAt ? ` at ${round((r.forwardedAt - windowStartWall) / 1000, 3)} s` : ''})`),
+      ].sort((a, b) => parseFloat(a) - parseFloat(b));
+    };
+    const trails = Object.fromEntries([...final.lost, ...final.orphans, ...final.stuck, ...final.stale].slice(0, 5).map((f) => [f.instance, trail(f.instance)]));
+
     let badData: BadDataResult | undefined;
     if (opts.badDataObserveMs > 0) badData = await runBadData({ plane: bp.plane, admin: bp.admin, replicas, observeMs: opts.badDataObserveMs, log });
 
@@ -220,7 +233,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         ...(converged ? { seconds: round(Math.max(0, convergedAt! - start - settledAt) / 1000, 1) } : {}),
         timeoutSeconds: opts.convergeTimeoutMs / 1000,
       },
-      final: { ...counts(final), examples: [...final.lost, ...final.orphans, ...final.stuck, ...final.stale].slice(0, 20) },
+      final: { ...counts(final), examples: [...final.lost, ...final.orphans, ...final.stuck, ...final.stale].slice(0, 20), trails },
       ...(atTimeout ? { atTimeout } : {}),
       writes: summarizeWrites(proxy.requests, opts.instances, windowStartWall),
       reconciles: summarizeReconciles(replicas.reconciles),

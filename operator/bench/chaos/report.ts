@@ -96,6 +96,7 @@ export function chaosMarkdown(rep: ChaosReport): string {
         ['crashes', r.crashes.length ? r.crashes.map((c) => `${c.replica} (exit ${c.exitCode})`).join(', ') : 'none'],
       ]));
     if (r.final.examples.length) out.push('', 'Left over:', '', ...r.final.examples.map((e) => `- ${e.instance}${e.object ? ` ${e.object}` : ''}: ${e.why}`));
+    for (const [instance, steps] of Object.entries(r.final.trails ?? {})) out.push('', `Trail of ${instance}:`, '', ...steps.map((s) => `- ${s}`));
     out.push('', `Writes by resource: ${Object.entries(r.writes.byResource).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   }
   const bad = r?.badData;

@@ -1,7 +1,8 @@
 // The reconciler: the short glue between the API (src/api), the desired state
 // (src/desired), the status logic (src/status) and the generic runtime
 // (src/runtime). One call brings one ChatCLIInstance to its desired state:
-//   1. load the instance from the cache (gone: nothing to do);
+//   1. load the instance from the cache (gone: only remove what escaped its
+//      finalizer, see removeLeftovers);
 //   2. being deleted: remove what garbage collection cannot reach, then the finalizer;
 //   3. compute the desired objects (a stored spec the current schema refuses,
 //      stored before one of its rules existed, is reported and nothing applied),
@@ -72,6 +73,8 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
   // Our own writes count as seen until the caches catch up, so that the reconciles
   // our writes trigger find nothing left to do (no repeated writes).
   const view = createWrittenOverlay(deps.cache);
+  // Uids finalize deleted lately: the caches may still show them for a moment (removeLeftovers).
+  const finalized = recentSet(60_000);
   const tenancy: Tenancy = {
     policy: deps.watchNamespacePolicy ?? DEFAULT_WATCH_NAMESPACE_POLICY,
     // One being deleted is not: its content goes, and the API server refuses new content there.
@@ -87,6 +90,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     let live = view.get(INSTANCES, namespace, name) as ChatCLIInstance | undefined;
     if (!live) {
       deps.onInstanceStatus?.(ik, undefined);
+      await removeLeftovers(ik, signal);
       return;
     }
     const log = deps.log.child({ instance: key });
@@ -282,7 +286,10 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
         if (ns === ik.namespace || !isOwnedBy(o.metadata, owner)) continue;
         const ref: ObjectRef = { apiVersion: type.apiVersion, kind: type.kind, ...(ns ? { namespace: ns } : {}), name: o.metadata?.name ?? '' };
         try {
-          if (await deleteObject(deps.kc, type, { namespace: ns, name: ref.name }, { uid: o.metadata?.uid, signal })) deleted.push(refText(ref));
+          if (await deleteObject(deps.kc, type, { namespace: ns, name: ref.name }, { uid: o.metadata?.uid, signal })) {
+            deleted.push(refText(ref));
+            finalized.add(o.metadata?.uid ?? '');
+          }
         } catch (err) {
           if (!isConflict(err)) failed.push(`${refText(ref)}: ${describe(err)}`); // 409: replaced since, not ours
         }
@@ -299,6 +306,34 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
   }
 
   /**
+   * The instance is gone: what is still labelled for it beyond the garbage
+   * collector's reach (another namespace, cluster-scoped) and carries the
+   * owner-uid annotation was made for it and escaped the finalizer: the API
+   * server lets a DELETE that read no finalizer win over our finalizer applied
+   * a moment later, and a dead leader's write can land after its successor
+   * finalized. Deleted by uid. The caches tell: such an object's own event
+   * queues this key.
+   */
+  async function removeLeftovers(ik: InstanceKey, signal: AbortSignal): Promise<void> {
+    const failed: string[] = [];
+    for (const type of DELETABLE_TYPES) {
+      const leftovers = (deps.cache.list(type, (o) => sameInstance(instanceKeyFromLabels(o.metadata?.labels), ik)) as KubeObjectLike[])
+        .filter((o) => o.metadata?.namespace !== ik.namespace && o.metadata?.annotations?.[OWNER_UID_ANNOTATION] && !finalized.has(o.metadata.uid ?? ''));
+      for (const o of leftovers) {
+        const ref: ObjectRef = { apiVersion: type.apiVersion, kind: type.kind, ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata?.name ?? '' };
+        try {
+          if (await deleteObject(deps.kc, type, { namespace: ref.namespace, name: ref.name }, { uid: o.metadata?.uid, signal })) {
+            deps.log.info({ instance: `${ik.namespace}/${ik.name}`, deleted: refText(ref) }, 'removed a leftover of a deleted instance');
+          }
+        } catch (err) {
+          if (!isConflict(err)) failed.push(`${refText(ref)}: ${describe(err)}`);
+        }
+      }
+    }
+    if (failed.length > 0) throw new Error(`${ik.namespace}/${ik.name} (deleted): could not remove leftovers, will retry: ${failed.join('; ')}`);
+  }
+
+  /**
    * Applies the instance's own metadata (the finalizer) to the instance of this
    * uid only; undefined when it is gone or was replaced since the cache saw it,
    * where a plain apply would create it anew.
@@ -311,6 +346,19 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       throw err;
     }
   }
+}
+
+/** A set whose members are forgotten after ttlMs (checked on add). */
+function recentSet(ttlMs: number): { add(v: string): void; has(v: string): boolean } {
+  const added = new Map<string, number>();
+  return {
+    add(v) {
+      const now = performance.now();
+      for (const [k, at] of added) if (now - at > ttlMs) added.delete(k);
+      added.set(v, now);
+    },
+    has: (v) => added.has(v),
+  };
 }
 
 /** Whether some desired object lies beyond the garbage collector's reach (no owner reference possible). */

@@ -54,7 +54,8 @@ describe('chaos, short', () => {
     });
     t.diagnostic(`seed ${seed}; converged ${result.convergence.converged ? `${result.convergence.seconds} s after the last fault` : 'never'}; ` +
       `failovers ${result.failovers.count} (max ${result.failovers.maxSeconds ?? '-'} s); writes per instance ${result.writes.perInstance}; operator logs in ${logDir}`);
-    const why = `seed ${seed}, operator logs in ${logDir}; left over: ${JSON.stringify(result.final.examples.slice(0, 5))}\n${lines.join('\n')}`;
+    const why = `seed ${seed}, operator logs in ${logDir}; left over: ${JSON.stringify(result.final.examples.slice(0, 5))}\n` +
+      `trails: ${JSON.stringify(result.final.trails, null, 1)}\n${lines.join('\n')}`;
     assert.ok(result.faults.some((f) => f.kind === 'leader-kill'), `the leader was killed at least once: ${why}`);
     assert.deepEqual(
       { lost: result.final.lost, orphans: result.final.orphans, stuck: result.final.stuck, stale: result.final.stale },
