@@ -13,7 +13,7 @@ export interface Failover {
   newLeader?: string;
   /** kill -> the new leader said "started leading". */
   leadingAfterMs?: number;
-  /** kill -> the new leader's first reconcile. */
+  /** kill -> the new leader's first reconcile (absent: it was killed or deposed before one). */
   firstReconcileAfterMs?: number;
   /**
    * The API server was out of reach for part of it (a restart, etcd's, the
@@ -39,7 +39,8 @@ export function failovers(replicas: readonly Replica[], reconciles: readonly Rec
         .filter((r) => r !== killed && r.leadingSince !== undefined && r.leadingSince >= at)
         .sort((a, b) => a.leadingSince! - b.leadingSince!)[0];
       const first = next && reconciles.find((l) => l.replica === next.name && l.at >= next.leadingSince!);
-      const end = first?.at ?? Infinity;
+      // A new leader killed (or deposed) before its first reconcile: the failover ended with its term.
+      const end = first?.at ?? (next ? Math.min(next.killedAt ?? Infinity, next.stoppedLeadingAt ?? Infinity, next.exitedAt ?? Infinity) : Infinity);
       return {
         duringOutage: outages.some((o) => o.from < end && o.to > at),
         killed: killed.name,

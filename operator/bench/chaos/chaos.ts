@@ -21,7 +21,7 @@ import {
 } from './analysis.ts';
 import { runBadData, type BadDataResult } from './bad-data.ts';
 import { runFaults, type FaultOptions, type FaultRecord } from './faults.ts';
-import { clean, judge, takeSnapshot, type Finding, type Judgement } from './measure.ts';
+import { clean, instancesSettled, judge, takeSnapshot, type Finding, type Judgement } from './measure.ts';
 import { seededRandom } from './random.ts';
 import { startReplicas, type Replicas } from './replicas.ts';
 import { planWorkload, runWorkload } from './workload.ts';
@@ -104,6 +104,9 @@ const SECRETS = (ns: string) => [
 const isAvailable = (i: { status?: unknown }) =>
   ((i.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Available' && c.status === 'True');
 
+/** How often convergence is checked: each check costs the API server (and this process) lists of the whole cluster. */
+const POLL_MS = 2_000;
+
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
@@ -156,17 +159,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const deadline = start + settledAt + opts.convergeTimeoutMs;
     for (;;) {
       const at = performance.now();
+      const last = performance.now() > deadline;
       try {
-        judgement = judge(await takeSnapshot(bp.admin), record);
-        if (clean(judgement)) {
-          convergedAt = at;
-          break;
+        // The full snapshot (every labelled object in the cluster) only once the instances look done, or at the end.
+        if (last || (await instancesSettled(bp.admin, record))) {
+          judgement = judge(await takeSnapshot(bp.admin), record);
+          if (clean(judgement)) {
+            convergedAt = at;
+            break;
+          }
         }
       } catch (err) {
         log(`snapshot failed: ${String(err).split('\n')[0]}`);
       }
-      if (performance.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 1_000));
+      if (last) break;
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
     const converged = convergedAt !== undefined;
     const atTimeout = !converged && judgement ? counts(judgement) : undefined;

@@ -52,6 +52,17 @@ export interface Judgement {
 export const clean = (j: Judgement): boolean =>
   j.lost.length + j.orphans.length + j.stuck.length + j.stale.length + j.missingInstances.length + j.unexpectedInstances.length === 0;
 
+/**
+ * The cheap half of the judgement, from the instances alone: none stuck, none
+ * stale, exactly those the workload left. Polling with it first spares a
+ * loaded API server the full snapshot until it can be clean.
+ */
+export async function instancesSettled(kc: KubeConfig, expected: { live: Set<string>; deleted: Set<string> }): Promise<boolean> {
+  const { items } = await request<{ items: ChatCLIInstance[] }>(kc, { method: 'GET', path: resourcePath(INSTANCES) });
+  const j = judge({ instances: items, objects: [], namespaceLabels: new Map() }, expected);
+  return j.stuck.length + j.stale.length + j.missingInstances.length + j.unexpectedInstances.length === 0;
+}
+
 export async function takeSnapshot(kc: KubeConfig, signal?: AbortSignal): Promise<Snapshot> {
   const list = async (type: ResourceType, labelSelector?: string) =>
     (await request<{ items: KubeObject[] }>(kc, { method: 'GET', path: resourcePath(type), query: { labelSelector }, signal })).items

@@ -38,14 +38,15 @@ export function chaosTargets(r: ChaosResult): Target[] {
   ];
   const f = r.failovers;
   if (f.count > 0) {
-    const unmeasured = f.each.filter((e) => e.firstReconcileAfterMs === undefined).length;
+    // A new leader killed before its first reconcile is measured by the failover that follows.
+    const unmeasured = f.each.filter((e) => e.firstReconcileAfterMs === undefined && !e.newLeader).length;
     t.push({
       name: 'leader failover (kill -> first reconcile), API server in reach',
       goal: `max <= ${FAILOVER_MAX_TARGET_S} s, p50 <= ${FAILOVER_P50_TARGET_S} s`,
       actual: f.clean.count > 0
-        ? `${f.clean.count} failovers: p50 ${f.clean.p50Seconds ?? '-'} s, max ${f.clean.maxSeconds ?? '-'} s` + (unmeasured ? `; ${unmeasured} without a new leader's reconcile` : '')
-        : 'none (every kill overlapped an outage)',
-      met: unmeasured === 0 && (f.clean.count === 0 || ((f.clean.maxSeconds ?? Infinity) <= FAILOVER_MAX_TARGET_S && (f.clean.p50Seconds ?? Infinity) <= FAILOVER_P50_TARGET_S)),
+        ? `${f.clean.count} failovers: p50 ${f.clean.p50Seconds ?? '-'} s, max ${f.clean.maxSeconds ?? '-'} s` + (unmeasured ? `; ${unmeasured} with no new leader at all` : '')
+        : 'none measurable (every kill overlapped an outage)',
+      met: unmeasured === 0 && f.clean.count > 0 && (f.clean.maxSeconds ?? Infinity) <= FAILOVER_MAX_TARGET_S && (f.clean.p50Seconds ?? Infinity) <= FAILOVER_P50_TARGET_S,
     });
   }
   t.push({
@@ -95,6 +96,11 @@ export function chaosMarkdown(rep: ChaosReport): string {
         ['quiet window', `${r.quiet.reconciles} reconciles, ${r.quiet.writes.total} writes in ${r.quiet.seconds} s (${r.quiet.availableBefore} instances Available when it began)`],
         ['crashes', r.crashes.length ? r.crashes.map((c) => `${c.replica} (exit ${c.exitCode})`).join(', ') : 'none'],
       ]));
+    if (r.failovers.each.length) {
+      const s = (ms?: number) => (ms === undefined ? '-' : String(Math.round(ms / 100) / 10));
+      out.push('', 'Failovers:', '', table([['killed', 'new leader', 'leading after (s)', 'first reconcile after (s)', 'outage overlapped'],
+        ...r.failovers.each.map((f) => [f.killed, f.newLeader ?? '-', s(f.leadingAfterMs), s(f.firstReconcileAfterMs), f.duringOutage ? 'yes' : 'no'])]));
+    }
     if (r.final.examples.length) out.push('', 'Left over:', '', ...r.final.examples.map((e) => `- ${e.instance}${e.object ? ` ${e.object}` : ''}: ${e.why}`));
     for (const [instance, steps] of Object.entries(r.final.trails ?? {})) out.push('', `Trail of ${instance}:`, '', ...steps.map((s) => `- ${s}`));
     out.push('', `Writes by resource: ${Object.entries(r.writes.byResource).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
