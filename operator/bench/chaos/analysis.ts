@@ -157,6 +157,14 @@ export function resourceOf(path: string): string {
   return sub ? `${resource}/${sub}` : resource;
 }
 
+/** How long the API server took to answer the operators' writes (forwarded, answered) between from and to: p50, p90 in s. */
+export function writeLatency(requests: readonly ProxiedRequest[], from: number, to: number): { count: number; p50Seconds?: number; p90Seconds?: number } {
+  const times = requests
+    .filter((r) => WRITES.has(r.method) && r.forwardedAt !== undefined && r.answeredAt !== undefined && r.at >= from && r.at <= to)
+    .map((r) => (r.answeredAt! - r.forwardedAt!) / 1000);
+  return times.length ? { count: times.length, p50Seconds: round(percentile(times, 50), 3), p90Seconds: round(percentile(times, 90), 3) } : { count: 0 };
+}
+
 export interface WriteSummary {
   /** Writes that reached the API server (not the ones the proxy answered itself), without Lease renewals. */
   total: number;

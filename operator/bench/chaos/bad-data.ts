@@ -49,9 +49,13 @@ const INVALID = [
   { name: 'rwo-replicas', rule: 'more replicas need a ReadWriteMany claim', spec: { provider: 'OPENAI', replicas: 2, persistence: { enabled: true } } },
 ];
 
-/** Retries a failed reconcile may take in `ms` with per-key backoff from 5 ms doubling (plus the first run). */
+/**
+ * Reconciles of a failing key in `ms`: the retries its backoff (5 ms doubling)
+ * allows, the first run, and one every 10 s for changes of what it watches (a
+ * foreign Deployment rolling out, say), which queue it at once, as in client-go.
+ */
 export function backoffAllows(ms: number, baseMs = DEFAULT_BASE_DELAY_MS): number {
-  return Math.floor(Math.log2(ms / baseMs + 1)) + 1;
+  return Math.floor(Math.log2(ms / baseMs + 1)) + 1 + Math.floor(ms / 10_000);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -15,6 +15,7 @@ import {
   summarizeFailovers,
   summarizeReconciles,
   summarizeWrites,
+  writeLatency,
   type FailoverSummary,
   type ReconcileSummary,
   type WriteSummary,
@@ -70,7 +71,8 @@ export interface ChaosResult {
   injectedErrors: { '500': number; '429': number };
   workload: { created: number; updated: number; deleted: number; inflightDeletes: number; serverRetries: number; failures: string[]; lastStepAtSeconds: number };
   /** From the end of the last fault (or of the workload, if later). */
-  convergence: { converged: boolean; seconds?: number; timeoutSeconds: number };
+  /** writeLatency: how long the API server took to answer the operators' writes meanwhile. */
+  convergence: { converged: boolean; seconds?: number; timeoutSeconds: number; writeLatency: { count: number; p50Seconds?: number; p90Seconds?: number } };
   /** trails: for the first instances left over, the workload's steps and the operator's writes naming them (s from the window's start). */
   final: Counts & { examples: Finding[]; trails: Record<string, string[]> };
   /** The counts at the convergence timeout, when it never converged. */
@@ -176,6 +178,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     const converged = convergedAt !== undefined;
+    const convergingLatency = writeLatency(proxy.requests, windowStartWall + settledAt, Date.now());
     const atTimeout = !converged && judgement ? counts(judgement) : undefined;
     log(converged ? `converged ${round((convergedAt! - start - settledAt) / 1000, 1)} s after the last fault` : `NOT converged after ${opts.convergeTimeoutMs / 1000} s: ${JSON.stringify(atTimeout)}`);
 
@@ -239,6 +242,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         converged,
         ...(converged ? { seconds: round(Math.max(0, convergedAt! - start - settledAt) / 1000, 1) } : {}),
         timeoutSeconds: opts.convergeTimeoutMs / 1000,
+        writeLatency: convergingLatency,
       },
       final: { ...counts(final), examples: [...final.lost, ...final.orphans, ...final.stuck, ...final.stale].slice(0, 20), trails },
       ...(atTimeout ? { atTimeout } : {}),

@@ -86,6 +86,7 @@ export function chaosMarkdown(rep: ChaosReport): string {
       table([
         ['measure', 'value'],
         ['converged', r.convergence.converged ? `yes, ${r.convergence.seconds} s after the last fault` : `no (timeout ${r.convergence.timeoutSeconds} s): ${JSON.stringify(r.atTimeout)}`],
+        ['API server answer to a write meanwhile', `p50 ${r.convergence.writeLatency?.p50Seconds ?? '-'} s, p90 ${r.convergence.writeLatency?.p90Seconds ?? '-'} s (${r.convergence.writeLatency?.count ?? 0} writes)`],
         ['lost / orphans / stuck / stale', `${r.final.lost} / ${r.final.orphans} / ${r.final.stuck} / ${r.final.stale}`],
         ['operator writes (whole run, without Lease renewals)', `${r.writes.total} (${r.writes.perInstance} per instance created); Lease writes ${r.writes.leases}`],
         ['reconciles', `${r.reconciles.total}: ${Object.entries(r.reconciles.byResult).map(([k, v]) => `${v} ${k}`).join(', ')}; error rate ${(r.reconciles.errorRate * 100).toFixed(1)} %`],

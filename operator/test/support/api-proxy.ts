@@ -28,6 +28,9 @@ export interface ProxiedRequest {
   /** answered: by the proxy itself; forwarded: passed to the real server (at `forwardedAt`); dropped: its client left while held. */
   outcome: 'answered' | 'forwarded' | 'dropped' | 'pending';
   forwardedAt?: number;
+  /** Forwarded: wall-clock ms when the server's answer head came back, and its status. */
+  answeredAt?: number;
+  status?: number;
 }
 
 /** An answer the proxy gives itself instead of forwarding. */
@@ -136,6 +139,8 @@ export async function startApiProxy(plane: ControlPlane): Promise<ApiProxy> {
       new URL(req.url ?? '/', upstream),
       { method: req.method, headers, agent, ...(req.headers.authorization ? {} : admin) },
       (upRes) => {
+        seen.answeredAt = Date.now();
+        seen.status = upRes.statusCode;
         const flow = { up: upRes, res };
         upRes.pause();
         upRes.on('error', () => res.destroy());
