@@ -31,6 +31,7 @@ const USAGE = `Usage: node bench/chaos/run.ts [flags]   (make chaos ARGS="...")
   --no-apiserver-restart --no-etcd-restart --no-watch-cuts --no-gone
                          turn one fault off
   --no-bad-data          skip the bad stored data cases run after the measures (30 s)
+  --max-concurrent-reconciles N   passed to the operator (default: its own, 16)
   --quick                ~50 instances, 30 s window (what make test runs)
 `;
 
@@ -54,6 +55,7 @@ const { values } = parseArgs({
     'no-watch-cuts': { type: 'boolean', default: false },
     'no-gone': { type: 'boolean', default: false },
     'no-bad-data': { type: 'boolean', default: false },
+    'max-concurrent-reconciles': { type: 'string' },
     quick: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -87,7 +89,7 @@ const opts: ChaosOptions = {
   badDataObserveMs: values['no-bad-data'] ? 0 : 30_000,
   replicas: 2,
   leaseArgs: LEASE_ARGS,
-  operatorArgs: [],
+  operatorArgs: values['max-concurrent-reconciles'] ? [`--max-concurrent-reconciles=${num('max-concurrent-reconciles', values['max-concurrent-reconciles'], 16)}`] : [],
   faults: {
     leaderKills: !values['no-leader-kills'],
     killAfterMs: [5_000, 15_000],
