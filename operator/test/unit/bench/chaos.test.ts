@@ -51,7 +51,7 @@ describe('chaos judgement of a snapshot', () => {
   const stored = (name: string, extra: Partial<ChatCLIInstance['metadata']> = {}, status: unknown = { observedGeneration: 1 }): ChatCLIInstance =>
     ({ ...structuredClone(sample), metadata: { name, namespace: 'home', uid: `uid-${name}`, generation: 1, ...extra }, status } as ChatCLIInstance);
   const objectsOf = (i: ChatCLIInstance): KubeObject[] => desiredObjects(withDefaults(i));
-  const watchable = new Map([['home', {}], ['production', { 'chatcli.diillson.com/watchable': 'true' }]]);
+  const watchable = new Map<string, Record<string, string>>([['home', {}], ['production', { 'chatcli.diillson.com/watchable': 'true' }]]);
 
   it('an instance whose objects are all there, as rendered, is clean', () => {
     const i = stored('ok');
@@ -63,7 +63,7 @@ describe('chaos judgement of a snapshot', () => {
     const ok = stored('ok');
     const objects = objectsOf(ok).filter((o) => o.kind !== 'Service');
     const cm = objects.find((o) => o.kind === 'ConfigMap')!;
-    (cm as { data: Record<string, string> }).data = { changed: 'by someone' };
+    (cm as unknown as { data: Record<string, string> }).data = { changed: 'by someone' };
     const gone = stored('gone');
     const orphan = objectsOf(gone).find((o) => o.kind === 'Role')!;
     const snap: Snapshot = {
