@@ -293,14 +293,17 @@ describe('the ChatCLI server under the operator, on the real node', () => {
     }
 
     describe('a missing API-key Secret', { concurrency: false }, () => {
-      it("shows the real kubelet's CreateContainerConfigError as SecretsFound=False naming it, and the pod starts once it exists", { timeout: 180_000 }, async () => {
+      it("shows the real kubelet's CreateContainerConfigError as SecretsFound=False naming it, and the pod starts once it exists", { timeout: 360_000 }, async () => {
         const i = MISSING_SECRET;
         let waiting: { reason?: string; message?: string } | undefined;
-        await eventually('the kubelet reports CreateContainerConfigError', async () => {
+        // The kubelet's first word can be "failed to sync secret cache: timed out
+        // waiting for the condition" (its watch on the Secret has not synced yet);
+        // its retries then name the Secret. Only that message can name it.
+        await eventually('the kubelet reports CreateContainerConfigError naming the Secret', async () => {
           waiting = (await instancePods(plane(), i))[0]?.status.containerStatuses?.[0]?.state?.waiting;
-          return waiting?.reason === 'CreateContainerConfigError';
-        }, 90_000);
-        assert.match(waiting?.message ?? '', /secret "absent-keys" not found/);
+          return waiting?.reason === 'CreateContainerConfigError' && /secret "absent-keys" not found/.test(waiting.message ?? '');
+        }, 120_000);
+        assert.equal(waiting?.reason, 'CreateContainerConfigError');
         await eventually('SecretsFound=False naming the Secret', async () => {
           const c = condition(await getInstance(plane(), i), 'SecretsFound');
           return c?.status === 'False' && c.message.includes('"absent-keys"') && c.message.includes('spec.apiKeys.name');
