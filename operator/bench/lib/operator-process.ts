@@ -10,9 +10,9 @@ import { freePort } from '../../hack/controlplane/controlplane.ts';
 import { treeUsage } from './machine.ts';
 
 export const OPERATOR_DIR = fileURLToPath(new URL('../..', import.meta.url));
-/** What the image runs: the bundle of `npm run build` (run.ts builds it first). */
+/** What the image runs (Dockerfile ENTRYPOINT): the bundle of `npm run build` (run.ts builds it first), with the same Node flags. */
 export const OUR_OPERATOR_COMMAND =
-  `"${process.execPath}" dist/main.js run --metrics-bind-address=127.0.0.1:{metricsPort} ` +
+  `"${process.execPath}" --optimize-for-size dist/main.js run --metrics-bind-address=127.0.0.1:{metricsPort} ` +
   '--health-probe-bind-address=127.0.0.1:{healthPort} --max-concurrent-reconciles={concurrency} --log-level=info';
 const UNKNOWN_READINESS_WAIT_MS = 5000;
 const STOP_GRACE_MS = 15_000;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
+import { OUR_OPERATOR_COMMAND } from '../../bench/lib/operator-process.ts';
 
 const OPERATOR_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const BUNDLE = join(OPERATOR_DIR, 'dist', 'main.js');
@@ -35,6 +36,17 @@ describe('the production bundle (dist/main.js)', () => {
     assert.match(run('--help'), /^Usage: chatcli-operator <command>/);
     assert.match(run('run', '--help'), /--leader-elect/);
     assert.match(run('render', '--help'), /render/);
+  });
+
+  it('runs with the same Node flags in the image, make run and the bench', () => {
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(OPERATOR_DIR, 'Dockerfile'), 'utf8'))?.[1] ?? '[]') as string[];
+    assert.equal(entrypoint.at(-1), 'dist/main.js');
+    const flags = entrypoint.slice(1, -1);
+    assert.ok(flags.includes('--optimize-for-size'), 'the memory-saving flag (docs/performance.md)');
+    const makefile = readFileSync(join(OPERATOR_DIR, 'Makefile'), 'utf8');
+    assert.deepEqual(/^OPERATOR_NODE_FLAGS := (.*)$/m.exec(makefile)?.[1]?.split(' '), flags);
+    assert.match(makefile, /\$\(NODE\) \$\(OPERATOR_NODE_FLAGS\) dist\/main\.js run/);
+    assert.ok(OUR_OPERATOR_COMMAND.includes(`" ${flags.join(' ')} dist/main.js run `), OUR_OPERATOR_COMMAND);
   });
 
   it('renders a sample exactly as the TypeScript sources do', () => {
