@@ -103,4 +103,14 @@ describe('local control plane (api mode)', () => {
     await assert.rejects(p.kubectl(['create', '-f', '-'], widget('bad', 5, 1)), /The Widget "bad" is invalid: spec: Invalid value: .*min must not exceed max/);
     await p.kubectl(['create', '-f', '-'], widget('good', 1, 5));
   });
+
+  it('restart(name): the API server and etcd come back on the same address with the same data (chaos faults)', { timeout: 180_000 }, async () => {
+    const p = plane();
+    await p.kubectl(['create', 'configmap', 'survives-restarts', '-n', 'default', '--from-literal=k=v']);
+    for (const name of ['kube-apiserver', 'etcd']) {
+      await p.restart(name, { downMs: 500 });
+      assert.equal((await p.kubectl(['get', 'configmap', 'survives-restarts', '-n', 'default', '-o', 'jsonpath={.data.k}'])).trim(), 'v', `after restarting ${name}`);
+    }
+    await assert.rejects(p.restart('no-such-process'), /no running process no-such-process/);
+  });
 });
