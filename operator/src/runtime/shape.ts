@@ -52,11 +52,8 @@ export function withoutBookkeeping(obj: KubeObject): KubeObject {
   const meta = obj.metadata;
   if (!meta || (!meta.managedFields && !CLIENT_ANNOTATIONS.some((a) => meta.annotations?.[a] !== undefined))) return obj;
   const { managedFields: _dropped, ...metadata } = meta;
-  if (metadata.annotations) {
-    const annotations = { ...metadata.annotations };
-    for (const a of CLIENT_ANNOTATIONS) delete annotations[a];
-    metadata.annotations = annotations;
-  }
+  // A new object rather than `delete`, which leaves V8 a slower, larger dictionary.
+  if (metadata.annotations) metadata.annotations = Object.fromEntries(Object.entries(metadata.annotations).filter(([k]) => !CLIENT_ANNOTATIONS.includes(k)));
   return { ...obj, metadata };
 }
 
