@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import type { ChatCLIInstance } from '../../src/api/chatcliinstance.ts';
 import { withDefaults } from '../../src/api/defaults.ts';
@@ -18,11 +18,10 @@ import { desiredObjects } from '../../src/desired/index.ts';
 import { FIELD_MANAGER, REPLICAS_HANDOVER_MANAGER } from '../../src/desired/names.ts';
 import { toYamlStream } from '../../src/desired/yamlstream.ts';
 import { usePlane } from '../support/cluster.ts';
-import { SAMPLES_DIR, apiServerWrites, eventually, getJson, installOperator, markDeploymentReady, startOperator, type RunningOperator } from '../support/operator.ts';
+import { SAMPLES_DIR, apiServerWrites, eventually, getJson, markDeploymentReady, useOperator } from '../support/operator.ts';
 import { KNOB_FILES } from '../unit/api/samples.ts';
 
 const plane = usePlane('api');
-let operator: RunningOperator;
 
 interface ManagedFields { manager: string; operation: string; subresource?: string; fieldsV1?: { 'f:spec'?: Record<string, unknown> } }
 interface Deployment {
@@ -66,15 +65,7 @@ function watchReplicas(ns: string): { seen: () => number[]; stop: () => void } {
 const changes = (values: number[]) => values.filter((v, i) => i === 0 || v !== values[i - 1]);
 
 describe('instance knobs on the API server', () => {
-  before(async () => {
-    const kubeconfig = await installOperator(plane());
-    operator = await startOperator(kubeconfig);
-  }, { timeout: 120_000 });
-  after(async () => {
-    if (!operator) return;
-    const code = await operator.stop('SIGTERM');
-    assert.equal(code, 0, `the operator exits 0 on SIGTERM\n${operator.logs().slice(-3000)}`);
-  });
+  useOperator(plane);
 
   it('every knob example renders objects the API server accepts (server-side dry run)', async () => {
     const ns = await namespace('knob-examples');

@@ -3,9 +3,9 @@
 // own ServiceAccount with nothing but config/rbac/role.yaml. Each scenario of
 // SPEC.md is one named test, in a namespace of its own.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { usePlane } from '../support/cluster.ts';
-import { apiServerWrites, eventually, getJson, installOperator, markDeploymentReady, startOperator, type RunningOperator } from '../support/operator.ts';
+import { apiServerWrites, eventually, getJson, markDeploymentReady, useOperator, type RunningOperator } from '../support/operator.ts';
 
 const plane = usePlane('api');
 let operator: RunningOperator;
@@ -36,15 +36,7 @@ const instance = (ns: string, name: string) => get<Instance>(['chatcliinstance',
 const watcher = (targets: { deployment: string; namespace: string }[]) => ({ enabled: true, targets });
 
 describe('operator on the API server', () => {
-  before(async () => {
-    const kubeconfig = await installOperator(plane());
-    operator = await startOperator(kubeconfig);
-  }, { timeout: 120_000 });
-  after(async () => {
-    if (!operator) return;
-    const code = await operator.stop('SIGTERM');
-    assert.equal(code, 0, `the operator exits 0 on SIGTERM\n${operator.logs().slice(-3000)}`);
-  });
+  useOperator(plane, (started) => (operator = started));
 
   it('creates every object with owner references, and READY follows the Deployment', async () => {
     const ns = await namespace('objects');

@@ -6,9 +6,9 @@
 // fails, and compares quantities and conditions the way the API server stores
 // them, so that nothing is written over and over.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { usePlane } from '../support/cluster.ts';
-import { apiServerWrites, eventually, getJson, installOperator, markDeploymentReady, startOperator, type RunningOperator } from '../support/operator.ts';
+import { apiServerWrites, eventually, getJson, markDeploymentReady, useOperator, type RunningOperator } from '../support/operator.ts';
 
 const plane = usePlane('api');
 let operator: RunningOperator;
@@ -117,15 +117,7 @@ async function admissionPolicy(name: string, ns: string, rule: { operations: str
 }
 
 describe('what the operator may touch', () => {
-  before(async () => {
-    const kubeconfig = await installOperator(plane());
-    operator = await startOperator(kubeconfig);
-  }, { timeout: 120_000 });
-  after(async () => {
-    if (!operator) return;
-    const code = await operator.stop('SIGTERM');
-    assert.equal(code, 0, `the operator exits 0 on SIGTERM\n${operator.logs().slice(-3000)}`);
-  });
+  useOperator(plane, (started) => (operator = started));
 
   it('a user ConfigMap that carries our labels survives prune', async () => {
     const ns = await namespace('labelled');

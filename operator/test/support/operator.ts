@@ -1,8 +1,10 @@
 // Running the real operator process against a plane, as its own ServiceAccount
 // with nothing but config/rbac/role.yaml, the way a cluster would run it.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort, type ControlPlane } from '../../hack/controlplane/controlplane.ts';
 import { waitForCrd } from '../../hack/controlplane/wait.ts';
@@ -110,4 +112,22 @@ export async function apiServerWrites(plane: ControlPlane): Promise<Map<string, 
     writes.set(key, (writes.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return writes;
+}
+
+/**
+ * Runs the operator (installed with installOperator) for the enclosing suite:
+ * started before its tests, stopped after them with SIGTERM, which must end it
+ * with exit code 0. `started` receives the running operator.
+ */
+export function useOperator(plane: () => ControlPlane, started: (op: RunningOperator) => void = () => {}): void {
+  let op: RunningOperator | undefined;
+  before(async () => {
+    op = await startOperator(await installOperator(plane()));
+    started(op);
+  }, { timeout: 120_000 });
+  after(async () => {
+    if (!op) return;
+    const code = await op.stop('SIGTERM');
+    assert.equal(code, 0, `the operator exits 0 on SIGTERM\n${op.logs().slice(-3000)}`);
+  });
 }
