@@ -1,9 +1,12 @@
 // A recorded baseline of the figures that must not silently get worse: the
 // operator's memory (RSS and V8 heap at each moment sampled) and its writes
 // (per new instance, while idle, after a restart). A run compared with one
-// fails when a figure is more than 20% above it (`--baseline FILE`);
+// fails when a gated figure is more than 20% above it (`--baseline FILE`);
 // `--record-baseline FILE` writes this run's figures as the new baseline.
-// Times are left out: on a shared machine they vary by more than that.
+// Times are left out: on a shared machine they vary by more than that. The V8
+// heap is compared and shown but does not gate: heap in use between two
+// collections swings with when the last one ran (one CI run of the same source
+// read 16.3 then 24.1 MiB while RSS moved 7%); RSS, what a replica costs, does.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { round } from './lib/machine.ts';
 import type { Results } from './report.ts';
@@ -25,8 +28,12 @@ export interface Comparison {
   actual: number;
   /** The most this run may show: baseline x (1 + tolerance); a zero stays zero. */
   limit: number;
+  /** Whether a regression of this figure fails the run (every figure but the V8 heap). */
+  gated: boolean;
   regressed: boolean;
 }
+
+const UNGATED = /^V8 heap /;
 
 /** The figures of a run, by a name that says which size and moment they belong to. */
 export function figuresOf(r: Results): Record<string, number> {
@@ -51,7 +58,7 @@ export function compareWithBaseline(r: Results, baseline: Baseline, tolerance = 
     .map(([figure, base]) => {
       const limit = round(base * (1 + tolerance), 2);
       const value = actual[figure]!;
-      return { figure, baseline: base, actual: value, limit, regressed: value > limit };
+      return { figure, baseline: base, actual: value, limit, gated: !UNGATED.test(figure), regressed: value > limit };
     });
 }
 

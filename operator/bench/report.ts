@@ -154,9 +154,9 @@ export function markdown(r: Results): string {
   out.push(table(['target', 'goal', 'result', 'met'], r.targets.map((t) => [t.name, t.goal, t.actual, t.met ? 'yes' : '**no**'])));
   if (r.baseline) {
     const b = r.baseline;
-    const worse = b.comparisons.filter((c) => c.regressed).length;
+    const worse = b.comparisons.filter((c) => c.regressed && c.gated).length;
     out.push('', `### Against the baseline ${b.file} (recorded ${b.recordedAt}, source ${b.source}; fails above +${Math.round(b.tolerance * 100)}%): ${worse === 0 ? 'no regression' : `**${worse} regressed**`}`);
-    out.push(table(['figure', 'baseline', 'this run', 'limit', 'regressed'], b.comparisons.map((c) => [c.figure, c.baseline, c.actual, c.limit, c.regressed ? '**yes**' : 'no'])));
+    out.push(table(['figure', 'baseline', 'this run', 'limit', 'regressed'], b.comparisons.map((c) => [c.figure, c.baseline, c.actual, c.limit, !c.regressed ? 'no' : c.gated ? '**yes**' : 'above (not gated)'])));
   }
   if (r.notes.length > 0) out.push('', '### Notes', ...r.notes.map((n) => `- ${n}`));
   if (r.errors.length > 0) out.push('', '### Errors', ...r.errors.map((e) => `- ${e}`));
