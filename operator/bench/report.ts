@@ -5,6 +5,7 @@ import { cacheBytesTable, type CacheBytes } from './cache-bytes.ts';
 import type { RequestCounts } from './lib/apiserver-metrics.ts';
 import type { Load, MachineNote } from './lib/machine.ts';
 import { round } from './lib/machine.ts';
+import { byKindText } from './lib/object-accounting.ts';
 import type { FloorResult, FloorTry } from './floor.ts';
 import type { QuietResult } from './idle.ts';
 import type { LatencyResult } from './latency.ts';
@@ -32,7 +33,14 @@ export interface Results {
   finishedAt?: string;
   /** The commit measured. */
   source: string;
-  operator: { name: string; command: string; kubeconfig: 'serviceaccount' | 'admin'; maxConcurrentReconciles: number };
+  operator: {
+    name: string;
+    command: string;
+    kubeconfig: 'serviceaccount' | 'admin';
+    maxConcurrentReconciles: number;
+    /** What the benchmark waited for as "ready" on each start (restart ready s is timed to it); older result files lack it. */
+    readiness?: string;
+  };
   machine: MachineNote & { load1AtEnd?: number };
   options: Record<string, unknown>;
   runs: SizeRun[];
@@ -65,7 +73,12 @@ export function judge(r: Results): Target[] {
     const { floor, scale } = run;
     if (floor && scale) {
       const ratio = scale.seconds / floor.seconds;
-      targets.push({ name: `convergence of ${run.instances}`, goal: '<= 1.3x floor', actual: `${round(ratio)}x (${scale.seconds} s vs ${floor.seconds} s)`, met: ratio <= 1.3 });
+      targets.push(scale.stopped
+        ? { name: `convergence of ${run.instances}`, goal: '<= 1.3x floor', actual: `stopped after ${scale.seconds} s of progress`, met: false }
+        : { name: `convergence of ${run.instances}`, goal: '<= 1.3x floor', actual: `${round(ratio)}x (${scale.seconds} s vs ${floor.seconds} s)`, met: ratio <= 1.3 });
+    }
+    if (scale) {
+      targets.push({ name: `objects where ours puts them (${run.instances})`, goal: `all ${scale.objects}`, actual: placementText(scale), met: scale.found === scale.objects });
     }
     if (scale) {
       const allowed = scale.objects + 2 * scale.instances;
@@ -91,6 +104,12 @@ const table = (head: string[], rows: (string | number | undefined)[][]): string 
 
 const loadText = (l: Load) => `${l.before} -> ${l.after}; others ${l.othersCores} cores`;
 
+/** "6500 found, 250 misplaced, 0 missing". */
+export const placementText = (s: ScaleResult): string => `${s.found} found, ${s.misplaced} misplaced, ${s.missing} missing`;
+
+/** The seconds of a scale run, or that it was stopped. */
+const secondsText = (s: ScaleResult): string | number => (s.stopped ? `stopped (${s.seconds} s of progress)` : s.seconds);
+
 function requestsText(requests: RequestCounts): string {
   return Object.entries(requests).map(([k, n]) => `${k} ${n}`).join(', ');
 }
@@ -99,19 +118,33 @@ export function markdown(r: Results): string {
   const out: string[] = [];
   out.push(`## Benchmark ${r.startedAt}: ${r.operator.name} (source ${r.source})`);
   out.push(`${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}; load average (1 min) ${r.machine.load1} at start, ${r.machine.load1AtEnd ?? '?'} at end. ` +
-    `Operator as ${r.operator.kubeconfig}, --max-concurrent-reconciles ${r.operator.maxConcurrentReconciles}.`);
+    `Operator as ${r.operator.kubeconfig}, --max-concurrent-reconciles ${r.operator.maxConcurrentReconciles}; ready = ${r.operator.readiness ?? 'not recorded'}.`);
 
   const converged = r.runs.filter((run) => run.scale);
   if (converged.length > 0) {
-    out.push('', '### Convergence (api mode: done = observedGeneration == generation and every object exists)');
+    out.push('', '### Convergence (api mode: done = observedGeneration == generation and every object ours would create exists, where ours puts it or misplaced)');
     out.push(table(
-      ['instances', 'objects', 'unrelated', 'floor s (best concurrency)', 'operator s', 'ratio', 'creates sent s', 'writes/instance', 'operator CPU s', 'load'],
+      ['instances', 'objects', 'unrelated', 'floor s (best concurrency)', 'operator s', 'ratio', 'creates sent s', 'writes/instance', 'found / misplaced / missing', 'operator CPU s', 'load'],
       converged.map((run) => {
         const s = run.scale!;
-        return [run.instances, s.objects, run.unrelated, run.floor ? `${run.floor.seconds} (${run.floor.concurrency})` : '', s.seconds,
-          run.floor ? `${round(s.seconds / run.floor.seconds)}x` : '', s.createSeconds, s.writesPerInstance, s.operatorCpuSeconds, loadText(s.load)];
+        return [run.instances, s.objects, run.unrelated, run.floor ? `${run.floor.seconds} (${run.floor.concurrency})` : '', secondsText(s),
+          run.floor && !s.stopped ? `${round(s.seconds / run.floor.seconds)}x` : '', s.createSeconds, s.writesPerInstance,
+          `${s.found} / ${s.misplaced} / ${s.missing}`, s.operatorCpuSeconds, loadText(s.load)];
       }),
     ));
+    const placement = [...converged.map((run) => [String(run.instances), run.scale!] as const),
+      ...r.runs.flatMap((run) => run.sweep.map((s) => [`sweep ${s.concurrency} on ${run.instances}`, s] as const))]
+      .filter(([, s]) => s.misplaced > 0 || s.missing > 0 || s.stopped);
+    if (placement.length > 0) {
+      out.push('', 'Objects not where ours puts them (misplaced: same kind and name in another namespace; these count as converged), and runs stopped:');
+      for (const [label, s] of placement) {
+        const parts = [`${s.statuses} of ${s.instances} statuses written`, placementText(s)];
+        if (s.misplaced) parts.push(`misplaced ${byKindText(s.misplacedByKind)}, e.g. ${s.misplacedExamples.join('; ')}`);
+        if (s.missing) parts.push(`missing ${byKindText(s.missingByKind)}, e.g. ${s.missingExamples.join('; ')}`);
+        if (s.stopped) parts.push(`**stopped**: ${s.stopped}`);
+        out.push(`- ${label}: ${parts.join('; ')}`);
+      }
+    }
     out.push('', 'Requests during convergence (API server counters, without the benchmark\'s own instance creates; ' +
       'Lease and IPAddress writes and ClusterIP repair Events are the API server\'s own and not counted as the operator\'s writes):');
     for (const run of converged) out.push(`- ${run.instances}: ${requestsText(run.scale!.requests)}; ClusterIP repair Events: ${run.scale!.serverEvents}`);
@@ -142,8 +175,9 @@ export function markdown(r: Results): string {
   const sweeps = r.runs.filter((run) => run.sweep.length > 0);
   for (const run of sweeps) {
     out.push('', `### --max-concurrent-reconciles sweep (${run.sweep[0]!.instances} new instances each, on the ${run.instances} plane)`);
-    out.push(table(['concurrency', 'seconds', 'ratio to floor', 'writes/instance', 'operator CPU s', 'load'],
-      run.sweep.map((s) => [s.concurrency, s.seconds, run.floor && run.floor.instances === s.instances ? `${round(s.seconds / run.floor.seconds)}x` : '', s.writesPerInstance, s.operatorCpuSeconds, loadText(s.load)])));
+    out.push(table(['concurrency', 'seconds', 'ratio to floor', 'writes/instance', 'misplaced / missing', 'operator CPU s', 'load'],
+      run.sweep.map((s) => [s.concurrency, secondsText(s), run.floor && run.floor.instances === s.instances && !s.stopped ? `${round(s.seconds / run.floor.seconds)}x` : '',
+        s.writesPerInstance, `${s.misplaced} / ${s.missing}`, s.operatorCpuSeconds, loadText(s.load)])));
   }
   if (r.latency) {
     const l = r.latency;

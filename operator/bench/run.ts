@@ -11,7 +11,8 @@ import { runFloor } from './floor.ts';
 import { runIdle, runRestart } from './idle.ts';
 import { runLatency } from './latency.ts';
 import { machineNote, round, underLoad } from './lib/machine.ts';
-import { OPERATOR_DIR, OUR_OPERATOR_COMMAND, startOperatorProcess, type OperatorProcess } from './lib/operator-process.ts';
+import { OPERATOR_DIR, OUR_OPERATOR_COMMAND, OUR_OPERATOR_READINESS, readinessOf, startOperatorProcess, type OperatorProcess } from './lib/operator-process.ts';
+import { DEFAULT_STALL_SECONDS } from './lib/progress.ts';
 import { startBenchPlane, type BenchPlane } from './lib/plane.ts';
 import { trackInstances } from './lib/tracker.ts';
 import { createAll, loadSamples, namespaceNames, namespaceObjects, unrelatedObjects } from './lib/workload.ts';
@@ -37,7 +38,11 @@ const USAGE = `Usage: node bench/run.ts [flags]   (make bench ARGS="...")
   --operator-cmd CMD           another operator (a shell command reading KUBECONFIG); placeholders
                                {metricsPort} {healthPort} {concurrency} are filled in when present
   --operator-name NAME         how results name it (default: chatcli-operator, or the command)
+  --operator-ready-note TEXT   what "ready" means for that operator, recorded in the results (default:
+                               "/readyz as the operator defines it", or a fixed 5 s wait without {healthPort})
   --operator-admin             run the operator as cluster admin instead of its ServiceAccount
+  --stall-seconds S            stop a scale, sweep or latency scenario that makes no progress for S seconds
+                               (no new status, no new object); the error is recorded, the run goes on (default ${DEFAULT_STALL_SECONDS})
   --skip LIST                  any of floor,scale,memory,idle,restart,sweep,latency
   --baseline FILE              compare memory and write figures with a recorded baseline; exit 3 when one is
                                more than 20% above it (bench/baseline.json is the project's)
@@ -61,7 +66,9 @@ const { values } = parseArgs({
     'max-concurrent-reconciles': { type: 'string' },
     'operator-cmd': { type: 'string' },
     'operator-name': { type: 'string' },
+    'operator-ready-note': { type: 'string' },
     'operator-admin': { type: 'boolean', default: false },
+    'stall-seconds': { type: 'string', default: String(DEFAULT_STALL_SECONDS) },
     skip: { type: 'string', default: '' },
     baseline: { type: 'string' },
     'record-baseline': { type: 'string' },
@@ -88,6 +95,7 @@ const opts = {
   latencyCount: Number(values['latency-count'] ?? (quick ? 30 : 100)),
   latencyRate: Number(values['latency-rate']),
   concurrency: Number(values['max-concurrent-reconciles'] ?? parseOperatorFlags([]).maxConcurrentReconciles),
+  stallSeconds: Number(values['stall-seconds']),
   skip: new Set(values.skip.split(',').map((s) => s.trim()).filter(Boolean)),
   quick,
 };
@@ -123,7 +131,13 @@ function sourceVersion(): string {
 const results: Results = {
   startedAt: new Date().toISOString(),
   source: sourceVersion(),
-  operator: { name: operatorName, command: template, kubeconfig: values['operator-admin'] ? 'admin' : 'serviceaccount', maxConcurrentReconciles: opts.concurrency },
+  operator: {
+    name: operatorName,
+    command: template,
+    kubeconfig: values['operator-admin'] ? 'admin' : 'serviceaccount',
+    maxConcurrentReconciles: opts.concurrency,
+    readiness: values['operator-cmd'] ? readinessOf(template, values['operator-ready-note']) : (values['operator-ready-note'] ?? OUR_OPERATOR_READINESS),
+  },
   machine: machineNote(),
   options: { ...opts, skip: [...opts.skip], sweepSize },
   runs: [],
@@ -140,6 +154,11 @@ const startOperator = (bp: BenchPlane, concurrency = opts.concurrency): Promise<
   return startOperatorProcess({ template, kubeconfig: bp.operatorKubeconfig, concurrency, logFile: join(logDir, `operator-${++logCount}.log`) });
 };
 const runs = (scenario: string) => !opts.skip.has(scenario);
+/** A scenario that failed: recorded for the results, the run goes on. */
+const failed = (error: string) => {
+  results.errors.push(error);
+  log(`FAILED: ${error}`);
+};
 
 /** One size: a fresh api plane, the floor, the operator converging, and (largest size) the quiet windows and the sweep. */
 async function runSize(n: number, largest: boolean): Promise<void> {
@@ -175,9 +194,10 @@ async function runSize(n: number, largest: boolean): Promise<void> {
     if (!runs('scale')) return;
     log(`scale: ${n} instances`);
     const started = op;
-    run.scale = await underLoad(() => runScale(bp, started, tracker, { n, prefix: 'bench', namespaces: opts.namespaces, samples }));
-    log(`scale: converged in ${run.scale.seconds} s, ${run.scale.writesPerInstance} writes per instance`);
-    if (runs('memory')) run.memory.push(await sampleMemory(op, `after ${n} instances converged`));
+    run.scale = await underLoad(() => runScale(bp, started, tracker, { n, prefix: 'bench', namespaces: opts.namespaces, samples, stallSeconds: opts.stallSeconds }));
+    if (run.scale.stopped) failed(`${n} instances: scale stopped: ${run.scale.stopped}`);
+    else log(`scale: converged in ${run.scale.seconds} s, ${run.scale.writesPerInstance} writes per instance, ${run.scale.misplaced} objects misplaced`);
+    if (runs('memory')) run.memory.push(await sampleMemory(op, run.scale.stopped ? `after ${n} instances stopped` : `after ${n} instances converged`));
     if (!largest) return;
     if (runs('memory')) run.cache = await measureCacheBytes(bp.admin);
     if (runs('idle')) {
@@ -205,9 +225,10 @@ async function runSize(n: number, largest: boolean): Promise<void> {
           op = await startOperator(bp, concurrency);
           log(`sweep: ${sweepSize} new instances at --max-concurrent-reconciles ${concurrency}`);
           const current = op;
-          const s = await underLoad(() => runScale(bp, current, tracker, { n: sweepSize, prefix: `sweep-c${concurrency}`, namespaces: opts.namespaces, samples }));
+          const s = await underLoad(() => runScale(bp, current, tracker, { n: sweepSize, prefix: `sweep-c${concurrency}`, namespaces: opts.namespaces, samples, stallSeconds: opts.stallSeconds }));
           run.sweep.push({ ...s, concurrency });
-          log(`sweep: ${s.seconds} s`);
+          if (s.stopped) failed(`${n} instances: sweep at --max-concurrent-reconciles ${concurrency} stopped: ${s.stopped}`);
+          else log(`sweep: ${s.seconds} s`);
         }
       }
     }
@@ -229,7 +250,7 @@ async function runLatencyScenario(): Promise<void> {
     // Every seed sample: the full plane provisions the sessions claims (hostPath, StorageClass "standard").
     const allSamples = loadSamples(() => true);
     log(`latency: ${opts.latencyCount} instances at ${opts.latencyRate}/s`);
-    results.latency = await underLoad(() => runLatency(bp, tracker, { count: opts.latencyCount, perSecond: opts.latencyRate, namespaces: opts.namespaces, samples: allSamples }));
+    results.latency = await underLoad(() => runLatency(bp, tracker, { count: opts.latencyCount, perSecond: opts.latencyRate, namespaces: opts.namespaces, samples: allSamples, stallSeconds: opts.stallSeconds }));
     log(`latency: p99 ${results.latency.p99Seconds} s`);
     if (runs('memory')) results.latencyCache = await measureCacheBytes(bp.admin);
   } finally {
@@ -244,16 +265,14 @@ for (const n of opts.sizes) {
   try {
     await runSize(n, n === largestSize);
   } catch (err) {
-    results.errors.push(`${n} instances: ${err instanceof Error ? err.message : String(err)}`);
-    log(`FAILED: ${results.errors.at(-1)}`);
+    failed(`${n} instances: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 if (runs('latency') && opts.latencyCount > 0) {
   try {
     await runLatencyScenario();
   } catch (err) {
-    results.errors.push(`latency: ${err instanceof Error ? err.message : String(err)}`);
-    log(`FAILED: ${results.errors.at(-1)}`);
+    failed(`latency: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

@@ -2,20 +2,25 @@
 // created as fast as a client can, timed from the first create until every one
 // has its status written for its generation (api mode has no Deployment
 // controller, so that is status.observedGeneration == metadata.generation, not
-// Available) and every object it becomes exists. The API server's own request
-// counters say what it took.
+// Available) and every object ours would create for it is there: where ours
+// puts it, or (another operator) under the same kind and name in another
+// namespace, counted as misplaced. The API server's own request counters say
+// what it took. A run that makes no progress for the stall window is stopped
+// and its figures kept as far as it got.
 import type { ChatCLIInstance } from '../src/api/chatcliinstance.ts';
 import { OWNED_TYPES } from '../src/reconciler/types.ts';
 import { request, resourcePath, type KubeObject } from '../src/runtime/kube.ts';
 import { difference, requestCounts, serverEventCount, writes, type RequestCounts } from './lib/apiserver-metrics.ts';
 import { round } from './lib/machine.ts';
+import { accountObjects, refOf, type ObjectAccount, type ObjectRef } from './lib/object-accounting.ts';
 import type { OperatorProcess } from './lib/operator-process.ts';
 import { sleep } from './lib/operator-process.ts';
 import type { BenchPlane } from './lib/plane.ts';
+import { ProgressError, progressWatch, verdictText, type WaitLimits } from './lib/progress.ts';
 import type { InstanceTracker } from './lib/tracker.ts';
 import { createAll, instances, namespaceNames, namespaceObjects, objectsOf, type Sample } from './lib/workload.ts';
 
-export interface ScaleResult {
+export interface ScaleFigures {
   instances: number;
   objects: number;
   concurrency?: number;
@@ -23,7 +28,11 @@ export interface ScaleResult {
   createSeconds: number;
   /** First create -> last status written. */
   statusSeconds: number;
-  /** First create -> status written and every object present (the convergence time). */
+  /**
+   * First create -> every status written and every expected object found or
+   * misplaced (the convergence time). When `stopped`: first create -> the last
+   * progress seen, not a convergence time.
+   */
   seconds: number;
   /** Requests by verb and resource, without the benchmark's own n instance creates and the API server's own Events. */
   requests: RequestCounts;
@@ -33,7 +42,14 @@ export interface ScaleResult {
   writesPerInstance: number;
   objectsPerInstance: number;
   operatorCpuSeconds: number;
+  /** Instances whose status was written for their generation: all of them unless stopped. */
+  statuses: number;
+  /** Why the scenario was stopped before it converged (no progress for the stall window, or its deadline). */
+  stopped?: string;
 }
+
+/** The expected objects (what ours creates) sorted into found, misplaced and missing, at convergence or when stopped. */
+export type ScaleResult = ScaleFigures & Omit<ObjectAccount, 'expected'>;
 
 const CLIENT_CONCURRENCY = 16;
 const TIMEOUT_MS = 20 * 60_000;
@@ -42,13 +58,14 @@ export async function runScale(
   bp: BenchPlane,
   op: OperatorProcess,
   tracker: InstanceTracker,
-  opts: { n: number; prefix: string; namespaces: number; samples: Sample[] },
+  opts: { n: number; prefix: string; namespaces: number; samples: Sample[]; stallSeconds: number },
 ): Promise<ScaleResult> {
   const ns = namespaceNames(opts.prefix, opts.namespaces);
   await createAll(bp.admin, namespaceObjects(ns), 8);
   const list = instances(opts.n, opts.prefix, ns, opts.samples);
   const expected = objectsOf(list);
   const keys = list.map(keyOf);
+  const limits: WaitLimits = { timeoutMs: TIMEOUT_MS, stallMs: opts.stallSeconds * 1000 };
 
   const cpuBefore = (await op.usage()).cpuSeconds;
   const serverEventsBefore = await serverEventCount(bp.admin);
@@ -56,13 +73,24 @@ export async function runScale(
   const started = performance.now();
   await createAll(bp.admin, list, CLIENT_CONCURRENCY);
   const created = performance.now();
-  await tracker.waitFor(keys, (k) => tracker.observedAt(k) !== undefined, TIMEOUT_MS);
+  let stopped: string | undefined;
+  try {
+    await tracker.waitFor(keys, (k) => tracker.observedAt(k) !== undefined, limits);
+  } catch (err) {
+    if (!(err instanceof ProgressError)) throw err;
+    stopped = `statuses: ${err.message}`;
+  }
   const requests = difference(await requestCounts(bp.plane), before);
   const serverEvents = (await serverEventCount(bp.admin)) - serverEventsBefore;
   const cpuAfter = (await op.usage()).cpuSeconds;
-  const statusDone = Math.max(...keys.map((k) => tracker.observedAt(k)!));
+  const observed = keys.map((k) => tracker.observedAt(k)).filter((t) => t !== undefined);
+  const statusDone = Math.max(started, ...observed);
   // Objects are checked after the counters are read, so these lists are not counted.
-  const objectsDone = Math.max(statusDone, await allExist(bp, expected));
+  // Statuses that stalled: one look at the objects, no second stall window.
+  const placed = await placeObjects(bp, expected.map(refOf), stopped ? undefined : limits);
+  stopped ??= placed.stopped;
+  const objectsDone = Math.max(statusDone, placed.at);
+  const { expected: _, ...account } = placed.account;
 
   // Not the operator's: the benchmark's own creates, and the API server's repair Events.
   const subtract = (key: string, n: number) => {
@@ -84,27 +112,40 @@ export async function runScale(
     writesPerInstance: round(operatorWrites / opts.n, 3),
     objectsPerInstance: round(expected.length / opts.n),
     operatorCpuSeconds: round(cpuAfter - cpuBefore),
+    statuses: observed.length,
+    ...(stopped ? { stopped } : {}),
+    ...account,
   };
 }
 
 export const keyOf = (i: ChatCLIInstance): string => `${i.metadata.namespace}/${i.metadata.name}`;
 
-/** Polls (whole-cluster lists per kind) until every expected object exists; returns when it first saw them all. */
-async function allExist(bp: BenchPlane, expected: KubeObject[]): Promise<number> {
-  const deadline = performance.now() + TIMEOUT_MS;
+/**
+ * Polls (whole-cluster lists per kind) until every expected object is found or
+ * misplaced; returns the account and when it was first complete. Without
+ * limits: one look. With them: stops when no further object has turned up for
+ * the stall window, or at the deadline; `at` is then the last progress seen.
+ */
+async function placeObjects(bp: BenchPlane, expected: ObjectRef[], limits: WaitLimits | undefined): Promise<{ account: ObjectAccount; at: number; stopped?: string }> {
+  const watch = limits && progressWatch(limits, performance.now());
   for (;;) {
-    const seenAt = performance.now();
-    const present = new Set<string>();
-    for (const type of OWNED_TYPES) {
-      const list = await request<{ items: KubeObject[] }>(bp.admin, { method: 'GET', path: resourcePath(type) });
-      for (const o of list.items) present.add(`${type.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`);
-    }
-    const missing = expected.filter((o) => !present.has(`${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`));
-    if (missing.length === 0) return seenAt;
-    if (performance.now() > deadline) {
-      const m = missing[0]!;
-      throw new Error(`${missing.length} objects still missing, e.g. ${m.kind} ${m.metadata?.namespace ?? ''}/${m.metadata?.name}`);
+    const at = performance.now();
+    const account = accountObjects(expected, await presentObjects(bp));
+    if (account.missing === 0 || !watch) return { account, at };
+    const verdict = watch(account.found + account.misplaced, performance.now());
+    if (!verdict.going) {
+      const e = account.missingExamples[0];
+      return { account, at: performance.now() - verdict.idleMs, stopped: `objects: ${account.missing} of ${account.expected} missing: ${verdictText(verdict)}${e ? ` (e.g. ${e})` : ''}` };
     }
     await sleep(1000);
   }
+}
+
+async function presentObjects(bp: BenchPlane): Promise<ObjectRef[]> {
+  const present: ObjectRef[] = [];
+  for (const type of OWNED_TYPES) {
+    const list = await request<{ items: KubeObject[] }>(bp.admin, { method: 'GET', path: resourcePath(type) });
+    for (const o of list.items) present.push({ ...refOf(o), kind: type.kind });
+  }
+  return present;
 }

@@ -14,7 +14,20 @@ export const OPERATOR_DIR = fileURLToPath(new URL('../..', import.meta.url));
 export const OUR_OPERATOR_COMMAND =
   `"${process.execPath}" --optimize-for-size dist/main.js run --metrics-bind-address=127.0.0.1:{metricsPort} ` +
   '--health-probe-bind-address=127.0.0.1:{healthPort} --max-concurrent-reconciles={concurrency} --log-level=info';
+/** What "ready" means for ours: its /readyz answers 200 only once every informer cache has synced (src/reconciler/operator.ts). */
+export const OUR_OPERATOR_READINESS = '/readyz (200 once its caches synced)';
 const UNKNOWN_READINESS_WAIT_MS = 5000;
+
+/**
+ * What "ready" means for an operator command, as the results record it: the
+ * benchmark waits for /readyz when the command has {healthPort}, which means
+ * whatever that operator makes it mean (controller-runtime's answers before its
+ * caches sync); without it, a fixed wait. `note` (--operator-ready-note) says more.
+ */
+export function readinessOf(template: string, note?: string): string {
+  if (note) return note;
+  return template.includes('{healthPort}') ? '/readyz as the operator defines it' : `fixed ${UNKNOWN_READINESS_WAIT_MS / 1000} s wait (no {healthPort})`;
+}
 const STOP_GRACE_MS = 15_000;
 
 export interface Usage {

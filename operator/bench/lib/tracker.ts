@@ -7,6 +7,7 @@ import { ApiError, request, resourcePath, type KubeObject } from '../../src/runt
 import { watchOnce } from '../../src/runtime/watch.ts';
 import { INSTANCES } from '../../src/reconciler/types.ts';
 import { sleep } from './operator-process.ts';
+import { ProgressError, progressWatch, verdictText, type WaitLimits } from './progress.ts';
 
 interface Seen {
   observedAt?: number;
@@ -17,8 +18,11 @@ export interface InstanceTracker {
   /** When the status of `key` ("namespace/name") was first written for its generation. */
   observedAt(key: string): number | undefined;
   availableAt(key: string): number | undefined;
-  /** Resolves once every key passes `done`, or rejects after timeoutMs. */
-  waitFor(keys: string[], done: (key: string) => boolean, timeoutMs: number): Promise<void>;
+  /**
+   * Resolves once every key passes `done`. Rejects with a ProgressError after
+   * `timeoutMs`, or when no further key has passed for `stallMs`.
+   */
+  waitFor(keys: string[], done: (key: string) => boolean, limits: WaitLimits): Promise<void>;
 }
 
 interface Status {
@@ -68,13 +72,14 @@ export async function trackInstances(kc: KubeConfig, stopped: AbortSignal): Prom
   return {
     observedAt: (key) => seen.get(key)?.observedAt,
     availableAt: (key) => seen.get(key)?.availableAt,
-    waitFor: async (keys, done, timeoutMs) => {
-      const deadline = performance.now() + timeoutMs;
+    waitFor: async (keys, done, limits) => {
+      const watch = progressWatch(limits, performance.now());
       for (;;) {
         if (failure) throw new Error(`instance watch failed: ${String(failure)}`);
         const pending = keys.filter((k) => !done(k));
         if (pending.length === 0) return;
-        if (performance.now() > deadline) throw new Error(`${pending.length} of ${keys.length} instances not done after ${timeoutMs / 1000} s (e.g. ${pending[0]})`);
+        const verdict = watch(keys.length - pending.length, performance.now());
+        if (!verdict.going) throw new ProgressError(verdict.why, `${pending.length} of ${keys.length} instances not done: ${verdictText(verdict)} (e.g. ${pending[0]})`);
         await sleep(50);
       }
     },
