@@ -8,7 +8,7 @@ import { round } from './lib/machine.ts';
 import { byKindText } from './lib/object-accounting.ts';
 import type { FloorResult, FloorTry } from './floor.ts';
 import type { QuietResult } from './idle.ts';
-import type { LatencyResult } from './latency.ts';
+import type { LatencyResult, Percentiles, StepFigures } from './latency.ts';
 import type { MemorySample } from './memory.ts';
 import type { ScaleResult } from './scale.ts';
 
@@ -93,10 +93,16 @@ export function judge(r: Results): Target[] {
       targets.push({ name: `RSS growth from ${run.unrelated} unrelated objects`, goal: `near 0 (<= ${NEAR_ZERO_MIB} MiB)`, actual: `${growth} MiB`, met: growth <= NEAR_ZERO_MIB });
     }
   }
-  if (r.latency) {
-    targets.push({ name: `p99 create -> Available (${r.latency.instances})`, goal: '< 2 s', actual: `${r.latency.p99Seconds} s`, met: r.latency.p99Seconds < 2 });
-  }
+  if (r.latency) targets.push(...latencyTargets(r.latency));
   return targets;
+}
+
+/** Issue 11: p99 create -> Available <= 1 s without a claim, <= 3 s with one (results without the split: the combined p99 < 2 s). */
+function latencyTargets(l: LatencyResult): Target[] {
+  const target = (name: string, p: Percentiles, goal: number): Target =>
+    ({ name: `p99 create -> Available, ${name} (${p.instances})`, goal: `<= ${goal} s`, actual: `${p.p99Seconds} s (p50 ${p.p50Seconds} s)`, met: p.p99Seconds <= goal });
+  if (!l.withoutClaim || !l.withClaim) return [{ name: `p99 create -> Available (${l.instances})`, goal: '< 2 s', actual: `${l.p99Seconds} s`, met: l.p99Seconds < 2 }];
+  return [target('without a claim', l.withoutClaim, 1), target('with a sessions claim', l.withClaim, 3)];
 }
 
 const table = (head: string[], rows: (string | number | undefined)[][]): string =>
@@ -182,7 +188,19 @@ export function markdown(r: Results): string {
   if (r.latency) {
     const l = r.latency;
     out.push('', `### Create -> Available (full mode, kwok; ${l.instances} instances at ${l.perSecond}/s; samples: ${l.samples.join(', ')})`);
-    out.push(table(['p50 s', 'p95 s', 'p99 s', 'max s', 'load'], [[l.p50Seconds, l.p95Seconds, l.p99Seconds, l.maxSeconds, loadText(l.load)]]));
+    const groups: [string, Percentiles | undefined][] = [['all', l], ['without a claim', l.withoutClaim], ['with a sessions claim', l.withClaim]];
+    out.push(table(['instances', 'n', 'p50 s', 'p95 s', 'p99 s', 'max s', 'load'],
+      groups.filter(([, p]) => p).map(([name, p]) => [name, p!.instances, p!.p50Seconds, p!.p95Seconds, p!.p99Seconds, p!.maxSeconds, loadText(l.load)])));
+    if (l.steps) {
+      out.push('', 'Where the time goes (first seen by the benchmark\'s watches; each step from the milestone it waits on; n = instances where both ends were seen):');
+      const stepRows = (steps: StepFigures[]) => steps.map((s) => [s.name, s.whose, s.instances, s.p50Seconds, s.p99Seconds, s.maxSeconds]);
+      out.push(table(['step, with a claim', 'whose', 'n', 'p50 s', 'p99 s', 'max s'], stepRows(l.steps.withClaim)));
+      out.push('', table(['step, without a claim', 'whose', 'n', 'p50 s', 'p99 s', 'max s'], stepRows(l.steps.withoutClaim)));
+    }
+    if (l.unschedulable) {
+      out.push('', `Pods of claimed instances the scheduler first found unschedulable: ${l.unschedulable.instances} of ${l.withClaim?.instances ?? '?'}` +
+        (l.unschedulable.message ? ` ("${l.unschedulable.message}")` : ''));
+    }
   }
   out.push('', '### Targets');
   out.push(table(['target', 'goal', 'result', 'met'], r.targets.map((t) => [t.name, t.goal, t.actual, t.met ? 'yes' : '**no**'])));
