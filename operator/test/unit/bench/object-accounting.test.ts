@@ -1,0 +1,43 @@
+// The scale scenario's accounting (bench/lib/object-accounting.ts): every
+// object ours would create is found where ours puts it, misplaced (same kind
+// and name, another namespace: upstream's watcher Role in the instance's
+// namespace), or missing.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { accountObjects, byKindText, refOf, type ObjectRef } from '../../../bench/lib/object-accounting.ts';
+import { instances, loadSamples, objectsOf } from '../../../bench/lib/workload.ts';
+
+const ref = (kind: string, namespace: string, name: string): ObjectRef => ({ kind, namespace, name });
+
+describe('bench object accounting', () => {
+  it('sorts the objects of real samples into found, misplaced and missing', () => {
+    const single = loadSamples((s) => s.name === 'single_target');
+    const expected = objectsOf(instances(2, 'bench', ['home-0', 'home-1'], single)).map(refOf);
+    const role = expected.find((r) => r.kind === 'Role' && r.name === 'bench-single-target-0-watcher')!;
+    assert.notEqual(role.namespace, 'home-0', 'ours puts the watcher Role in the target namespace');
+    // A peer: everything, except one watcher Role in the instance's namespace and one ConfigMap never made.
+    const gone = expected.find((r) => r.kind === 'ConfigMap' && r.namespace === 'home-1')!;
+    const present = expected.filter((r) => r !== role && r !== gone).concat([{ ...role, namespace: 'home-0' }, ref('ConfigMap', 'home-1', 'unrelated')]);
+    const a = accountObjects(expected, present);
+    assert.deepEqual([a.expected, a.found, a.misplaced, a.missing], [expected.length, expected.length - 2, 1, 1]);
+    assert.deepEqual(a.misplacedByKind, { Role: 1 });
+    assert.deepEqual(a.missingByKind, { ConfigMap: 1 });
+    assert.deepEqual(a.misplacedExamples, [`Role ${role.namespace}/bench-single-target-0-watcher found in home-0`]);
+    assert.deepEqual(a.missingExamples, [`ConfigMap home-1/${gone.name}`]);
+  });
+
+  it('the right place wins over a copy elsewhere; cluster-scoped names are found or missing', () => {
+    const expected = [ref('Role', 'target', 'x-watcher'), ref('ClusterRole', '', 'ns-x-watcher'), ref('ClusterRoleBinding', '', 'ns-x-watcher')];
+    const a = accountObjects(expected, [ref('Role', 'target', 'x-watcher'), ref('Role', 'home', 'x-watcher'), ref('ClusterRole', '', 'ns-x-watcher')]);
+    assert.deepEqual([a.found, a.misplaced, a.missing], [2, 0, 1]);
+    assert.deepEqual(a.missingExamples, ['ClusterRoleBinding ns-x-watcher']);
+  });
+
+  it('keeps a few examples, counts all, and names kinds in order', () => {
+    const expected = Array.from({ length: 10 }, (_, i) => ref(i % 2 ? 'RoleBinding' : 'Role', 'target', `r${i}`));
+    const a = accountObjects(expected, expected.map((r) => ({ ...r, namespace: 'home' })));
+    assert.equal(a.misplaced, 10);
+    assert.equal(a.misplacedExamples.length, 3);
+    assert.equal(byKindText(a.misplacedByKind), 'Role 5, RoleBinding 5');
+  });
+});
