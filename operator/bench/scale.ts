@@ -88,8 +88,9 @@ export async function runScale(
   // Objects are checked after the counters are read, so these lists are not counted.
   // Statuses that stalled: one look at the objects, no second stall window.
   const placed = await placeObjects(bp, expected.map(refOf), stopped ? undefined : limits);
+  // Stopped while waiting for statuses: the last status written was its last progress.
+  const objectsDone = stopped ? statusDone : Math.max(statusDone, placed.at);
   stopped ??= placed.stopped;
-  const objectsDone = Math.max(statusDone, placed.at);
   const { expected: _, ...account } = placed.account;
 
   // Not the operator's: the benchmark's own creates, and the API server's repair Events.
