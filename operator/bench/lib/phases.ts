@@ -13,15 +13,21 @@ import { availableVerdict } from '../../src/status/available.ts';
 import type { DeploymentView } from '../../src/status/views.ts';
 import { sleep } from './operator-process.ts';
 
+/** Set on a claim by the PV controller when it hands the claim to a provisioner. */
+const PROVISIONER_ANNOTATION = 'volume.kubernetes.io/storage-provisioner';
 const PersistentVolumes: ResourceType = Object.freeze({ apiVersion: 'v1', kind: 'PersistentVolume', plural: 'persistentvolumes', namespaced: false });
 
 /** First-seen moments of one instance's objects (undefined: not seen). */
 export interface Milestones {
   /** Its sessions claim exists (the operator applied it). */
   claimSeen?: number;
+  /** The PV controller took the claim up for provisioning (annotated it with the provisioner's name). */
+  provisioningStarted?: number;
   /** A PersistentVolume naming that claim exists (the provisioner made it). */
   volumeSeen?: number;
-  /** The claim is Bound (the PV controller bound it). */
+  /** That volume's phase is Bound (the PV controller's first binding write). */
+  volumeBound?: number;
+  /** The claim is Bound (the PV controller's last binding write). */
   claimBound?: number;
   /** Its Deployment exists (the operator applied it). */
   deploymentSeen?: number;
@@ -71,12 +77,15 @@ export async function trackPhases(kc: KubeConfig, stopped: AbortSignal): Promise
     claimOwner.set(`${o.metadata?.namespace}/${o.metadata?.name}`, key);
     const m = at(key);
     first(m, 'claimSeen', now);
+    if (o.metadata?.annotations?.[PROVISIONER_ANNOTATION]) first(m, 'provisioningStarted', now);
     if ((o.status as { phase?: string } | undefined)?.phase === 'Bound') first(m, 'claimBound', now);
   };
   const onVolume = (o: KubeObject, now: number) => {
     const ref = (o.spec as { claimRef?: { namespace?: string; name?: string } } | undefined)?.claimRef;
     const key = ref && claimOwner.get(`${ref.namespace}/${ref.name}`);
-    if (key) first(at(key), 'volumeSeen', now);
+    if (!key) return;
+    first(at(key), 'volumeSeen', now);
+    if ((o.status as { phase?: string } | undefined)?.phase === 'Bound') first(at(key), 'volumeBound', now);
   };
   const onDeployment = (o: KubeObject, now: number) => {
     const key = instanceOf(o);
@@ -168,8 +177,11 @@ export interface Step {
  */
 export const CLAIM_STEPS: Step[] = [
   { name: 'create sent -> claim seen', whose: 'operator', from: 'sent', to: 'claimSeen' },
-  { name: 'claim -> volume provisioned', whose: 'plane', from: 'claimSeen', to: 'volumeSeen' },
-  { name: 'volume -> claim Bound', whose: 'plane', from: 'volumeSeen', to: 'claimBound' },
+  { name: 'claim -> PV controller starts provisioning', whose: 'plane', from: 'claimSeen', to: 'provisioningStarted' },
+  { name: 'provisioning -> volume created (provisioner)', whose: 'plane', from: 'provisioningStarted', to: 'volumeSeen' },
+  { name: 'volume created -> volume Bound (PV controller)', whose: 'plane', from: 'volumeSeen', to: 'volumeBound' },
+  { name: 'volume Bound -> claim Bound (PV controller)', whose: 'plane', from: 'volumeBound', to: 'claimBound' },
+  { name: 'claim seen -> claim Bound (all of the above)', whose: 'plane', from: 'claimSeen', to: 'claimBound' },
   { name: 'create sent -> Deployment seen', whose: 'operator', from: 'sent', to: 'deploymentSeen' },
   { name: 'Deployment -> pod created', whose: 'plane', from: 'deploymentSeen', to: 'podCreated' },
   { name: 'pod created -> scheduler said unschedulable', whose: 'plane', from: 'podCreated', to: 'podUnschedulable' },

@@ -10,14 +10,15 @@ import { judge, markdown, type Results } from '../../../bench/report.ts';
 
 const step = (name: string) => CLAIM_STEPS.find((s) => s.name.startsWith(name))!;
 const claimed: Milestones = {
-  claimSeen: 1100, volumeSeen: 1300, claimBound: 1350, deploymentSeen: 1120, podCreated: 1200,
+  claimSeen: 1100, provisioningStarted: 1150, volumeSeen: 1300, volumeBound: 1320, claimBound: 1350, deploymentSeen: 1120, podCreated: 1200,
   podUnschedulable: 1210, podScheduled: 2400, podReady: 2450, deploymentAvailable: 2500,
 };
 
 describe('latency breakdown', () => {
   it('times each step from the milestone it waits on, the scheduler from the later of claim Bound and pod created', () => {
     assert.equal(stepSeconds(step('create sent -> claim'), claimed, 1000, 2600), 0.1);
-    assert.equal(stepSeconds(step('claim -> volume'), claimed, 1000, 2600), 0.2);
+    assert.equal(stepSeconds(step('provisioning -> volume created'), claimed, 1000, 2600), 0.15);
+    assert.equal(stepSeconds(step('claim seen -> claim Bound'), claimed, 1000, 2600), 0.25);
     assert.equal(stepSeconds(step('pod created -> claim Bound'), claimed, 1000, 2600), 0.15);
     assert.equal(stepSeconds(step('claim Bound and pod created -> pod scheduled'), claimed, 1000, 2600), 1.05);
     assert.equal(stepSeconds(step('Deployment available -> instance Available'), claimed, 1000, 2600), 0.1);
@@ -58,11 +59,11 @@ describe('latency targets', () => {
   });
 
   it('prints both groups and the breakdown with whose each step is', () => {
-    const steps = { withoutClaim: [], withClaim: [{ name: 'claim -> volume provisioned', whose: 'plane' as const, instances: 50, p50Seconds: 0.1, p99Seconds: 0.3, maxSeconds: 0.4 }] };
+    const steps = { withoutClaim: [], withClaim: [{ name: 'provisioning -> volume created (provisioner)', whose: 'plane' as const, instances: 50, p50Seconds: 0.1, p99Seconds: 0.3, maxSeconds: 0.4 }] };
     const r = results({ ...p(2.5, 100), perSecond: 10, samples: ['full'], withoutClaim: p(0.8, 50), withClaim: p(3.2, 50), steps, unschedulable: { instances: 40, message: 'unbound' } });
     const text = markdown({ ...r, targets: judge(r) });
     assert.match(text, /\| with a sessions claim \| 50 \| 1\.6 \| 3\.2 \| 3\.2 \| 3\.2 \|/);
-    assert.match(text, /\| claim -> volume provisioned \| plane \| 50 \| 0\.1 \| 0\.3 \| 0\.4 \|/);
+    assert.match(text, /\| provisioning -> volume created \(provisioner\) \| plane \| 50 \| 0\.1 \| 0\.3 \| 0\.4 \|/);
     assert.match(text, /first found unschedulable: 40 of 50 \("unbound"\)/);
   });
 
