@@ -230,6 +230,18 @@ describe('work queue', () => {
     assert.equal(seen.work[0], 2);
     await q.shutdown();
   });
+  it('lets the event loop turn between keys, even when each one finishes without I/O', async () => {
+    let processed = 0;
+    const q = createWorkQueue({ maxConcurrent: 4, process: async () => void processed++ });
+    for (let i = 0; i < 1000; i++) q.add(`k${i}`);
+    q.start();
+    // A socket callback (here: the next setImmediate) gets its turn after one
+    // round of workers, not after all 1000 keys ran in one promise chain.
+    const atFirstTurn = await new Promise<number>((resolve) => setImmediate(() => resolve(processed)));
+    assert.ok(atFirstTurn <= 8, `${atFirstTurn} keys ran before the event loop turned`);
+    while (processed < 1000) await new Promise((r) => setImmediate(r));
+    await q.shutdown();
+  });
 });
 
 async function waitFor(cond: () => boolean, timeoutMs = 2_000): Promise<void> {
