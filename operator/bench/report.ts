@@ -93,7 +93,58 @@ export function judge(r: Results): Target[] {
       targets.push({ name: `RSS growth from ${run.unrelated} unrelated objects`, goal: `near 0 (<= ${NEAR_ZERO_MIB} MiB)`, actual: `${growth} MiB`, met: growth <= NEAR_ZERO_MIB });
     }
   }
+  targets.push(...perInstanceTargets(r));
   if (r.latency) targets.push(...latencyTargets(r.latency));
+  return targets;
+}
+
+export interface PerInstance {
+  instances: number;
+  /** Convergence time per instance. */
+  msPerInstance: number;
+  /** RSS and V8 heap after convergence, above the idle empty-cluster figure, per instance. */
+  rssKiBPerInstance?: number;
+  heapKiBPerInstance?: number;
+}
+
+/** What one instance costs at each size (issue 11: neither grows with N). */
+export function perInstance(r: Results): PerInstance[] {
+  return r.runs.filter((run) => run.scale && !run.scale.stopped).map((run) => {
+    const n = run.instances;
+    const empty = run.memory.find((m) => m.when === MEMORY_EMPTY);
+    const after = run.memory.find((m) => m.when.startsWith('after ') && m.when.endsWith(' converged'));
+    const kib = (a?: number, b?: number) => (a === undefined || b === undefined ? undefined : round(((a - b) * 1024) / n, 1));
+    return {
+      instances: n,
+      msPerInstance: round((run.scale!.seconds * 1000) / n, 2),
+      rssKiBPerInstance: kib(after?.rssMiB, empty?.rssMiB),
+      heapKiBPerInstance: kib(after?.heapUsedMiB, empty?.heapUsedMiB),
+    };
+  });
+}
+
+/** Growth allowed per instance from one size to a larger one (sizes of 1000 and up; a 100 plane's per-instance memory is mostly noise). */
+export const PER_INSTANCE_GROWTH = 1.25;
+
+function perInstanceTargets(r: Results): Target[] {
+  const rows = perInstance(r).filter((p) => p.instances >= 1000).sort((a, b) => a.instances - b.instances);
+  const targets: Target[] = [];
+  for (let i = 1; i < rows.length; i++) {
+    const [small, large] = [rows[i - 1]!, rows[i]!];
+    const pairs: [string, number | undefined, number | undefined, string][] = [
+      ['time', small.msPerInstance, large.msPerInstance, 'ms'],
+      ['RSS', small.rssKiBPerInstance, large.rssKiBPerInstance, 'KiB'],
+    ];
+    for (const [what, a, b, unit] of pairs) {
+      if (a === undefined || b === undefined || a <= 0) continue;
+      targets.push({
+        name: `${what} per instance, ${small.instances} -> ${large.instances}`,
+        goal: `does not grow (<= ${PER_INSTANCE_GROWTH}x)`,
+        actual: `${a} -> ${b} ${unit} (${round(b / a)}x)`,
+        met: b <= a * PER_INSTANCE_GROWTH,
+      });
+    }
+  }
   return targets;
 }
 
@@ -167,6 +218,12 @@ export function markdown(r: Results): string {
     out.push('', '### Writes when nothing changes');
     out.push(table(['instances', 'idle window s', 'idle writes', 'restart: ready s', 'restart window s', 'restart writes', 'restart requests'],
       quiet.map((run) => [run.instances, run.idle?.seconds, run.idle?.writes, run.restart?.readySeconds, run.restart?.seconds, run.restart?.writes, run.restart ? requestsText(run.restart.requests) : ''])));
+  }
+  const costs = perInstance(r);
+  if (costs.length > 1) {
+    out.push('', '### Per instance (convergence time / n; memory after convergence above the idle empty cluster / n)');
+    out.push(table(['instances', 'ms per instance', 'RSS KiB per instance', 'V8 heap KiB per instance'],
+      costs.map((p) => [p.instances, p.msPerInstance, p.rssKiBPerInstance ?? 'n/a', p.heapKiBPerInstance ?? 'n/a'])));
   }
   out.push('', '### Memory (median of 3 samples)');
   out.push(table(['instances (plane)', 'when', 'RSS MiB', 'V8 heap used MiB'], r.runs.flatMap((run) => run.memory.map((m) => [run.instances, m.when, m.rssMiB, m.heapUsedMiB ?? 'n/a']))));

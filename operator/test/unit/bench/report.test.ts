@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OUR_OPERATOR_READINESS, readinessOf } from '../../../bench/lib/operator-process.ts';
-import { judge, markdown, type Results, type SizeRun } from '../../../bench/report.ts';
+import { judge, markdown, perInstance, type Results, type SizeRun } from '../../../bench/report.ts';
 import type { ScaleResult } from '../../../bench/scale.ts';
 
 const LOAD = { before: 0, after: 0, othersCores: 0 };
@@ -48,5 +48,17 @@ describe('bench report', () => {
     assert.equal(readinessOf('./manager --health-probe-bind-address=127.0.0.1:{healthPort}'), '/readyz as the operator defines it');
     assert.equal(readinessOf('./manager'), 'fixed 5 s wait (no {healthPort})');
     assert.equal(readinessOf('./manager --health-probe-bind-address=:{healthPort}', '/readyz, answers before caches sync'), '/readyz, answers before caches sync');
+  });
+  it('per instance: time and memory above the idle cluster over n, judged from 1000 up', () => {
+    const run = (n: number, seconds: number, idleRss: number, afterRss: number): SizeRun => ({
+      instances: n, unrelated: 0, unrelatedCreateSeconds: 0, sweep: [],
+      scale: scale({ instances: n, seconds }),
+      memory: [{ when: 'idle, empty cluster', rssMiB: idleRss, heapUsedMiB: 10 }, { when: `after ${n} instances converged`, rssMiB: afterRss, heapUsedMiB: 30 }],
+    });
+    const r: Results = { ...results(scale({})), runs: [run(100, 5, 70, 80), run(1000, 50, 70, 120), run(5000, 400, 70, 320)] };
+    assert.deepEqual(perInstance(r).map((p) => [p.instances, p.msPerInstance, p.rssKiBPerInstance]), [[100, 50, 102.4], [1000, 50, 51.2], [5000, 80, 51.2]]);
+    const t = judge(r).filter((x) => x.name.includes('per instance'));
+    assert.deepEqual(t.map((x) => [x.name, x.met]), [['time per instance, 1000 -> 5000', false], ['RSS per instance, 1000 -> 5000', true]]);
+    assert.match(markdown({ ...r, targets: t }), /\| 5000 \| 80 \| 51.2 \| 4.1 \|/);
   });
 });
