@@ -6,6 +6,8 @@
 // the steps between (./lib/phases.ts), each the plane's or the operator's.
 import { withDefaults } from '../src/api/defaults.ts';
 import { desiredSessionsClaim } from '../src/desired/pvc.ts';
+import { difference, requestCounts, writes, type RequestCounts } from './lib/apiserver-metrics.ts';
+import { cpuByProgram, cpuSpent, type CpuByProgram } from './lib/cpu-split.ts';
 import { percentile, round } from './lib/machine.ts';
 import { sleep } from './lib/operator-process.ts';
 import { CLAIM_STEPS, NO_CLAIM_STEPS, stepSeconds, trackPhases, type Milestones, type Step } from './lib/phases.ts';
@@ -40,6 +42,8 @@ export interface LatencyResult extends Percentiles {
   steps?: { withoutClaim: StepFigures[]; withClaim: StepFigures[] };
   /** Instances with a claim whose pod the scheduler first found unschedulable, and the first thing it said. */
   unschedulable?: { instances: number; message?: string };
+  /** From the first create to the last Available: seconds, CPU seconds per program, and what the API server was asked. */
+  window?: { seconds: number; cpuSeconds: CpuByProgram; requests: RequestCounts; writes: number };
 }
 
 const TIMEOUT_MS = 10 * 60_000;
@@ -56,6 +60,7 @@ export async function runLatency(
   const phases = await trackPhases(bp.admin, stopPhases.signal);
   try {
     const sentAt = new Map<string, number>();
+    const [cpuBefore, requestsBefore] = [await cpuByProgram(), await requestCounts(bp.plane)];
     const started = performance.now();
     const creates: Promise<unknown>[] = [];
     for (const [i, instance] of list.entries()) {
@@ -67,7 +72,10 @@ export async function runLatency(
     await Promise.all(creates);
     const keys = list.map(keyOf);
     await tracker.waitFor(keys, (k) => tracker.availableAt(k) !== undefined, { timeoutMs: TIMEOUT_MS, stallMs: opts.stallSeconds * 1000 });
+    const seconds = (performance.now() - started) / 1000;
+    const [cpuAfter, requestsAfter] = [await cpuByProgram(), await requestCounts(bp.plane)];
     if (phases.failure()) throw phases.failure();
+    const requests = difference(requestsAfter, requestsBefore);
     const claimed = new Set(list.filter((i) => desiredSessionsClaim(withDefaults(i)) !== undefined).map(keyOf));
     const withClaim = keys.filter((k) => claimed.has(k));
     const withoutClaim = keys.filter((k) => !claimed.has(k));
@@ -83,6 +91,7 @@ export async function runLatency(
       withClaim: percentiles(withClaim.map(total)),
       steps: { withoutClaim: steps(withoutClaim, NO_CLAIM_STEPS), withClaim: steps(withClaim, CLAIM_STEPS) },
       unschedulable: { instances: unschedulable.length, message: unschedulable[0]?.unschedulableMessage },
+      window: { seconds: round(seconds), cpuSeconds: cpuSpent(cpuAfter, cpuBefore), requests, writes: writes(requests) },
     };
   } finally {
     stopPhases.abort();

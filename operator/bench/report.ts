@@ -2,7 +2,7 @@
 // judged against, and the markdown printed at the end.
 import type { Comparison } from './baseline.ts';
 import { cacheBytesTable, type CacheBytes } from './cache-bytes.ts';
-import type { RequestCounts } from './lib/apiserver-metrics.ts';
+import { SERVER_OWN_RESOURCES, WRITE_VERBS, type RequestCounts } from './lib/apiserver-metrics.ts';
 import type { Load, MachineNote } from './lib/machine.ts';
 import { round } from './lib/machine.ts';
 import { byKindText } from './lib/object-accounting.ts';
@@ -156,6 +156,19 @@ function latencyTargets(l: LatencyResult): Target[] {
   return [target('without a claim', l.withoutClaim, 1), target('with a sessions claim', l.withClaim, 3)];
 }
 
+/** Whose CPU and which writes the latency run cost, from the first create to the last Available. */
+function latencyWindowText(w: NonNullable<LatencyResult['window']>): string {
+  const cpu = Object.entries(w.cpuSeconds).filter(([, s]) => s > 0).map(([p, s]) => `${p} ${s} (${round(s / w.seconds)} cores)`).join(', ');
+  const byResource: Record<string, number> = {};
+  for (const [key, n] of Object.entries(w.requests)) {
+    const [verb = '', resource = ''] = key.split(' ');
+    if (WRITE_VERBS.has(verb) && !SERVER_OWN_RESOURCES.has(resource.split('/')[0] ?? '')) byResource[resource] = (byResource[resource] ?? 0) + n;
+  }
+  const top = Object.entries(byResource).sort(([, a], [, b]) => b - a).map(([r, n]) => `${r} ${n}`).join(', ');
+  return `From the first create to the last Available (${w.seconds} s): CPU seconds by program: ${cpu}. ` +
+    `API server writes: ${w.writes} (${top}).`;
+}
+
 const table = (head: string[], rows: (string | number | undefined)[][]): string =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.map((c) => c ?? '').join(' | ')} |`)].join('\n');
 
@@ -258,6 +271,7 @@ export function markdown(r: Results): string {
       out.push('', `Pods of claimed instances the scheduler first found unschedulable: ${l.unschedulable.instances} of ${l.withClaim?.instances ?? '?'}` +
         (l.unschedulable.message ? ` ("${l.unschedulable.message}")` : ''));
     }
+    if (l.window) out.push('', latencyWindowText(l.window));
   }
   out.push('', '### Targets');
   out.push(table(['target', 'goal', 'result', 'met'], r.targets.map((t) => [t.name, t.goal, t.actual, t.met ? 'yes' : '**no**'])));

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LatencyResult } from '../../../bench/latency.ts';
+import { spawn } from 'node:child_process';
+import { cpuByProgram, cpuSpent } from '../../../bench/lib/cpu-split.ts';
 import { CLAIM_STEPS, NO_CLAIM_STEPS, stepSeconds, type Milestones } from '../../../bench/lib/phases.ts';
 import { judge, markdown, type Results } from '../../../bench/report.ts';
 
@@ -67,8 +69,30 @@ describe('latency targets', () => {
     assert.match(text, /first found unschedulable: 40 of 50 \("unbound"\)/);
   });
 
+  it('prints whose CPU the run took and which writes it made', () => {
+    const window = { seconds: 20, cpuSeconds: { 'kube-apiserver': 20, operator: 6 }, requests: { 'APPLY configmaps': 200, 'POST pods': 100, 'PUT leases': 2, 'GET pods': 50 }, writes: 300 };
+    const r = results({ ...p(2.5, 100), perSecond: 10, samples: ['full'], window });
+    assert.match(markdown(r), /\(20 s\): CPU seconds by program: kube-apiserver 20 \(1 cores\), operator 6 \(0\.3 cores\)\. API server writes: 300 \(configmaps 200, pods 100\)\./);
+  });
+
   it('a result recorded before the split keeps the old combined goal', () => {
     const t = judge(results({ ...p(1.5, 100), perSecond: 10, samples: ['minimal'] }));
     assert.deepEqual(t.map((x) => [x.goal, x.met]), [['< 2 s', true]]);
+  });
+});
+
+describe('CPU by program', () => {
+  it('counts a busy child the benchmark started as the operator, apart from the benchmark itself', async () => {
+    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 400; while (Date.now() < end); setTimeout(() => {}, 5000)']);
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const before = await cpuByProgram();
+      await new Promise((r) => setTimeout(r, 600));
+      const spent = cpuSpent(await cpuByProgram(), before);
+      assert.ok((spent.operator ?? 0) >= 0.2, `operator CPU ${spent.operator}`);
+      assert.ok('benchmark' in spent);
+    } finally {
+      child.kill();
+    }
   });
 });
