@@ -2,7 +2,10 @@
 // where. Ours is the reference: an object is "found" with the kind, namespace
 // and name ours gives it, "misplaced" when the same kind and name exist only in
 // another namespace (upstream's Go operator puts a single-namespace watcher
-// Role and RoleBinding in the instance's namespace instead of the target's),
+// Role and RoleBinding in the instance's namespace instead of the target's, and
+// grants a multi-namespace watcher through one ClusterRole and
+// ClusterRoleBinding `<namespace>-<name>-watcher` where ours puts a Role pair
+// in each target namespace: those count as misplaced too, "as cluster scope"),
 // and "missing" otherwise. Contents are not compared: this is accounting, not a
 // conformance test.
 import type { KubeObject } from '../../src/runtime/kube.ts';
@@ -29,6 +32,9 @@ export interface ObjectAccount {
 
 const EXAMPLES = 3;
 
+/** A namespaced kind whose grant another operator may make at cluster scope instead. */
+const CLUSTER_FORM: Record<string, string> = { Role: 'ClusterRole', RoleBinding: 'ClusterRoleBinding' };
+
 export const refOf = (o: KubeObject): ObjectRef => ({ kind: o.kind ?? '', namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' });
 
 const where = (r: ObjectRef): string => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
@@ -38,7 +44,14 @@ export function accountObjects(expected: readonly ObjectRef[], present: Iterable
   const exact = new Set<string>();
   // kind/name -> the namespaces it exists in.
   const byName = new Map<string, string[]>();
+  // ClusterRole/ClusterRoleBinding by every "-"-separated suffix of its name:
+  // `ns-x-watcher` stands for Roles `x-watcher` (and `watcher`, harmless: a
+  // Role pair's name always has the instance name before it).
+  const clusterBySuffix = new Map<string, string>();
   for (const p of present) {
+    if (p.namespace === '' && Object.values(CLUSTER_FORM).includes(p.kind)) {
+      for (let i = p.name.indexOf('-'); i >= 0; i = p.name.indexOf('-', i + 1)) clusterBySuffix.set(`${p.kind}/${p.name.slice(i + 1)}`, p.name);
+    }
     exact.add(`${p.kind}/${p.namespace}/${p.name}`);
     const key = `${p.kind}/${p.name}`;
     const namespaces = byName.get(key);
@@ -55,10 +68,16 @@ export function accountObjects(expected: readonly ObjectRef[], present: Iterable
       continue;
     }
     const elsewhere = byName.get(`${e.kind}/${e.name}`);
-    if (elsewhere) {
+    const clusterKind = CLUSTER_FORM[e.kind];
+    const asCluster = clusterKind && clusterBySuffix.get(`${clusterKind}/${e.name}`);
+    if (elsewhere || asCluster) {
       account.misplaced++;
       account.misplacedByKind[e.kind] = (account.misplacedByKind[e.kind] ?? 0) + 1;
-      if (account.misplacedExamples.length < EXAMPLES) account.misplacedExamples.push(`${where(e)} found in ${elsewhere.map((ns) => ns || '(cluster scope)').join(', ')}`);
+      if (account.misplacedExamples.length < EXAMPLES) {
+        account.misplacedExamples.push(elsewhere
+          ? `${where(e)} found in ${elsewhere.map((ns) => ns || '(cluster scope)').join(', ')}`
+          : `${where(e)} granted as ${clusterKind} ${asCluster}`);
+      }
     } else {
       account.missing++;
       account.missingByKind[e.kind] = (account.missingByKind[e.kind] ?? 0) + 1;

@@ -33,6 +33,21 @@ describe('bench object accounting', () => {
     assert.deepEqual(a.missingExamples, ['ClusterRoleBinding ns-x-watcher']);
   });
 
+  it("a multi-namespace watcher granted through one ClusterRole pair (upstream's form) counts the Role pairs as misplaced", () => {
+    const full = loadSamples((s) => s.name === 'full');
+    const expected = objectsOf(instances(1, 'bench', ['home-0'], full)).map(refOf);
+    const pairs = expected.filter((r) => r.kind === 'Role' || r.kind === 'RoleBinding');
+    assert.ok(pairs.length >= 4, 'the full sample watches several namespaces');
+    const present = expected.filter((r) => !pairs.includes(r))
+      .concat([ref('ClusterRole', '', 'home-0-bench-full-0-watcher'), ref('ClusterRoleBinding', '', 'home-0-bench-full-0-watcher')]);
+    const a = accountObjects(expected, present);
+    assert.deepEqual([a.found, a.misplaced, a.missing], [expected.length - pairs.length, pairs.length, 0]);
+    assert.match(a.misplacedExamples[0]!, /^Role \S+\/bench-full-0-watcher granted as ClusterRole home-0-bench-full-0-watcher$/);
+    // Only the ClusterRole stands in for Roles, not for RoleBindings.
+    const rolesOnly = accountObjects(expected, expected.filter((r) => !pairs.includes(r)).concat([ref('ClusterRole', '', 'home-0-bench-full-0-watcher')]));
+    assert.deepEqual(rolesOnly.missingByKind, { RoleBinding: pairs.length / 2 });
+  });
+
   it('keeps a few examples, counts all, and names kinds in order', () => {
     const expected = Array.from({ length: 10 }, (_, i) => ref(i % 2 ? 'RoleBinding' : 'Role', 'target', `r${i}`));
     const a = accountObjects(expected, expected.map((r) => ({ ...r, namespace: 'home' })));
