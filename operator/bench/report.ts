@@ -37,6 +37,7 @@ export interface Results {
     name: string;
     command: string;
     kubeconfig: 'serviceaccount' | 'admin';
+    /** What the run passed as {concurrency}; only in effect when the command has that placeholder. */
     maxConcurrentReconciles: number;
     /** What the benchmark waited for as "ready" on each start (restart ready s is timed to it); older result files lack it. */
     readiness?: string;
@@ -188,7 +189,7 @@ export function markdown(r: Results): string {
   const out: string[] = [];
   out.push(`## Benchmark ${r.startedAt}: ${r.operator.name} (source ${r.source})`);
   out.push(`${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}; load average (1 min) ${r.machine.load1} at start, ${r.machine.load1AtEnd ?? '?'} at end. ` +
-    `Operator as ${r.operator.kubeconfig}, --max-concurrent-reconciles ${r.operator.maxConcurrentReconciles}; ready = ${r.operator.readiness ?? 'not recorded'}.`);
+    `Operator as ${r.operator.kubeconfig}, ${r.operator.command.includes('{concurrency}') ? `--max-concurrent-reconciles ${r.operator.maxConcurrentReconciles}` : 'its own concurrency (no {concurrency} in its command)'}; ready = ${r.operator.readiness ?? 'not recorded'}.`);
 
   const converged = r.runs.filter((run) => run.scale);
   if (converged.length > 0) {
