@@ -157,13 +157,24 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     const errors: string[] = [];
     const conflicts: string[] = [];
     const applied: string[] = [];
+    // The caches hold only labelled objects: one they do not show may still
+    // exist unlabelled. A read proves it absent before the first apply. The
+    // reads of every phase go out at once, before the first apply: one round
+    // trip for the whole instance rather than one per phase.
+    const reads = new Map(desired.map((obj) => {
+      const type = typeOf(obj);
+      const ref = { namespace: obj.metadata.namespace, name: obj.metadata.name };
+      const cached = view.get(type, ref.namespace, ref.name) as KubeObjectLike | undefined;
+      const read = cached ? Promise.resolve(cached) : (getObject(deps.kc, type, ref, { signal }) as Promise<KubeObjectLike | undefined>);
+      // A phase held back never awaits its reads: their failures are not unhandled.
+      read.catch(() => undefined);
+      return [obj, read] as const;
+    }));
     const applyOne = async (obj: KubeObject): Promise<void> => {
       const type = typeOf(obj);
       const ref = { namespace: obj.metadata.namespace, name: obj.metadata.name };
       try {
-        // The caches hold only labelled objects: one they do not show may still
-        // exist unlabelled. A read proves it absent before the first apply.
-        const current = (view.get(type, ref.namespace, ref.name) ?? (await getObject(deps.kc, type, ref, { signal }))) as KubeObjectLike | undefined;
+        const current = await reads.get(obj)!;
         if (current && !isOwnedBy(current.metadata, owner)) {
           conflicts.push(conflictText(refOf(obj), current, owner));
           return;
