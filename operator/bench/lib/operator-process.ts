@@ -4,7 +4,7 @@
 // Without {healthPort} readiness is a fixed wait; without {metricsPort} memory
 // is the process tree's RSS only.
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../hack/controlplane/controlplane.ts';
 import { treeUsage } from './machine.ts';
@@ -48,7 +48,28 @@ export interface OperatorProcess {
   stop(): Promise<void>;
 }
 
-export async function startOperatorProcess(opts: { template: string; kubeconfig: string; concurrency: number; logFile: string }): Promise<OperatorProcess> {
+type StartOptions = { template: string; kubeconfig: string; concurrency: number; logFile: string };
+const PORT_ATTEMPTS = 3;
+
+/**
+ * Starts the operator and waits until it is ready. The ports are picked free
+ * just before; one taken in between (an outgoing connection's ephemeral port)
+ * makes it exit with EADDRINUSE: then it is started again on other ports.
+ */
+export async function startOperatorProcess(opts: StartOptions): Promise<OperatorProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (!(err instanceof Error && err.message.startsWith('operator exited'))) throw err;
+      await sleep(500); // its last words reach the log file
+      const taken = readFileSync(opts.logFile, 'utf8').includes('EADDRINUSE');
+      if (!taken || attempt >= PORT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function startOnce(opts: StartOptions): Promise<OperatorProcess> {
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
   const command = opts.template
     .replaceAll('{metricsPort}', String(metricsPort))
