@@ -265,6 +265,7 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
   const currentCaches = {
     get: (...args: Parameters<Controller['get']>) => controller?.get(...args),
     list: (...args: Parameters<Controller['list']>) => controller?.list(...args) ?? [],
+    listOwnedBy: (...args: Parameters<Controller['listOwnedBy']>) => controller?.listOwnedBy(...args) ?? [],
     lastResourceVersion: (...args: Parameters<Controller['lastResourceVersion']>) => controller?.lastResourceVersion(...args) ?? '',
   };
 

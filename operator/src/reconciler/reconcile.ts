@@ -47,6 +47,11 @@ import { DELETABLE_TYPES, INSTANCES, OWNED_TYPES, PODS, typeOf } from './types.t
 export interface CacheReader {
   get(type: ResourceType, namespace: string | undefined, name: string): unknown;
   list(type: ResourceType, filter?: (obj: KubeObjectLike) => boolean): unknown[];
+  /**
+   * The cached objects of an owned kind labelled for the instance "namespace/name",
+   * from an index (the controller's); without it, `list` is scanned.
+   */
+  listOwnedBy?(type: ResourceType, instanceKey: string): unknown[];
   lastResourceVersion(type: ResourceType): string;
 }
 type KubeObjectLike = { metadata?: OwnershipMeta & { name?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string> } };
@@ -136,12 +141,22 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
   };
 
   /**
+   * The cached objects of a kind labelled for this instance (labels name it; the
+   * proof of ownership is checked by the caller). From the controller's index:
+   * a scan of every cached object per reconcile made convergence quadratic.
+   */
+  function labelledFor(type: ResourceType, ik: InstanceKey): KubeObjectLike[] {
+    if (deps.cache.listOwnedBy) return deps.cache.listOwnedBy(type, `${ik.namespace}/${ik.name}`) as KubeObjectLike[];
+    return deps.cache.list(type, (o) => sameInstance(instanceKeyFromLabels(o.metadata?.labels), ik)) as KubeObjectLike[];
+  }
+
+  /**
    * This instance's objects as the caches hold them: found by label (in any
    * namespace), kept only with proof of ownership, each with its uid.
    */
   function ownedRefs(ik: InstanceKey, owner: Owner): (ObjectRef & { uid?: string })[] {
     return OWNED_TYPES.flatMap((type) =>
-      (deps.cache.list(type, (o) => sameInstance(instanceKeyFromLabels(o.metadata?.labels), ik)) as KubeObjectLike[])
+      labelledFor(type, ik)
         .filter((o) => isOwnedBy(o.metadata, owner))
         .map((o) => ({ ...refOf({ apiVersion: type.apiVersion, kind: type.kind, ...o } as KubeObject), uid: o.metadata?.uid })),
     );
@@ -244,7 +259,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
   ) {
     const { namespace, name } = live.metadata;
     const deployment = view.get(DEPLOYMENTS, namespace, name) as DeploymentView | undefined;
-    const pods = deps.cache.list(PODS, (p) => p.metadata?.namespace === namespace && sameInstance(instanceKeyFromLabels(p.metadata?.labels), { namespace, name })) as PodView[];
+    const pods = labelledFor(PODS, { namespace, name }).filter((p) => p.metadata?.namespace === namespace) as PodView[];
     const status = computeStatus({ instance, deployment, pods, reconcileError, conflict, notPermitted, now: conditionTime(now()) });
     deps.onInstanceStatus?.({ namespace, name }, status.ready === true);
     if (!statusChanged(live.status, status)) return;
@@ -328,7 +343,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
   async function removeLeftovers(ik: InstanceKey, signal: AbortSignal): Promise<void> {
     const failed: string[] = [];
     for (const type of DELETABLE_TYPES) {
-      const leftovers = (deps.cache.list(type, (o) => sameInstance(instanceKeyFromLabels(o.metadata?.labels), ik)) as KubeObjectLike[])
+      const leftovers = labelledFor(type, ik)
         .filter((o) => o.metadata?.namespace !== ik.namespace && o.metadata?.annotations?.[OWNER_UID_ANNOTATION] && !finalized.has(o.metadata.uid ?? ''));
       for (const o of leftovers) {
         const ref: ObjectRef = { apiVersion: type.apiVersion, kind: type.kind, ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata?.name ?? '' };

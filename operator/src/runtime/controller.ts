@@ -95,6 +95,8 @@ export interface Controller {
   hasSynced(): boolean;
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined;
   list(type: ResourceType, filter?: (obj: KubeObject) => boolean): KubeObject[];
+  /** The cached objects of an owned kind that its `keyOf` gives to this primary key, without a scan. */
+  listOwnedBy(type: ResourceType, primaryKey: string): KubeObject[];
   /** The last resourceVersion the cache of this type has seen: every write at or before it is in the cache. */
   lastResourceVersion(type: ResourceType): string;
   /** Queues a primary key by hand. */
@@ -127,7 +129,12 @@ export function startController(opts: ControllerOptions): Controller {
   const abortReconciles = new AbortController();
   const informers = new Map<string, Informer>();
 
-  const newInformer = (type: ResourceType, labelSelector: string | undefined, transform?: (obj: KubeObject) => KubeObject): Informer => {
+  const newInformer = (
+    type: ResourceType,
+    labelSelector: string | undefined,
+    transform?: (obj: KubeObject) => KubeObject,
+    indexBy?: (obj: KubeObject) => string | undefined,
+  ): Informer => {
     if (informers.has(typeId(type))) throw new Error(`controller ${opts.name}: ${typeId(type)} is watched twice`);
     const informer = createInformer({
       kc: opts.kc,
@@ -135,6 +142,7 @@ export function startController(opts: ControllerOptions): Controller {
       labelSelector,
       idleTimeoutMs: opts.informer?.idleTimeoutMs,
       transform: transform ?? opts.informer?.transform,
+      indexBy,
       log,
     });
     informers.set(typeId(type), informer);
@@ -195,7 +203,9 @@ export function startController(opts: ControllerOptions): Controller {
         return undefined;
       }
     };
-    newInformer(owned.type, owned.labelSelector, owned.transform).addHandlers({
+    // Owned objects are filed by their primary key too, so a reconcile finds
+    // its own without scanning every cached object of the kind.
+    newInformer(owned.type, owned.labelSelector, owned.transform, keyOf).addHandlers({
       onAdd: (obj) => enqueue(keyOf(obj)),
       onUpdate: (old, obj) => {
         const before = keyOf(old);
@@ -295,6 +305,7 @@ export function startController(opts: ControllerOptions): Controller {
     hasSynced: () => synced,
     get: (type, namespace, name) => informerFor(type).get(namespace, name),
     list: (type, filter) => informerFor(type).list(filter),
+    listOwnedBy: (type, primaryKey) => informerFor(type).listBy(primaryKey),
     lastResourceVersion: (type) => informerFor(type).lastResourceVersion(),
     enqueue: (key) => enqueue(key),
     stop,

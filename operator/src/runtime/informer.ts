@@ -31,6 +31,11 @@ export interface InformerOptions {
   pageSize?: number;
   /** Reconnect delays; default 800 ms doubling to 30 s, like client-go's reflector. */
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * A secondary index (client-go's Indexer): the key each cached object is
+   * filed under, undefined for none; `listBy` reads it without a scan.
+   */
+  indexBy?: (obj: KubeObject) => string | undefined;
   log?: Logger;
 }
 
@@ -40,6 +45,8 @@ export interface Informer {
   get(namespace: string | undefined, name: string): KubeObject | undefined;
   getByKey(key: string): KubeObject | undefined;
   list(filter?: (obj: KubeObject) => boolean): KubeObject[];
+  /** The cached objects filed under `indexKey` by `indexBy` (an informer without one has none). */
+  listBy(indexKey: string): KubeObject[];
   /** True once the first full list is in the cache. */
   hasSynced(): boolean;
   /** Resolves when the first list is cached (rejects if the informer stops before). */
@@ -92,6 +99,32 @@ export function createInformer(opts: InformerOptions): Informer {
   const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const collectionPath = resourcePath(type, { namespace: opts.namespace });
   const store = new Map<string, KubeObject>();
+  // indexBy's key -> (object key -> object); kept in step with `store` by put/drop.
+  const index = new Map<string, Map<string, KubeObject>>();
+  const indexKeyOf = opts.indexBy;
+  const unindex = (key: string, obj: KubeObject): void => {
+    const bucketKey = indexKeyOf?.(obj);
+    if (bucketKey === undefined) return;
+    const bucket = index.get(bucketKey);
+    bucket?.delete(key);
+    if (bucket?.size === 0) index.delete(bucketKey);
+  };
+  const put = (key: string, obj: KubeObject): void => {
+    const old = store.get(key);
+    store.set(key, obj);
+    if (!indexKeyOf) return;
+    if (old) unindex(key, old);
+    const bucketKey = indexKeyOf(obj);
+    if (bucketKey === undefined) return;
+    let bucket = index.get(bucketKey);
+    if (!bucket) index.set(bucketKey, (bucket = new Map()));
+    bucket.set(key, obj);
+  };
+  const drop = (key: string): void => {
+    const old = store.get(key);
+    store.delete(key);
+    if (old && indexKeyOf) unindex(key, old);
+  };
   const handlers: InformerHandlers[] = [];
   let resourceVersion = '';
   let synced = false;
@@ -127,7 +160,7 @@ export function createInformer(opts: InformerOptions): Informer {
     const obj = transform({ ...raw, apiVersion: raw.apiVersion ?? type.apiVersion, kind: raw.kind ?? type.kind });
     const key = objectKey(obj);
     const old = store.get(key);
-    store.set(key, obj);
+    put(key, obj);
     if (!old) return { key, notify: () => emit((h) => h.onAdd?.(obj)) };
     if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) return { key, notify: () => emit((h) => h.onUpdate?.(old, obj)) };
     return { key, notify: nothing };
@@ -136,7 +169,7 @@ export function createInformer(opts: InformerOptions): Informer {
   const uncache = (raw: KubeObject): Notify => {
     const key = objectKey(raw);
     const old = store.get(key);
-    store.delete(key);
+    drop(key);
     // The final state from the server is fresher than what we cached.
     const gone = transform({ ...raw, apiVersion: raw.apiVersion ?? type.apiVersion, kind: raw.kind ?? type.kind });
     return old ? () => emit((h) => h.onDelete?.(gone)) : nothing;
@@ -175,7 +208,7 @@ export function createInformer(opts: InformerOptions): Informer {
     }
     for (const [key, old] of [...store]) {
       if (!seen.has(key)) {
-        store.delete(key);
+        drop(key);
         notifications.push(() => emit((h) => h.onDelete?.(old)));
       }
     }
@@ -267,6 +300,7 @@ export function createInformer(opts: InformerOptions): Informer {
       const all = [...store.values()];
       return filter ? all.filter(filter) : all;
     },
+    listBy: (indexKey) => [...(index.get(indexKey)?.values() ?? [])],
     hasSynced: () => synced,
     synced: syncedPromise,
     addHandlers: (h) => {

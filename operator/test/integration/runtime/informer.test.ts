@@ -50,6 +50,34 @@ const lists = (proxy: FaultProxy): number => proxy.requests.filter((r) => r.meth
 const watches = (proxy: FaultProxy) => proxy.requests.filter((r) => r.watch);
 
 describe('informer', () => {
+  it('files objects by its index key and keeps the index in step with changes, moves and deletions', async () => {
+    const kc = plane().adminKubeConfig();
+    const ns = await freshNamespace(kc, 'inf-index');
+    const GROUP = 'runtime-test.example.com/group';
+    await createObject(kc, ConfigMaps, configMap(ns, 'a1', { [LABEL]: ns, [GROUP]: 'a' }));
+    await createObject(kc, ConfigMaps, configMap(ns, 'b1', { [LABEL]: ns, [GROUP]: 'b' }));
+    await createObject(kc, ConfigMaps, configMap(ns, 'none', { [LABEL]: ns }));
+    const { informer } = watchLabelled(kc, ns, { indexBy: (o) => o.metadata?.labels?.[GROUP] });
+    await informer.synced;
+    const filed = (key: string) => informer.listBy(key).map((o) => o.metadata?.name ?? '').sort();
+    assert.deepEqual([filed('a'), filed('b')], [['a1'], ['b1']]);
+
+    await createObject(kc, ConfigMaps, configMap(ns, 'a2', { [LABEL]: ns, [GROUP]: 'a' }));
+    await eventually(() => assert.deepEqual(filed('a'), ['a1', 'a2']));
+    // Moved to another key: filed there only.
+    await patchMerge(kc, ConfigMaps, { namespace: ns, name: 'b1' }, { metadata: { labels: { [GROUP]: 'a' } } });
+    await eventually(() => assert.deepEqual([filed('a'), filed('b')], [['a1', 'a2', 'b1'], []]));
+    // An update keeps one entry, the newest.
+    await patchMerge(kc, ConfigMaps, { namespace: ns, name: 'a1' }, { data: { v: '2' } });
+    await eventually(() => assert.equal((informer.listBy('a').find((o) => o.metadata?.name === 'a1')?.data as Record<string, string> | undefined)?.v, '2'));
+    assert.equal(informer.listBy('a').length, 3);
+    // Deleted, or leaving the cache with its label: gone from the index too.
+    await deleteObject(kc, ConfigMaps, { namespace: ns, name: 'a2' });
+    await patchMerge(kc, ConfigMaps, { namespace: ns, name: 'a1' }, { metadata: { labels: { [LABEL]: null } } });
+    await eventually(() => assert.deepEqual(filed('a'), ['b1']));
+    assert.deepEqual(informer.list().map((o) => o.metadata?.name).sort(), ['b1', 'none'], 'an object without an index key is cached, not filed');
+  });
+
   it('caches only objects with its label and sees them added, updated and deleted', async () => {
     const kc = plane().adminKubeConfig();
     const ns = await freshNamespace(kc, 'inf-basic');
