@@ -6,12 +6,11 @@
 // timestamps are whole seconds, too coarse for steps of milliseconds.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { LABEL_INSTANCE } from '../../src/desired/names.ts';
-import { ApiError, request, resourcePath, type KubeObject, type ResourceType } from '../../src/runtime/kube.ts';
+import type { KubeObject, ResourceType } from '../../src/runtime/kube.ts';
 import { Deployments, PersistentVolumeClaims, Pods } from '../../src/runtime/resources.ts';
-import { watchOnce } from '../../src/runtime/watch.ts';
 import { availableVerdict } from '../../src/status/available.ts';
 import type { DeploymentView } from '../../src/status/views.ts';
-import { sleep } from './operator-process.ts';
+import { observeKind } from './observe.ts';
 
 /** Set on a claim by the PV controller when it hands the claim to a provisioner. */
 const PROVISIONER_ANNOTATION = 'volume.kubernetes.io/storage-provisioner';
@@ -116,47 +115,9 @@ export async function trackPhases(kc: KubeConfig, stopped: AbortSignal): Promise
     [PersistentVolumeClaims, onClaim], [PersistentVolumes, onVolume], [Deployments, onDeployment], [Pods, onPod],
   ];
   for (const [type, note] of kinds) {
-    const list = await firstList(kc, type);
-    list.items.forEach((o) => note(o, performance.now()));
-    let resourceVersion = list.metadata.resourceVersion;
-    void (async () => {
-      while (!stopped.aborted) {
-        try {
-          await watchOnce(kc, {
-            path: resourcePath(type),
-            resourceVersion,
-            allowWatchBookmarks: true,
-            timeoutSeconds: 3600,
-            idleTimeoutMs: 120_000,
-            signal: stopped,
-            onEvent: (e) => {
-              resourceVersion = e.object.metadata?.resourceVersion ?? resourceVersion;
-              if (e.type === 'ADDED' || e.type === 'MODIFIED') note(e.object, performance.now());
-            },
-          });
-        } catch (err) {
-          // Missed events would give wrong times: stop, do not relist.
-          if (!stopped.aborted) failure ??= new Error(`${type.kind} watch failed: ${String(err)}`);
-          return;
-        }
-      }
-    })();
+    await observeKind(kc, type, stopped, note, (err) => (failure ??= new Error(`${type.kind} watch failed: ${String(err)}`)));
   }
   return { of: (key) => seen.get(key) ?? {}, failure: () => failure };
-}
-
-type List = { metadata: { resourceVersion: string }; items: KubeObject[] };
-
-async function firstList(kc: KubeConfig, type: ResourceType): Promise<List> {
-  const deadline = performance.now() + 60_000;
-  for (;;) {
-    try {
-      return await request<List>(kc, { method: 'GET', path: resourcePath(type) });
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 429) || performance.now() > deadline) throw err;
-      await sleep(500);
-    }
-  }
 }
 
 /** One step between two milestones, and whose work it is. */

@@ -3,9 +3,9 @@
 // metadata.generation) and first report Available=True. Times are this
 // process's clock, so they compare directly with the moment a create was sent.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, request, resourcePath, type KubeObject } from '../../src/runtime/kube.ts';
-import { watchOnce } from '../../src/runtime/watch.ts';
+import type { KubeObject } from '../../src/runtime/kube.ts';
 import { INSTANCES } from '../../src/reconciler/types.ts';
+import { observeKind } from './observe.ts';
 import { sleep } from './operator-process.ts';
 import { ProgressError, progressWatch, verdictText, type WaitLimits } from './progress.ts';
 
@@ -42,32 +42,8 @@ export async function trackInstances(kc: KubeConfig, stopped: AbortSignal): Prom
     if (s.availableAt === undefined && status.conditions?.some((c) => c.type === 'Available' && c.status === 'True')) s.availableAt = now;
     seen.set(key, s);
   };
-  const list = await firstList(kc);
-  list.items.forEach(note);
-  let resourceVersion = list.metadata.resourceVersion;
   let failure: unknown;
-  void (async () => {
-    while (!stopped.aborted) {
-      try {
-        await watchOnce(kc, {
-          path: resourcePath(INSTANCES),
-          resourceVersion,
-          allowWatchBookmarks: true,
-          timeoutSeconds: 3600,
-          idleTimeoutMs: 120_000,
-          signal: stopped,
-          onEvent: (e) => {
-            resourceVersion = e.object.metadata?.resourceVersion ?? resourceVersion;
-            if (e.type === 'ADDED' || e.type === 'MODIFIED') note(e.object);
-          },
-        });
-      } catch (err) {
-        // A benchmark that missed events would report wrong times: stop, do not relist.
-        if (!stopped.aborted) failure = err;
-        return;
-      }
-    }
-  })();
+  await observeKind(kc, INSTANCES, stopped, (o) => note(o), (err) => (failure = err));
 
   return {
     observedAt: (key) => seen.get(key)?.observedAt,
@@ -84,19 +60,4 @@ export async function trackInstances(kc: KubeConfig, stopped: AbortSignal): Prom
       }
     },
   };
-}
-
-type InstanceList = { metadata: { resourceVersion: string }; items: KubeObject[] };
-
-/** A CRD just established can answer 429 "storage is (re)initializing" for a moment. */
-async function firstList(kc: KubeConfig): Promise<InstanceList> {
-  const deadline = performance.now() + 60_000;
-  for (;;) {
-    try {
-      return await request<InstanceList>(kc, { method: 'GET', path: resourcePath(INSTANCES) });
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 429) || performance.now() > deadline) throw err;
-      await sleep(500);
-    }
-  }
 }
