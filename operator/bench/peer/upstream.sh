@@ -12,12 +12,7 @@ set -euo pipefail
 version=${1:-1.57.1}
 archive=${CHATCLI_SOURCE_DIR:?set CHATCLI_SOURCE_DIR to the folder holding chatcli-operator-$version.tar.gz}/chatcli-operator-$version.tar.gz
 [ -f "$archive" ] || { say "no $archive"; exit 1; }
-sum=$(sha256sum "$archive" | cut -d' ' -f1)
-pin_var="CHATCLI_OPERATOR_SHA256_${version//./_}"
-if [ "${!pin_var:-}" != "$sum" ]; then
-  say "$archive: sha256 $sum, but versions.env pins $pin_var=${!pin_var:-nothing}"
-  exit 1
-fi
+sum=$(check_pin "$archive" "CHATCLI_OPERATOR_SHA256_${version//./_}" required)
 out="${CHATCLI_CP_CACHE:-$HOME/.cache/chatcli-operator}/peer/chatcli-operator-$version-${sum:0:16}"
 if [ -x "$out/manager" ]; then echo "$out/manager"; exit 0; fi
 

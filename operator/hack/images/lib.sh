@@ -38,6 +38,18 @@ input_key() {
   done | sha256sum | cut -c1-16
 }
 
+# check_pin <file> <variable>: prints the file's sha256; fails when versions.env
+# pins <variable> to another one. `required` as a third argument: an unset pin fails too.
+check_pin() {
+  local sum pin=${!2:-}
+  sum=$(sha256sum "$1" | cut -d' ' -f1)
+  if { [ -n "$pin" ] || [ "${3:-}" = required ]; } && [ "$pin" != "$sum" ]; then
+    say "$1: sha256 $sum, but versions.env pins $2=${pin:-nothing}"
+    return 1
+  fi
+  echo "$sum"
+}
+
 # lock <name>: hold a machine-wide lock for this name until the script exits,
 # so two test processes never build the same thing at once.
 lock() {

@@ -16,13 +16,7 @@ archive=${CHATCLI_SOURCE_DIR:+$CHATCLI_SOURCE_DIR/chatcli-$version.tar.gz}
 
 # The source's identity: the archive's sha256, or the (immutable) upstream tag.
 if [ -n "$archive" ] && [ -f "$archive" ]; then
-  sum=$(sha256sum "$archive" | cut -d' ' -f1)
-  pin_var="CHATCLI_SHA256_${version//./_}"
-  pin=${!pin_var:-}
-  if [ -n "$pin" ] && [ "$pin" != "$sum" ]; then
-    say "$archive: sha256 $sum, but versions.env pins $pin_var=$pin"
-    exit 1
-  fi
+  sum=$(check_pin "$archive" "CHATCLI_SHA256_${version//./_}")
   id="archive-${sum:0:16}"
 else
   id="git-v$version"
