@@ -204,6 +204,8 @@ async function runSize(n: number, largest: boolean): Promise<void> {
       log(`idle: ${opts.idleSeconds} s`);
       run.idle = await runIdle(bp, opts.idleSeconds);
       log(`idle: ${run.idle.writes} writes`);
+      // Steady state: the sample right after convergence still holds the burst's garbage.
+      if (runs('memory')) run.memory.push(await sampleMemory(op, `idle ${opts.idleSeconds} s after ${n} instances converged`));
     }
     if (runs('restart')) {
       log(`restart: new operator process, ${opts.restartSettleSeconds} s window`);

@@ -267,6 +267,7 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
     list: (...args: Parameters<Controller['list']>) => controller?.list(...args) ?? [],
     listOwnedBy: (...args: Parameters<Controller['listOwnedBy']>) => controller?.listOwnedBy(...args) ?? [],
     lastResourceVersion: (...args: Parameters<Controller['lastResourceVersion']>) => controller?.lastResourceVersion(...args) ?? '',
+    shape: (...args: Parameters<Controller['shape']>) => controller?.shape(...args) ?? args[1],
   };
 
   /**

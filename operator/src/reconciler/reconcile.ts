@@ -31,7 +31,7 @@ import { isOwnedBy, type OwnershipMeta } from '../desired/object.ts';
 import { DEFAULT_WATCH_NAMESPACE_POLICY, isWatchable, refusedMessage, refusedWatchNamespaces, withoutGrantsIn, type RefusedNamespace, type WatchNamespacePolicy } from '../desired/tenancy.ts';
 import { applyObject, applyStatus, deleteObject, getObject, patchMerge } from '../runtime/apply.ts';
 import { coversDesired } from '../runtime/drift.ts';
-import { createWrittenOverlay } from '../runtime/written.ts';
+import { createWrittenOverlay, type CacheView } from '../runtime/written.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { isConflict, request, resourcePath, type ResourceType } from '../runtime/kube.ts';
 import type { Logger } from '../runtime/log.ts';
@@ -53,6 +53,8 @@ export interface CacheReader {
    */
   listOwnedBy?(type: ResourceType, instanceKey: string): unknown[];
   lastResourceVersion(type: ResourceType): string;
+  /** The object as the cache of its type would keep it; without it, kept whole. */
+  shape?: CacheView['shape'];
 }
 type KubeObjectLike = { metadata?: OwnershipMeta & { name?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string> } };
 /** Who owns what: the instance's namespace and uid (the proof an object must carry). */

@@ -99,6 +99,8 @@ export interface Controller {
   listOwnedBy(type: ResourceType, primaryKey: string): KubeObject[];
   /** The last resourceVersion the cache of this type has seen: every write at or before it is in the cache. */
   lastResourceVersion(type: ResourceType): string;
+  /** The object as the cache of its type would keep it (that informer's transform). */
+  shape(type: ResourceType, obj: KubeObject): KubeObject;
   /** Queues a primary key by hand. */
   enqueue(key: string): void;
   /**
@@ -307,6 +309,7 @@ export function startController(opts: ControllerOptions): Controller {
     list: (type, filter) => informerFor(type).list(filter),
     listOwnedBy: (type, primaryKey) => informerFor(type).listBy(primaryKey),
     lastResourceVersion: (type) => informerFor(type).lastResourceVersion(),
+    shape: (type, obj) => informerFor(type).shape(obj),
     enqueue: (key) => enqueue(key),
     stop,
     done,

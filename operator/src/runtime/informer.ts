@@ -55,6 +55,8 @@ export interface Informer {
   addHandlers(handlers: InformerHandlers): void;
   /** The last resourceVersion seen (from a list, an event or a bookmark). */
   lastResourceVersion(): string;
+  /** The object as this cache would keep it (its transform): for a copy kept beside the cache, such as our own write. */
+  shape(obj: KubeObject): KubeObject;
   /**
    * Lists (unless already synced), then watches until the signal aborts;
    * resolves then. May be called again after it resolved: it resumes from the
@@ -307,6 +309,7 @@ export function createInformer(opts: InformerOptions): Informer {
       handlers.push(h);
     },
     lastResourceVersion: () => resourceVersion,
+    shape: (obj) => transform({ ...obj, apiVersion: obj.apiVersion ?? type.apiVersion, kind: obj.kind ?? type.kind }),
     resumeFrom: (rv) => {
       resourceVersion = rv;
     },

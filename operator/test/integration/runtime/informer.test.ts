@@ -115,6 +115,21 @@ describe('informer', () => {
     assert.equal(seen.find((s) => s.op === 'update')?.data?.v, '2');
   });
 
+  it('lists page by page, following the continue token, and caches every page', async () => {
+    const kc = plane().adminKubeConfig();
+    const ns = await freshNamespace(kc, 'inf-pages');
+    for (let i = 0; i < 7; i++) await createObject(kc, ConfigMaps, configMap(ns, `cm-${i}`, { [LABEL]: ns }));
+    const proxy = await startFaultProxy(kc);
+    after(() => proxy.stop());
+    const { informer, seen } = watchLabelled(proxy.kubeConfig(), ns, { pageSize: 3 });
+    await informer.synced;
+    assert.deepEqual(names(informer), [0, 1, 2, 3, 4, 5, 6].map((i) => `cm-${i}`));
+    const pages = proxy.requests.filter((r) => r.method === 'GET' && !r.watch);
+    assert.deepEqual(pages.map((r) => r.query.get('limit')), ['3', '3', '3']);
+    assert.deepEqual(pages.map((r) => Boolean(r.query.get('continue'))), [false, true, true], 'the second and third pages follow the continue token');
+    assert.equal(seen.length, 7, 'each object announced once');
+  });
+
   it('rewatches from its last resourceVersion when its connection is cut, without relisting', async () => {
     const kc = plane().adminKubeConfig();
     const ns = await freshNamespace(kc, 'inf-cut');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cacheTransform, projection, withoutBookkeeping } from '../../../src/runtime/shape.ts';
+import { cacheTransform, internedCount, internStrings, projection, withoutBookkeeping } from '../../../src/runtime/shape.ts';
 
 describe('projection', () => {
   it('keeps the listed paths, steps into lists with [], and keeps a path that ends on an object whole', () => {
@@ -64,3 +64,31 @@ describe('cache transforms', () => {
     assert.deepEqual(cacheTransform()(obj).status, obj.status);
   });
 });
+
+describe('internStrings', () => {
+  const served = (rv: string) => JSON.parse(JSON.stringify({
+    apiVersion: 'v1', kind: 'ConfigMap',
+    metadata: { name: 'chat', namespace: 'ns-intern', resourceVersion: rv, labels: { app: 'chatcli-intern' }, ownerReferences: [{ uid: 'u-intern', kind: 'ChatCLIInstance' }] },
+    data: { LLM_PROVIDER: 'OPENAI-intern', list: ['a-intern', 'b-intern'] },
+  }));
+
+  it('keeps every value as it was, and holds each distinct string once, the resourceVersion apart', () => {
+    const before = internedCount();
+    const first = internStrings(served('101'));
+    const grown = internedCount() - before;
+    // ConfigMap, chat, ns-intern, chatcli-intern, u-intern, ChatCLIInstance, OPENAI-intern, a-intern, b-intern
+    // (v1 may already be there); not '101'.
+    assert.ok(grown >= 8 && grown <= 9, `${grown} strings added`);
+    assert.deepEqual(first, served('101'), 'the object is unchanged in value');
+    internStrings(served('102'));
+    assert.equal(internedCount() - before, grown, 'the same values again add nothing; nor does a new resourceVersion');
+  });
+
+  it('is what the cache transform ends with', () => {
+    const before = internedCount();
+    const out = cacheTransform()(JSON.parse(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'only-in-transform-test' } })));
+    assert.equal(out.metadata?.name, 'only-in-transform-test');
+    assert.equal(internedCount() - before, 1);
+  });
+});
+

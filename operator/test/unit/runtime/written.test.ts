@@ -34,9 +34,32 @@ describe('read-your-writes overlay', () => {
   it('forgets a write the cache never confirms after the time limit', () => {
     const { view } = fakeCache();
     let t = 0;
-    const overlay = createWrittenOverlay(view, 1000, () => t);
+    const overlay = createWrittenOverlay(view, { ttlMs: 1000, now: () => t });
     overlay.record(CM, cm('12', 'mine'));
     t = 1500;
     assert.equal(overlay.get(CM, 'ns', 'a'), undefined);
+  });
+
+  it('keeps our write as the cache would keep it (its shape), not as the server answered', () => {
+    const { view } = fakeCache();
+    const overlay = createWrittenOverlay({ ...view, shape: (_type, obj) => ({ ...obj, metadata: { ...obj.metadata, managedFields: undefined } }) });
+    overlay.record(CM, { ...cm('12', 'mine'), metadata: { ...cm('12', 'mine').metadata, managedFields: [{ manager: 'chatcli-operator' }] } });
+    assert.equal((overlay.get(CM, 'ns', 'a') as KubeObject).metadata?.managedFields, undefined);
+    assert.equal(((overlay.get(CM, 'ns', 'a') as KubeObject).data as { v: string }).v, 'mine');
+  });
+
+  it('drops, without being read again, a write the cache has caught up with, then stops sweeping', async () => {
+    const { state, view } = fakeCache();
+    const overlay = createWrittenOverlay(view, { sweepMs: 10 });
+    overlay.record(CM, cm('12', 'mine'));
+    overlay.record(CM, { ...cm('13', 'other'), metadata: { name: 'b', namespace: 'ns', resourceVersion: '13' } });
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(overlay.size(), 2, 'held while the cache is behind');
+    state.rv = '12';
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(overlay.size(), 1, 'the write the cache has seen is dropped; the newer one is kept');
+    state.rv = '13';
+    await new Promise((r) => setTimeout(r, 40));
+    assert.equal(overlay.size(), 0);
   });
 });
