@@ -111,11 +111,12 @@ describe('a deposed leader', () => {
     await new Promise((r) => setTimeout(r, HOLD_MS));
 
     const lateWrites = proxy.requests.filter((r) => isWrite(r) && r.forwardedAt !== undefined && r.forwardedAt >= takenAt);
-    // A renewal that read the Lease just before the takeover may still go out: it carries
-    // the resourceVersion it read, so the API server refuses it (409) and nothing is written.
-    const refusedRenewals = lateWrites.filter((r) => r.method === 'PUT' && r.path.endsWith(`/leases/${LEASE_ID}`) && r.status === 409);
-    assert.deepEqual(lateWrites.filter((r) => !refusedRenewals.includes(r)).map((r) => `${r.method} ${r.path} ${r.status ?? 'no answer'}`), [], 'nothing written after the takeover');
-    assert.ok(refusedRenewals.length <= 1, `${refusedRenewals.length} renewals after the takeover`);
+    // `takenAt` is taken before kubectl starts, so a renewal may still land before the takeover
+    // does (200), or just after it (409: it carries the resourceVersion it read). Either way
+    // it cannot overwrite the takeover: the holder check below shows the Lease is the successor's.
+    const renewals = lateWrites.filter((r) => r.method === 'PUT' && r.path.endsWith(`/leases/${LEASE_ID}`));
+    assert.deepEqual(lateWrites.filter((r) => !renewals.includes(r)).map((r) => `${r.method} ${r.path} ${r.status ?? 'no answer'}`), [], 'nothing but a racing renewal written after the takeover');
+    assert.ok(renewals.length <= 1, `${renewals.length} renewals after the takeover: ${renewals.map((r) => r.status).join(', ')}`);
     const held = proxy.requests.filter((r) => r.path.endsWith('/deployments/held') && isWrite(r));
     assert.deepEqual(held.map((r) => r.outcome), ['dropped'], 'the write in flight was abandoned before it reached the server');
     assert.equal(await getJson(plane(), ['deployment', 'held', '-n', 'default']), undefined, 'the API server has no Deployment');
