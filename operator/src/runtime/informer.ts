@@ -100,6 +100,8 @@ export function createInformer(opts: InformerOptions): Informer {
   const transform = opts.transform ?? stripManagedFields;
   const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const collectionPath = resourcePath(type, { namespace: opts.namespace });
+  /** What the cache keeps of an object from the server: its transform, with the list's kind filled in. */
+  const shape = (raw: KubeObject): KubeObject => transform({ ...raw, apiVersion: raw.apiVersion ?? type.apiVersion, kind: raw.kind ?? type.kind });
   const store = new Map<string, KubeObject>();
   // indexBy's key -> (object key -> object); kept in step with `store` by put/drop.
   const index = new Map<string, Map<string, KubeObject>>();
@@ -159,7 +161,7 @@ export function createInformer(opts: InformerOptions): Informer {
 
   const cache = (raw: KubeObject): { key: string; notify: Notify } => {
     // List items carry no apiVersion/kind; watch events do. Make them uniform.
-    const obj = transform({ ...raw, apiVersion: raw.apiVersion ?? type.apiVersion, kind: raw.kind ?? type.kind });
+    const obj = shape(raw);
     const key = objectKey(obj);
     const old = store.get(key);
     put(key, obj);
@@ -173,7 +175,7 @@ export function createInformer(opts: InformerOptions): Informer {
     const old = store.get(key);
     drop(key);
     // The final state from the server is fresher than what we cached.
-    const gone = transform({ ...raw, apiVersion: raw.apiVersion ?? type.apiVersion, kind: raw.kind ?? type.kind });
+    const gone = shape(raw);
     return old ? () => emit((h) => h.onDelete?.(gone)) : nothing;
   };
 
@@ -309,7 +311,7 @@ export function createInformer(opts: InformerOptions): Informer {
       handlers.push(h);
     },
     lastResourceVersion: () => resourceVersion,
-    shape: (obj) => transform({ ...obj, apiVersion: obj.apiVersion ?? type.apiVersion, kind: obj.kind ?? type.kind }),
+    shape,
     resumeFrom: (rv) => {
       resourceVersion = rv;
     },
