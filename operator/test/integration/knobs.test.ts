@@ -18,7 +18,7 @@ import { desiredObjects } from '../../src/desired/index.ts';
 import { FIELD_MANAGER, REPLICAS_HANDOVER_MANAGER } from '../../src/desired/names.ts';
 import { toYamlStream } from '../../src/desired/yamlstream.ts';
 import { usePlane } from '../support/cluster.ts';
-import { SAMPLES_DIR, apiServerWrites, eventually, getJson, markDeploymentReady, useOperator } from '../support/operator.ts';
+import { SAMPLES_DIR, apiServerWrites, eventWrites, eventually, getJson, markDeploymentReady, namespaceEvents, useOperator } from '../support/operator.ts';
 import { KNOB_FILES } from '../unit/api/samples.ts';
 
 const plane = usePlane('api');
@@ -88,11 +88,13 @@ describe('instance knobs on the API server', () => {
     await markDeploymentReady(plane(), ns, 'chat');
     await eventually('READY true', async () => (await getJson<{ status?: { ready?: boolean } }>(plane(), ['chatcliinstance', 'chat', '-n', ns]))?.status?.ready === true);
     await new Promise((r) => setTimeout(r, 2000)); // let the last watch events settle
-    const before = await apiServerWrites(plane());
+    const [before, eventsBefore] = [await apiServerWrites(plane()), await namespaceEvents(plane(), ns)];
     await new Promise((r) => setTimeout(r, 8000));
-    const afterWrites = await apiServerWrites(plane());
-    const delta = [...afterWrites].filter(([resource, n]) => resource !== 'leases' && n !== (before.get(resource) ?? 0));
+    const [afterWrites, eventsAfter] = [await apiServerWrites(plane()), await namespaceEvents(plane(), ns)];
+    // Events are counted in this namespace only: an earlier test's series may land now.
+    const delta = [...afterWrites].filter(([resource, n]) => resource !== 'leases' && resource !== 'events' && n !== (before.get(resource) ?? 0));
     assert.deepEqual(delta, [], 'no write requests while nothing changes (leases of the API server itself excluded)');
+    assert.equal(eventWrites(eventsBefore, eventsAfter), 0, 'no Event about the instance');
   });
 
   it('autoscaling takes spec.replicas over and gives it back without a bounce: 3, kept at 3, 5 by the autoscaler, 2 when switched off, kept at 2 when switched on again', { timeout: 90_000 }, async () => {

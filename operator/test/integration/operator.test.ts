@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { usePlane } from '../support/cluster.ts';
-import { apiServerWrites, eventually, getJson, markDeploymentReady, useOperator, type RunningOperator } from '../support/operator.ts';
+import { apiServerWrites, eventWrites, eventually, getJson, markDeploymentReady, namespaceEvents, useOperator, type RunningOperator } from '../support/operator.ts';
 
 const plane = usePlane('api');
 let operator: RunningOperator;
@@ -200,11 +200,13 @@ describe('operator on the API server', () => {
     await markDeploymentReady(plane(), ns, 'chat');
     await eventually('READY true', async () => (await instance(ns, 'chat'))?.status?.ready === true);
     await new Promise((r) => setTimeout(r, 2000)); // let the last watch events settle
-    const before = await apiServerWrites(plane());
+    const [before, eventsBefore] = [await apiServerWrites(plane()), await namespaceEvents(plane(), ns)];
     await new Promise((r) => setTimeout(r, 8000));
-    const afterWrites = await apiServerWrites(plane());
-    const delta = [...afterWrites].filter(([resource, n]) => resource !== 'leases' && n !== (before.get(resource) ?? 0));
+    const [afterWrites, eventsAfter] = [await apiServerWrites(plane()), await namespaceEvents(plane(), ns)];
+    // Events are counted in this namespace only: an earlier test's series may land now.
+    const delta = [...afterWrites].filter(([resource, n]) => resource !== 'leases' && resource !== 'events' && n !== (before.get(resource) ?? 0));
     assert.deepEqual(delta, [], 'no write requests while nothing changes (leases of the API server itself excluded)');
+    assert.equal(eventWrites(eventsBefore, eventsAfter), 0, 'no Event about the instance');
   });
 
   it('a new instance costs one write per object and one status write (plus the finalizer only when it reaches beyond its namespace)', async () => {
@@ -215,8 +217,11 @@ describe('operator on the API server', () => {
     await eventually('status written', async () => (await instance(ns, 'chat'))?.status?.observedGeneration === 1);
     await new Promise((r) => setTimeout(r, 3000)); // the reconciles our writes trigger
     const afterWrites = await apiServerWrites(plane());
-    // Leases and the Service's ClusterIP allocation (ipaddresses) are the API server's own writes.
-    const delta = [...afterWrites].filter(([r]) => r !== 'leases' && r !== 'ipaddresses').map(([r, n]) => [r, n - (before.get(r) ?? 0)] as const).filter(([, n]) => n > 0);
+    // Leases and the Service's ClusterIP allocation (ipaddresses) are the API server's own writes;
+    // Events are counted in this namespace (an earlier test's series may land meanwhile).
+    const delta = [...afterWrites].filter(([r]) => r !== 'leases' && r !== 'ipaddresses' && r !== 'events').map(([r, n]) => [r, n - (before.get(r) ?? 0)] as const).filter(([, n]) => n > 0);
+    const events = eventWrites(new Map(), await namespaceEvents(plane(), ns));
+    if (events > 0) delta.push(['events', events]);
     const total = delta.reduce((sum, [, n]) => sum + n, 0);
     // ServiceAccount, ConfigMap, Service, Deployment; the status; the test's create. No finalizer:
     // everything lives in the instance namespace, owner references suffice. (Proving each new

@@ -115,6 +115,22 @@ export async function apiServerWrites(plane: ControlPlane): Promise<Map<string, 
 }
 
 /**
+ * The Events of one namespace, name to resourceVersion: each Event write there
+ * adds a name or moves a version. The API server's write counts cannot tell
+ * namespaces apart, and an earlier test's Event series may be written up to 30 s
+ * after its last repeat (events.ts), so tests that count writes count Events here.
+ */
+export async function namespaceEvents(plane: ControlPlane, namespace: string): Promise<Map<string, string>> {
+  const list = JSON.parse(await plane.kubectl(['get', 'events.events.k8s.io', '-n', namespace, '-o', 'json'])) as { items: { metadata: { name: string; resourceVersion: string } }[] };
+  return new Map(list.items.map((e) => [e.metadata.name, e.metadata.resourceVersion]));
+}
+
+/** How many Event writes `after` shows since `before` (namespaceEvents). */
+export function eventWrites(before: Map<string, string>, after: Map<string, string>): number {
+  return [...after].filter(([name, version]) => before.get(name) !== version).length;
+}
+
+/**
  * Runs the operator (installed with installOperator) for the enclosing suite:
  * started before its tests, stopped after them with SIGTERM, which must end it
  * with exit code 0. `started` receives the running operator.
