@@ -193,6 +193,12 @@ export interface RequestOptions {
   body?: unknown;
   /** Defaults to application/json when there is a body. */
   contentType?: string;
+  /**
+   * A response that stays open (a watch): it gets a connection of its own,
+   * outside the bounded pool of the other requests, which it would otherwise
+   * hold for minutes.
+   */
+  stream?: boolean;
   signal?: AbortSignal;
   /** Per-attempt deadline for non-streaming calls; default 30 s. */
   timeoutMs?: number;
@@ -207,17 +213,35 @@ export const DEFAULT_MAX_RETRIES = 10;
 export const MAX_RETRY_AFTER_SECONDS = 60;
 const USER_AGENT = 'operator-runtime (node)';
 
-// One keep-alive agent per ClusterConfig, so calls reuse TLS connections. TLS
-// material travels with every request (Node pools sockets by it).
-const agents = new WeakMap<ClusterConfig, { http: http.Agent; https: https.Agent }>();
+/**
+ * Connections to one API server for requests that end (not watches). HTTP/1.1
+ * carries one request at a time, and 16 reconciles reading 8 objects each
+ * opened 107 TLS connections at once while converging 1000 new instances; each
+ * keeps its buffers, and the process its memory, long after: RSS 126 MiB right
+ * after convergence, 113 a minute later. With at most 24 (the rest wait their
+ * turn in the agent's queue): 117 and 106 MiB, converged in the same time
+ * (97.7 s against 97.1 s). 32 leaves room for leader election beside a burst.
+ */
+export const MAX_REQUEST_CONNECTIONS = 32;
 
-function agentsFor(kc: ClusterConfig): { http: http.Agent; https: https.Agent } {
-  let pair = agents.get(kc);
-  if (!pair) {
-    pair = { http: new httpModule.Agent({ keepAlive: true }), https: new httpsModule.Agent({ keepAlive: true }) };
-    agents.set(kc, pair);
+interface Agents { http: http.Agent; https: https.Agent }
+// Keep-alive agents per ClusterConfig, so calls reuse TLS connections: one
+// bounded pool for requests, one without a bound for watches (each holds its
+// connection while it lasts). TLS material travels with every request (Node
+// pools sockets by it).
+const agents = new WeakMap<ClusterConfig, { requests: Agents; streams: Agents }>();
+
+function agentsFor(kc: ClusterConfig): { requests: Agents; streams: Agents } {
+  let all = agents.get(kc);
+  if (!all) {
+    const bounded = { keepAlive: true, maxSockets: MAX_REQUEST_CONNECTIONS };
+    all = {
+      requests: { http: new httpModule.Agent(bounded), https: new httpsModule.Agent(bounded) },
+      streams: { http: new httpModule.Agent({ keepAlive: true }), https: new httpsModule.Agent({ keepAlive: true }) },
+    };
+    agents.set(kc, all);
   }
-  return pair;
+  return all;
 }
 
 // The client-side rate limit of a ClusterConfig (none unless set): every request
@@ -238,11 +262,13 @@ export function setClientRateLimit(kc: ClusterConfig, limit: RateLimit | undefin
  * ClusterConfig. Used at shutdown, and by tests to simulate a broken network.
  */
 export function closeConnections(kc: ClusterConfig): void {
-  const pair = agents.get(kc);
-  if (!pair) return;
+  const all = agents.get(kc);
+  if (!all) return;
   agents.delete(kc);
-  pair.http.destroy();
-  pair.https.destroy();
+  for (const pair of [all.requests, all.streams]) {
+    pair.http.destroy();
+    pair.https.destroy();
+  }
 }
 
 /** Opens an HTTP exchange with the API server and resolves with the response head. */
@@ -258,7 +284,7 @@ export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Prom
   const url = new URL(cluster.server.replace(/\/+$/, '') + opts.path);
   for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
   const secure = url.protocol === 'https:';
-  const pair = agentsFor(kc);
+  const pair = agentsFor(kc)[opts.stream ? 'streams' : 'requests'];
   // A proxy needs client-node's own proxy agent; otherwise ours, for keep-alive.
   const agent = cluster.proxyUrl ? auth.agent : secure ? pair.https : pair.http;
 

@@ -25,6 +25,8 @@ export interface ProxiedRequest {
   watch: boolean;
   /** Wall-clock ms when it arrived. */
   at: number;
+  /** The client's port: requests with the same one came over the same connection. */
+  clientPort?: number;
   /** answered: by the proxy itself; forwarded: passed to the real server (at `forwardedAt`); dropped: its client left while held. */
   outcome: 'answered' | 'forwarded' | 'dropped' | 'pending';
   forwardedAt?: number;
@@ -166,6 +168,7 @@ export async function startApiProxy(plane: ControlPlane): Promise<ApiProxy> {
       query: url.searchParams,
       watch: url.searchParams.get('watch') === 'true',
       at: Date.now(),
+      clientPort: req.socket.remotePort,
       outcome: 'pending',
     };
     requests.push(seen);

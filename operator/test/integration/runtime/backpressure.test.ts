@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { applyObject, getObject } from '../../../src/runtime/apply.ts';
-import { ApiError, request, setClientRateLimit } from '../../../src/runtime/kube.ts';
+import { ApiError, MAX_REQUEST_CONNECTIONS, closeConnections, openRequest, request, setClientRateLimit } from '../../../src/runtime/kube.ts';
 import { ConfigMaps } from '../../../src/runtime/resources.ts';
 import { usePlane } from '../../support/cluster.ts';
-import { startApiProxy, tooManyRequests, type ApiProxy } from '../../support/api-proxy.ts';
+import { startApiProxy, tooManyRequests, type ApiProxy, type ProxiedRequest } from '../../support/api-proxy.ts';
 import { configMap, freshNamespace } from './helpers.ts';
 
 const plane = usePlane('api');
@@ -86,5 +86,38 @@ describe('back-pressure', () => {
     // 2 at once, then one every 200 ms: the 7th leaves after 1 s.
     assert.ok(took >= 950, `7 requests at 5/s with a burst of 2 took ${took} ms`);
     assert.ok(took < 3_000);
+  });
+
+  it(`requests share at most ${MAX_REQUEST_CONNECTIONS} connections, and watches, each on its own, never take one from them`, async () => {
+    const kc = proxy.kubeConfig();
+    const ns = await freshNamespace(plane().adminKubeConfig(), 'bp-pool');
+    // Each watch starts with the ADDED of this one: the proxy relays a watch's head with its first bytes.
+    await applyObject(plane().adminKubeConfig(), ConfigMaps, configMap(ns, 'present', {}, { a: '1' }), { fieldManager: 'pool-test' });
+    const watching = new AbortController();
+    const watches = MAX_REQUEST_CONNECTIONS + 8;
+    const ports = (mine: (r: ProxiedRequest) => boolean) => new Set(proxy.requests.filter(mine).map((r) => r.clientPort));
+    try {
+      // More watches than the pool has connections: were they in it, no request would get through.
+      const watchPath = `/api/v1/namespaces/${ns}/configmaps`;
+      const open = await Promise.all(Array.from({ length: watches }, () =>
+        openRequest(kc, { method: 'GET', path: watchPath, query: { watch: 'true' }, stream: true, signal: watching.signal })));
+      assert.ok(open.every((res) => res.statusCode === 200));
+      for (const res of open) res.on('error', () => undefined).resume();
+      const watchPorts = ports((r) => r.watch && r.path === watchPath);
+      assert.equal(watchPorts.size, watches, 'one connection per watch');
+
+      proxy.hold = (r) => (r.watch ? 0 : 50); // requests overlap, as under load
+      const getPath = `/api/v1/namespaces/${ns}`;
+      const gets = await Promise.all(Array.from({ length: 120 }, () => request(kc, { method: 'GET', path: getPath })));
+      assert.equal(gets.length, 120);
+      const getPorts = ports((r) => r.path === getPath);
+      assert.ok(getPorts.size <= MAX_REQUEST_CONNECTIONS, `${getPorts.size} connections for requests`);
+      assert.ok(getPorts.size >= MAX_REQUEST_CONNECTIONS / 2, `${getPorts.size} connections for 120 requests at once: they did not run side by side`);
+      assert.deepEqual([...getPorts].filter((p) => watchPorts.has(p)), [], 'no request went over a watch\'s connection');
+    } finally {
+      proxy.hold = () => 0;
+      watching.abort();
+      closeConnections(kc);
+    }
   });
 });
