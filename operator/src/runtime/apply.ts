@@ -131,10 +131,10 @@ export async function getObject(
   kc: ClusterConfig,
   type: ResourceType,
   ref: ObjectRef,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; ownConnection?: boolean } = {},
 ): Promise<KubeObject | undefined> {
   try {
-    return await request(kc, { method: 'GET', path: objectPath(type, ref), signal: opts.signal });
+    return await request(kc, { method: 'GET', path: objectPath(type, ref), signal: opts.signal, ownConnection: opts.ownConnection });
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -142,7 +142,7 @@ export async function getObject(
 }
 
 /** Creates an object (409 AlreadyExists if it is there). */
-export function createObject(kc: ClusterConfig, type: ResourceType, obj: KubeObject, opts: { signal?: AbortSignal } = {}): Promise<KubeObject> {
+export function createObject(kc: ClusterConfig, type: ResourceType, obj: KubeObject, opts: { signal?: AbortSignal; ownConnection?: boolean } = {}): Promise<KubeObject> {
   checkKind(type, obj);
   const namespace = obj.metadata?.namespace;
   if (type.namespaced && !namespace) throw new Error(`${type.kind} ${obj.metadata?.name ?? ''}: namespace required`);
@@ -151,11 +151,12 @@ export function createObject(kc: ClusterConfig, type: ResourceType, obj: KubeObj
     path: resourcePath(type, { namespace }),
     body: obj,
     signal: opts.signal,
+    ownConnection: opts.ownConnection,
   });
 }
 
 /** Replaces an object; its metadata.resourceVersion makes this fail with 409 if it changed meanwhile. */
-export function replaceObject(kc: ClusterConfig, type: ResourceType, obj: KubeObject, opts: { signal?: AbortSignal } = {}): Promise<KubeObject> {
+export function replaceObject(kc: ClusterConfig, type: ResourceType, obj: KubeObject, opts: { signal?: AbortSignal; ownConnection?: boolean } = {}): Promise<KubeObject> {
   checkKind(type, obj);
-  return request(kc, { method: 'PUT', path: objectPath(type, refOf(type, obj)), body: obj, signal: opts.signal });
+  return request(kc, { method: 'PUT', path: objectPath(type, refOf(type, obj)), body: obj, signal: opts.signal, ownConnection: opts.ownConnection });
 }

@@ -194,11 +194,12 @@ export interface RequestOptions {
   /** Defaults to application/json when there is a body. */
   contentType?: string;
   /**
-   * A response that stays open (a watch): it gets a connection of its own,
-   * outside the bounded pool of the other requests, which it would otherwise
-   * hold for minutes.
+   * Outside the bounded pool of connections the other requests share
+   * (MAX_REQUEST_CONNECTIONS): for a watch, which holds its connection for
+   * minutes, and for leader election, which must not wait behind a burst of
+   * reconciles to renew its Lease.
    */
-  stream?: boolean;
+  ownConnection?: boolean;
   signal?: AbortSignal;
   /** Per-attempt deadline for non-streaming calls; default 30 s. */
   timeoutMs?: number;
@@ -227,17 +228,17 @@ export const MAX_REQUEST_CONNECTIONS = 32;
 interface Agents { http: http.Agent; https: https.Agent }
 // Keep-alive agents per ClusterConfig, so calls reuse TLS connections: one
 // bounded pool for requests, one without a bound for watches (each holds its
-// connection while it lasts). TLS material travels with every request (Node
-// pools sockets by it).
-const agents = new WeakMap<ClusterConfig, { requests: Agents; streams: Agents }>();
+// connection while it lasts) and leader election. TLS material travels with
+// every request (Node pools sockets by it).
+const agents = new WeakMap<ClusterConfig, { requests: Agents; own: Agents }>();
 
-function agentsFor(kc: ClusterConfig): { requests: Agents; streams: Agents } {
+function agentsFor(kc: ClusterConfig): { requests: Agents; own: Agents } {
   let all = agents.get(kc);
   if (!all) {
     const bounded = { keepAlive: true, maxSockets: MAX_REQUEST_CONNECTIONS };
     all = {
       requests: { http: new httpModule.Agent(bounded), https: new httpsModule.Agent(bounded) },
-      streams: { http: new httpModule.Agent({ keepAlive: true }), https: new httpsModule.Agent({ keepAlive: true }) },
+      own: { http: new httpModule.Agent({ keepAlive: true }), https: new httpsModule.Agent({ keepAlive: true }) },
     };
     agents.set(kc, all);
   }
@@ -265,7 +266,7 @@ export function closeConnections(kc: ClusterConfig): void {
   const all = agents.get(kc);
   if (!all) return;
   agents.delete(kc);
-  for (const pair of [all.requests, all.streams]) {
+  for (const pair of [all.requests, all.own]) {
     pair.http.destroy();
     pair.https.destroy();
   }
@@ -284,7 +285,7 @@ export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Prom
   const url = new URL(cluster.server.replace(/\/+$/, '') + opts.path);
   for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
   const secure = url.protocol === 'https:';
-  const pair = agentsFor(kc)[opts.stream ? 'streams' : 'requests'];
+  const pair = agentsFor(kc)[opts.ownConnection ? 'own' : 'requests'];
   // A proxy needs client-node's own proxy agent; otherwise ours, for keep-alive.
   const agent = cluster.proxyUrl ? auth.agent : secure ? pair.https : pair.http;
 

@@ -9,7 +9,9 @@
 // the Lease cannot both win. On shutdown the leader stops its work first, then
 // releases the Lease so a successor takes it at once. A lost Lease is not
 // released and its work gets no grace: `lost` aborts, and nothing may be
-// written any more (a successor may already be leading).
+// written any more (a successor may already be leading). Its requests go over
+// connections of their own, never queued behind a burst of reconciles in the
+// bounded pool the other requests share.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ClusterConfig } from './kubeconfig.ts';
@@ -126,14 +128,14 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<El
       renewTime: wallNow,
       leaseTransitions: 0,
     };
-    const lease = await getObject(opts.kc, Leases, leaseRef, { signal });
+    const lease = await getObject(opts.kc, Leases, leaseRef, { signal, ownConnection: true });
     if (!lease) {
       try {
         const created = await createObject(
           opts.kc,
           Leases,
           { apiVersion: Leases.apiVersion, kind: Leases.kind, metadata: { ...leaseRef }, spec: mine },
-          { signal },
+          { signal, ownConnection: true },
         );
         observe((created.spec ?? mine) as LeaseSpec, now());
         return true;
@@ -158,7 +160,7 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<El
       mine.leaseTransitions = (current.leaseTransitions ?? 0) + 1;
     }
     try {
-      const updated = await replaceObject(opts.kc, Leases, { ...lease, spec: { ...current, ...mine } } as KubeObject, { signal });
+      const updated = await replaceObject(opts.kc, Leases, { ...lease, spec: { ...current, ...mine } } as KubeObject, { signal, ownConnection: true });
       observe((updated.spec ?? mine) as LeaseSpec, now());
       return true;
     } catch (err) {
@@ -234,7 +236,7 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<El
   async function release(): Promise<void> {
     const signal = AbortSignal.timeout(renewDeadlineMs);
     try {
-      const lease = await getObject(opts.kc, Leases, leaseRef, { signal });
+      const lease = await getObject(opts.kc, Leases, leaseRef, { signal, ownConnection: true });
       const spec = (lease?.spec ?? {}) as LeaseSpec;
       if (!lease || spec.holderIdentity !== identity) return;
       const now = microTime(Date.now());
@@ -242,7 +244,7 @@ export async function runLeaderElection(opts: LeaderElectionOptions): Promise<El
         opts.kc,
         Leases,
         { ...lease, spec: { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: spec.leaseTransitions ?? 0 } } as KubeObject,
-        { signal },
+        { signal, ownConnection: true },
       );
       log.info('lease released');
     } catch (err) {

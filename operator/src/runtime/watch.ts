@@ -64,7 +64,7 @@ export async function watchOnce(kc: ClusterConfig, opts: WatchOptions): Promise<
         timeoutSeconds: opts.timeoutSeconds,
         allowWatchBookmarks: opts.allowWatchBookmarks,
       },
-      stream: true,
+      ownConnection: true,
       signal,
     });
     const status = res.statusCode ?? 0;

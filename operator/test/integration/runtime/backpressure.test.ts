@@ -88,7 +88,7 @@ describe('back-pressure', () => {
     assert.ok(took < 3_000);
   });
 
-  it(`requests share at most ${MAX_REQUEST_CONNECTIONS} connections, and watches, each on its own, never take one from them`, async () => {
+  it(`requests share at most ${MAX_REQUEST_CONNECTIONS} connections; watches and leader election, on their own, never take one nor wait for one`, async () => {
     const kc = proxy.kubeConfig();
     const ns = await freshNamespace(plane().adminKubeConfig(), 'bp-pool');
     // Each watch starts with the ADDED of this one: the proxy relays a watch's head with its first bytes.
@@ -100,20 +100,34 @@ describe('back-pressure', () => {
       // More watches than the pool has connections: were they in it, no request would get through.
       const watchPath = `/api/v1/namespaces/${ns}/configmaps`;
       const open = await Promise.all(Array.from({ length: watches }, () =>
-        openRequest(kc, { method: 'GET', path: watchPath, query: { watch: 'true' }, stream: true, signal: watching.signal })));
+        openRequest(kc, { method: 'GET', path: watchPath, query: { watch: 'true' }, ownConnection: true, signal: watching.signal })));
       assert.ok(open.every((res) => res.statusCode === 200));
       for (const res of open) res.on('error', () => undefined).resume();
       const watchPorts = ports((r) => r.watch && r.path === watchPath);
       assert.equal(watchPorts.size, watches, 'one connection per watch');
 
-      proxy.hold = (r) => (r.watch ? 0 : 50); // requests overlap, as under load
       const getPath = `/api/v1/namespaces/${ns}`;
+      proxy.hold = (r) => (r.path === getPath ? 50 : 0); // requests overlap, as under load
       const gets = await Promise.all(Array.from({ length: 120 }, () => request(kc, { method: 'GET', path: getPath })));
       assert.equal(gets.length, 120);
       const getPorts = ports((r) => r.path === getPath);
       assert.ok(getPorts.size <= MAX_REQUEST_CONNECTIONS, `${getPorts.size} connections for requests`);
       assert.ok(getPorts.size >= MAX_REQUEST_CONNECTIONS / 2, `${getPorts.size} connections for 120 requests at once: they did not run side by side`);
       assert.deepEqual([...getPorts].filter((p) => watchPorts.has(p)), [], 'no request went over a watch\'s connection');
+
+      // The pool full of slow requests: what leader election sends does not wait for them.
+      const slowPath = `/api/v1/namespaces/${ns}/configmaps/slow`;
+      proxy.hold = (r) => (r.path === slowPath ? 1500 : 0);
+      const slow = Promise.allSettled(Array.from({ length: MAX_REQUEST_CONNECTIONS }, () => request(kc, { method: 'GET', path: slowPath })));
+      const timed = async (ownConnection: boolean) => {
+        const began = Date.now();
+        await request(kc, { method: 'GET', path: `/api/v1/namespaces/${ns}/configmaps/present`, ownConnection });
+        return Date.now() - began;
+      };
+      const [own, pooled] = await Promise.all([timed(true), timed(false)]);
+      await slow;
+      assert.ok(pooled >= 1400, `a request in the pool waited ${pooled} ms for a connection (the control: the pool was full)`);
+      assert.ok(own < 1000, `a request on its own connection took ${own} ms beside the full pool`);
     } finally {
       proxy.hold = () => 0;
       watching.abort();
