@@ -133,12 +133,7 @@ export async function getObject(
   ref: ObjectRef,
   opts: { signal?: AbortSignal; ownConnection?: boolean } = {},
 ): Promise<KubeObject | undefined> {
-  try {
-    return await request(kc, { method: 'GET', path: objectPath(type, ref), signal: opts.signal, ownConnection: opts.ownConnection });
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  return request<KubeObject | undefined>(kc, { method: 'GET', path: objectPath(type, ref), signal: opts.signal, ownConnection: opts.ownConnection, notFoundAsUndefined: true });
 }
 
 /** Creates an object (409 AlreadyExists if it is there). */

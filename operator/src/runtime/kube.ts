@@ -205,6 +205,13 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Answers that ask to retry later (429, a 5xx with Retry-After) are retried this many times; default 10. */
   maxRetries?: number;
+  /**
+   * A 404 resolves to undefined instead of throwing: for a read that expects
+   * absence often (proving an object absent before its first apply: 8000 of
+   * them converging 1000 instances, where building each ApiError cost 1.2 s
+   * of CPU).
+   */
+  notFoundAsUndefined?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -387,6 +394,7 @@ export async function request<T = KubeObject>(kc: ClusterConfig, opts: RequestOp
     }
     const status = res.statusCode ?? 0;
     if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
+    if (status === 404 && opts.notFoundAsUndefined) return undefined as T;
     const retryAfter = retryAfterSeconds(status, res.headers['retry-after']);
     if (retryAfter === undefined || attempt >= maxRetries) {
       const err = apiErrorFrom(opts.method, opts.path, status, text, retryAfter);
