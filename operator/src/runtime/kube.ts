@@ -228,7 +228,8 @@ const USER_AGENT = 'operator-runtime (node)';
  * keeps its buffers, and the process its memory, long after: RSS 126 MiB right
  * after convergence, 113 a minute later. With at most 24 (the rest wait their
  * turn in the agent's queue): 117 and 106 MiB, converged in the same time
- * (97.7 s against 97.1 s). 32 leaves room for leader election beside a burst.
+ * (97.7 s against 97.1 s); 32 keeps some margin over that. Watches and leader
+ * election are outside this pool (RequestOptions.ownConnection).
  */
 export const MAX_REQUEST_CONNECTIONS = 32;
 
