@@ -7,9 +7,10 @@
 // ClusterConfig (kubeconfig.ts).
 import type * as http from 'node:http';
 import type * as https from 'node:https';
+import type * as tls from 'node:tls';
 import { sleep } from './backoff.ts';
 import type { ClusterConfig } from './kubeconfig.ts';
-import { httpModule, httpsModule } from './node-http.ts';
+import { httpModule, httpsModule, tlsModule } from './node-http.ts';
 import { createTokenBucket, type RateLimit, type TokenBucket } from './ratelimit.ts';
 
 export { kubeConfigSource, loadKubeConfig, type ClusterConfig, type LoadedKubeConfig } from './kubeconfig.ts';
@@ -253,6 +254,23 @@ function agentsFor(kc: ClusterConfig): { requests: Agents; own: Agents } {
   return all;
 }
 
+const isPem = (v: unknown): v is string | Buffer => typeof v === 'string' || Buffer.isBuffer(v);
+const sameMaterial = (a: unknown, b: unknown): boolean => a === b || (isPem(a) && isPem(b) && String(a) === String(b));
+
+// The TLS context of a ClusterConfig's current CA and client certificate.
+// Without one, tls.connect builds a context for every connection it opens
+// (parsing the CA, certificate and key again and allocating an OpenSSL context
+// each time); a rotated certificate (exec credentials) gets a new one.
+const secureContexts = new WeakMap<ClusterConfig, Pick<https.RequestOptions, 'ca' | 'cert' | 'key'> & { context: tls.SecureContext }>();
+
+function secureContextFor(kc: ClusterConfig, auth: https.RequestOptions): tls.SecureContext {
+  const last = secureContexts.get(kc);
+  if (last && sameMaterial(last.ca, auth.ca) && sameMaterial(last.cert, auth.cert) && sameMaterial(last.key, auth.key)) return last.context;
+  const context = tlsModule.createSecureContext({ ca: auth.ca, cert: auth.cert, key: auth.key });
+  secureContexts.set(kc, { ca: auth.ca, cert: auth.cert, key: auth.key, context });
+  return context;
+}
+
 // The client-side rate limit of a ClusterConfig (none unless set): every request
 // and watch made with it waits for a token first, retries included.
 const limiters = new WeakMap<ClusterConfig, TokenBucket>();
@@ -309,16 +327,19 @@ export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Prom
     headers['Content-Length'] = Buffer.byteLength(payload);
   }
 
-  const options: https.RequestOptions = {
+  const options: https.RequestOptions & Pick<tls.ConnectionOptions, 'secureContext'> = {
     method: opts.method,
     headers,
     agent,
     signal: opts.signal,
+    // The material also names the agent's pool (a rotated certificate opens new
+    // connections); the context it makes once is reused by every connection.
     ca: auth.ca,
     cert: auth.cert,
     key: auth.key,
     auth: auth.auth,
   };
+  if (secure && !cluster.proxyUrl) options.secureContext = secureContextFor(kc, auth);
   if (auth.rejectUnauthorized !== undefined) options.rejectUnauthorized = auth.rejectUnauthorized;
   if (auth.servername !== undefined) options.servername = auth.servername;
 

@@ -5,3 +5,4 @@
 // `import type * as http from 'node:http'`, which is erased.
 export const httpModule = process.getBuiltinModule('node:http');
 export const httpsModule = process.getBuiltinModule('node:https');
+export const tlsModule = process.getBuiltinModule('node:tls');
