@@ -31,7 +31,25 @@ function busyPods() {
 
 async function runBusyPods(kubectl: (args: string[], input?: string) => Promise<string>): Promise<void> {
   await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: busyPods() }));
-  await eventually('pod busy Running', async () => (await kubectl(['get', 'pod', 'busy', '-o', 'jsonpath={.status.phase}'])) === 'Running', 90_000);
+  try {
+    await eventually('pod busy Running', async () => (await kubectl(['get', 'pod', 'busy', '-o', 'jsonpath={.status.phase}'])) === 'Running', 90_000);
+  } catch (err) {
+    // Say why: the pod's and the claim's state and the namespace's Events.
+    const look = async (args: string[]) => await kubectl(args).catch((e: unknown) => String(e));
+    const state = await look(['get', 'pod/busy', 'pvc/data', '-o', 'jsonpath={range .items[*]}{.kind} {.status}{"\\n"}{end}']);
+    const events = await look(['get', 'events', '--sort-by=.lastTimestamp', '-o', 'custom-columns=OBJECT:.involvedObject.name,REASON:.reason,MESSAGE:.message']);
+    throw new Error(`${(err as Error).message}\n${state}\n${events}`, { cause: err });
+  }
+}
+
+/** Ends a plane started by planeInChild if a test left it running (a failure before its own kill): SIGTERM, so it stops cleanly. */
+async function endChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /** The machine is back as it was: compared field by field so a failure names what was left. */
@@ -107,12 +125,15 @@ describe('node plane lifecycle', () => {
   it('a killed plane process leaves nothing behind: its janitor cleans up', { timeout: 600_000 }, async () => {
     const before = await idleHostSnapshot();
     const dir = await mkdtemp(join(tmpdir(), 'chatcli-node-kill-'));
+    let started: ChildProcess | undefined;
     try {
       const { child, kubectl } = await planeInChild(dir);
+      started = child;
       await runBusyPods(kubectl);
       child.kill('SIGKILL');
       await assertLeftAsItWas(before, 60_000);
     } finally {
+      if (started) await endChild(started);
       await rm(dir, { recursive: true, force: true });
     }
   });
@@ -120,8 +141,10 @@ describe('node plane lifecycle', () => {
   it('leftovers of a run killed together with its janitor are removed by the next start', { timeout: 600_000 }, async () => {
     const before = await idleHostSnapshot();
     const dir = await mkdtemp(join(tmpdir(), 'chatcli-node-stale-'));
+    let started: ChildProcess | undefined;
     try {
       const { child, kubectl } = await planeInChild(dir);
+      started = child;
       await runBusyPods(kubectl);
       const janitor = await janitorOf(child.pid ?? 0);
       assert.ok(janitor, 'the plane runs a janitor');
@@ -140,6 +163,7 @@ describe('node plane lifecycle', () => {
       }
       await assertLeftAsItWas(before);
     } finally {
+      if (started) await endChild(started);
       await rm(dir, { recursive: true, force: true });
     }
   });
