@@ -235,21 +235,28 @@ const USER_AGENT = 'operator-runtime (node)';
 export const MAX_REQUEST_CONNECTIONS = 32;
 
 interface Agents { http: http.Agent; https: https.Agent }
+type TlsMaterial = Pick<https.RequestOptions, 'ca' | 'cert' | 'key'>;
+interface Connections {
+  requests: Agents;
+  own: Agents;
+  /** The TLS context every connection shares, and the material it was made from. */
+  tls?: TlsMaterial & { context: tls.SecureContext };
+}
 // Keep-alive agents per ClusterConfig, so calls reuse TLS connections: one
 // bounded pool for requests, one without a bound for watches (each holds its
 // connection while it lasts) and leader election. TLS material travels with
 // every request (Node pools sockets by it).
-const agents = new WeakMap<ClusterConfig, { requests: Agents; own: Agents }>();
+const connections = new WeakMap<ClusterConfig, Connections>();
 
-function agentsFor(kc: ClusterConfig): { requests: Agents; own: Agents } {
-  let all = agents.get(kc);
+function connectionsFor(kc: ClusterConfig): Connections {
+  let all = connections.get(kc);
   if (!all) {
     const bounded = { keepAlive: true, maxSockets: MAX_REQUEST_CONNECTIONS };
     all = {
       requests: { http: new httpModule.Agent(bounded), https: new httpsModule.Agent(bounded) },
       own: { http: new httpModule.Agent({ keepAlive: true }), https: new httpsModule.Agent({ keepAlive: true }) },
     };
-    agents.set(kc, all);
+    connections.set(kc, all);
   }
   return all;
 }
@@ -257,17 +264,17 @@ function agentsFor(kc: ClusterConfig): { requests: Agents; own: Agents } {
 const isPem = (v: unknown): v is string | Buffer => typeof v === 'string' || Buffer.isBuffer(v);
 const sameMaterial = (a: unknown, b: unknown): boolean => a === b || (isPem(a) && isPem(b) && String(a) === String(b));
 
-// The TLS context of a ClusterConfig's current CA and client certificate.
-// Without one, tls.connect builds a context for every connection it opens
-// (parsing the CA, certificate and key again and allocating an OpenSSL context
-// each time); a rotated certificate (exec credentials) gets a new one.
-const secureContexts = new WeakMap<ClusterConfig, Pick<https.RequestOptions, 'ca' | 'cert' | 'key'> & { context: tls.SecureContext }>();
-
-function secureContextFor(kc: ClusterConfig, auth: https.RequestOptions): tls.SecureContext {
-  const last = secureContexts.get(kc);
+/**
+ * The TLS context for this material, made once: without one, tls.connect builds
+ * a context for every connection it opens (parsing the CA, certificate and key
+ * again and allocating an OpenSSL context each time). New material (a rotated
+ * exec certificate) makes a new one.
+ */
+function secureContextOf(all: Connections, auth: TlsMaterial): tls.SecureContext {
+  const last = all.tls;
   if (last && sameMaterial(last.ca, auth.ca) && sameMaterial(last.cert, auth.cert) && sameMaterial(last.key, auth.key)) return last.context;
   const context = tlsModule.createSecureContext({ ca: auth.ca, cert: auth.cert, key: auth.key });
-  secureContexts.set(kc, { ca: auth.ca, cert: auth.cert, key: auth.key, context });
+  all.tls = { ca: auth.ca, cert: auth.cert, key: auth.key, context };
   return context;
 }
 
@@ -289,9 +296,9 @@ export function setClientRateLimit(kc: ClusterConfig, limit: RateLimit | undefin
  * ClusterConfig. Used at shutdown, and by tests to simulate a broken network.
  */
 export function closeConnections(kc: ClusterConfig): void {
-  const all = agents.get(kc);
+  const all = connections.get(kc);
   if (!all) return;
-  agents.delete(kc);
+  connections.delete(kc);
   for (const pair of [all.requests, all.own]) {
     pair.http.destroy();
     pair.https.destroy();
@@ -311,7 +318,8 @@ export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Prom
   const url = new URL(cluster.server.replace(/\/+$/, '') + opts.path);
   for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
   const secure = url.protocol === 'https:';
-  const pair = agentsFor(kc)[opts.ownConnection ? 'own' : 'requests'];
+  const all = connectionsFor(kc);
+  const pair = all[opts.ownConnection ? 'own' : 'requests'];
   // A proxy needs client-node's own proxy agent; otherwise ours, for keep-alive.
   const agent = cluster.proxyUrl ? auth.agent : secure ? pair.https : pair.http;
 
@@ -339,7 +347,7 @@ export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Prom
     key: auth.key,
     auth: auth.auth,
   };
-  if (secure && !cluster.proxyUrl) options.secureContext = secureContextFor(kc, auth);
+  if (secure && !cluster.proxyUrl) options.secureContext = secureContextOf(all, auth);
   if (auth.rejectUnauthorized !== undefined) options.rejectUnauthorized = auth.rejectUnauthorized;
   if (auth.servername !== undefined) options.servername = auth.servername;
 

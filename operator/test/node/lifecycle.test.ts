@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ensureBinaries, startControlPlane, type ControlPlane } from '../../hack/controlplane/controlplane.ts';
 import { ensureImage } from '../../hack/images/images.ts';
@@ -42,7 +42,10 @@ async function runBusyPods(kubectl: (args: string[], input?: string) => Promise<
   }
 }
 
-/** Ends a plane started by planeInChild if a test left it running (a failure before its own kill): SIGTERM, so it stops cleanly. */
+/** Planes planeInChild started; a test that failed before its own kill leaves one running. */
+const children = new Set<ChildProcess>();
+
+/** Ends such a plane with SIGTERM, so it stops cleanly (SIGKILL after 60 s). */
 async function endChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
@@ -77,6 +80,7 @@ async function planeInChild(dir: string): Promise<{ child: ChildProcess; kubectl
   const child = spawn(process.execPath, [join(operatorDir, 'hack/controlplane/up.ts'), '--mode', 'node', '--kubeconfig', kubeconfig, '--ready-file', ready, '--image', 'probe'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  children.add(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   process.once('exit', () => child.kill('SIGKILL'));
@@ -101,6 +105,11 @@ async function janitorOf(pid: number): Promise<number | undefined> {
 }
 
 describe('node plane lifecycle', () => {
+  afterEach(async () => {
+    for (const child of children) await endChild(child);
+    children.clear();
+  });
+
   it('a stop leaves nothing behind (processes, mounts, links, rules, cgroups, sysctls), and a second start works', { timeout: 600_000 }, async () => {
     const before = await idleHostSnapshot();
     const probe = await ensureImage('probe');
@@ -125,15 +134,12 @@ describe('node plane lifecycle', () => {
   it('a killed plane process leaves nothing behind: its janitor cleans up', { timeout: 600_000 }, async () => {
     const before = await idleHostSnapshot();
     const dir = await mkdtemp(join(tmpdir(), 'chatcli-node-kill-'));
-    let started: ChildProcess | undefined;
     try {
       const { child, kubectl } = await planeInChild(dir);
-      started = child;
       await runBusyPods(kubectl);
       child.kill('SIGKILL');
       await assertLeftAsItWas(before, 60_000);
     } finally {
-      if (started) await endChild(started);
       await rm(dir, { recursive: true, force: true });
     }
   });
@@ -141,10 +147,8 @@ describe('node plane lifecycle', () => {
   it('leftovers of a run killed together with its janitor are removed by the next start', { timeout: 600_000 }, async () => {
     const before = await idleHostSnapshot();
     const dir = await mkdtemp(join(tmpdir(), 'chatcli-node-stale-'));
-    let started: ChildProcess | undefined;
     try {
       const { child, kubectl } = await planeInChild(dir);
-      started = child;
       await runBusyPods(kubectl);
       const janitor = await janitorOf(child.pid ?? 0);
       assert.ok(janitor, 'the plane runs a janitor');
@@ -163,7 +167,6 @@ describe('node plane lifecycle', () => {
       }
       await assertLeftAsItWas(before);
     } finally {
-      if (started) await endChild(started);
       await rm(dir, { recursive: true, force: true });
     }
   });
