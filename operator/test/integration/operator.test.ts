@@ -74,8 +74,11 @@ describe('operator on the API server', () => {
     const ns = await namespace('role-home');
     const prod = await namespace('role-prod');
     await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'a', namespace: prod }, { deployment: 'b', namespace: prod }]) });
+    // Each object waited for itself: the RoleBinding is applied a phase after the Role.
     await eventually('Role in the targets namespace', () => exists(['role', 'chat-watcher', '-n', prod]));
-    const binding = await get<Obj & { subjects: { kind: string; name: string; namespace: string }[] }>(['rolebinding', 'chat-watcher', '-n', prod]);
+    type Binding = Obj & { subjects: { kind: string; name: string; namespace: string }[] };
+    let binding: Binding | undefined;
+    await eventually('RoleBinding in the targets namespace', async () => (binding = await get<Binding>(['rolebinding', 'chat-watcher', '-n', prod])) !== undefined);
     assert.deepEqual(binding?.subjects, [{ kind: 'ServiceAccount', name: 'chat', namespace: ns }]);
     assert.equal(await exists(['role', 'chat-watcher', '-n', ns]), false, 'no Role in the instance namespace');
     assert.equal(await exists(['clusterrole', `${ns}-chat-watcher`]), false, 'no ClusterRole');
