@@ -1,14 +1,16 @@
 // Writing objects: server-side apply (the operator owns exactly the fields it
 // sends, under one field manager, and leaves everyone else's alone), status
-// apply, delete that is idempotent, and a merge patch for metadata such as
-// finalizers; plus the plain get/create/replace the runtime itself needs
-// (leases, events). Bodies go out as raw JSON (JSON is YAML, so apply-patch+yaml
-// accepts it) and come back untouched.
+// apply, delete that is idempotent, a merge patch, and a JSON patch that edits
+// a list whoever owns its entries (finalizers); plus the plain
+// get/create/replace the runtime itself needs (leases, events). Bodies go out
+// as raw JSON (JSON is YAML, so apply-patch+yaml accepts it) and come back
+// untouched.
 import type { ClusterConfig } from './kubeconfig.ts';
-import { isNotFound, objectPath, request, resourcePath, type KubeObject, type ObjectRef, type ResourceType } from './kube.ts';
+import { ApiError, isNotFound, objectPath, request, resourcePath, type KubeObject, type ObjectRef, type ResourceType } from './kube.ts';
 
 export const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml';
 export const MERGE_PATCH_CONTENT_TYPE = 'application/merge-patch+json';
+export const JSON_PATCH_CONTENT_TYPE = 'application/json-patch+json';
 
 export interface ApplyOptions {
   fieldManager: string;
@@ -103,9 +105,9 @@ export async function deleteObject(
 export type MergePatch = { [field: string]: unknown };
 
 /**
- * A JSON merge patch (RFC 7386), for metadata such as finalizers. With
- * `resourceVersion` the patch only applies to that version (409 Conflict
- * otherwise), which makes list edits like "remove my finalizer" safe.
+ * A JSON merge patch (RFC 7386). With `resourceVersion` the patch only applies
+ * to that version (409 Conflict otherwise). A list in it replaces the whole
+ * list: to take one entry out, removeFromList.
  */
 export function patchMerge(
   kc: ClusterConfig,
@@ -125,6 +127,90 @@ export function patchMerge(
     signal: opts.signal,
   });
 }
+
+/** One operation of a JSON patch (RFC 6902); `path` is a JSON pointer (RFC 6901). */
+export type JsonPatchOperation =
+  | { op: 'test' | 'add' | 'replace'; path: string; value: unknown }
+  | { op: 'remove'; path: string };
+
+/**
+ * A JSON patch (RFC 6902). The API server applies it to the object as it is
+ * and refuses the whole patch when a `test` fails (422): tests make it a
+ * precondition on what the caller read.
+ */
+export function patchJson(
+  kc: ClusterConfig,
+  type: ResourceType,
+  ref: ObjectRef,
+  operations: readonly JsonPatchOperation[],
+  opts: { subresource?: string; signal?: AbortSignal } = {},
+): Promise<KubeObject> {
+  return request(kc, {
+    method: 'PATCH',
+    path: objectPath(type, ref, opts.subresource),
+    body: operations,
+    contentType: JSON_PATCH_CONTENT_TYPE,
+    signal: opts.signal,
+  });
+}
+
+/** A JSON pointer (RFC 6901) to the field at these keys: `['metadata', 'finalizers']` -> `/metadata/finalizers`. */
+export function jsonPointer(keys: readonly (string | number)[]): string {
+  return keys.map((k) => `/${String(k).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+}
+
+/**
+ * The JSON patch that removes every `value` from the string list at `keys` of
+ * `current`, as read: it tests the uid, the resourceVersion and the list
+ * itself, then removes each entry at its index (the highest first, so the
+ * lower ones stay where they were). Undefined when the list does not hold the
+ * value. What controller-runtime's RemoveFinalizer + Update does, without
+ * sending the whole object.
+ */
+export function listRemovalPatch(current: KubeObject, keys: readonly string[], value: string): JsonPatchOperation[] | undefined {
+  let list: unknown = current;
+  for (const k of keys) list = (list as Record<string, unknown> | undefined)?.[k];
+  if (!Array.isArray(list)) return undefined;
+  const at = list.flatMap((v, i) => (v === value ? [i] : [])).reverse();
+  if (at.length === 0) return undefined;
+  const { uid, resourceVersion } = current.metadata ?? {};
+  if (!uid || !resourceVersion) throw new Error(`${current.kind ?? 'object'} ${current.metadata?.name ?? ''}: a list edit needs the uid and resourceVersion it was read at`);
+  return [
+    { op: 'test', path: '/metadata/uid', value: uid },
+    { op: 'test', path: '/metadata/resourceVersion', value: resourceVersion },
+    { op: 'test', path: jsonPointer(keys), value: list },
+    ...at.map((i): JsonPatchOperation => ({ op: 'remove', path: jsonPointer([...keys, i]) })),
+  ];
+}
+
+/**
+ * Removes `value` from the string list at `keys` (say `metadata.finalizers`)
+ * of the object `current` was read from, whoever else owns the entry: a
+ * server-side apply that stops declaring it only drops this manager's claim,
+ * and the value stays while another manager (a GitOps tool that applied a
+ * manifest listing it, a `kubectl create`) holds it too. Resolves to the
+ * object as the server now has it, or undefined when the list as read did not
+ * hold the value. Throws the server's answer when the object changed since it
+ * was read (isChangedSinceRead: read it again and retry) or is gone (404).
+ */
+export async function removeFromList(
+  kc: ClusterConfig,
+  type: ResourceType,
+  current: KubeObject,
+  keys: readonly string[],
+  value: string,
+  opts: { signal?: AbortSignal } = {},
+): Promise<KubeObject | undefined> {
+  const patch = listRemovalPatch(current, keys, value);
+  if (!patch) return undefined;
+  return patchJson(kc, type, refOf(type, current), patch, opts);
+}
+
+/**
+ * The object changed since the caller read it: a JSON patch `test` failed
+ * (422), or a resourceVersion precondition did not hold (409 Conflict).
+ */
+export const isChangedSinceRead = (err: unknown): boolean => err instanceof ApiError && (err.status === 409 || err.status === 422);
 
 /** Reads one object from the server (not the cache); undefined when it does not exist. */
 export async function getObject(
