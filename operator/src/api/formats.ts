@@ -87,6 +87,18 @@ export const ENV_VAR_NAME = '^[-._a-zA-Z][-._a-zA-Z0-9]*$';
 export const STANDARD_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'] as const;
 export const HUGEPAGES_PREFIX = 'hugepages-';
 
+/**
+ * A string's length as the API server counts it for maxLength and minLength
+ * (OpenAPI validation counts Go runes) and CEL's size(): in characters
+ * (Unicode code points), not in the UTF-16 units of `s.length`, which counts
+ * an emoji twice. The LIMITS below are in these characters.
+ */
+export function characterCount(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
 /** Upper bounds that keep every list and string finite (CEL cost estimates need them). */
 export const LIMITS = {
   replicas: 100,

@@ -5,7 +5,9 @@
 // 1. shape: apiVersion, kind, metadata.name, and no field the schema lacks
 //    (kubectl's strict field validation refuses those);
 // 2. the schema, by TypeBox, on the defaulted object (as the server validates
-//    after defaulting);
+//    after defaulting), string lengths counted in characters (Unicode code
+//    points, as the server's OpenAPI validation counts Go runes), not in the
+//    UTF-16 units of a JavaScript string's length;
 // 3. uniqueness of `x-kubernetes-list-type: map` keys;
 // 4. every CEL rule, by its TypeScript twin (cel.ts), but only once 1-3 found
 //    nothing: the API server skips its rules on an object the schema refused
@@ -16,7 +18,7 @@ import { Value } from '@sinclair/typebox/value';
 import { twinOf } from './cel.ts';
 import { API_VERSION, ChatCLIInstanceSchema, KIND } from './chatcliinstance.ts';
 import { applyDefaults, instanceSchema, prune } from './defaults.ts';
-import { PATTERN_MEANINGS } from './formats.ts';
+import { characterCount, PATTERN_MEANINGS } from './formats.ts';
 import type { StructuralSchema } from './structural.ts';
 
 export interface ValidationError {
@@ -37,7 +39,10 @@ export function validateInstance(obj: unknown): ValidationError[] {
   applyDefaults(defaulted, schema);
   const schemaErrors = [
     ...unknownFields(obj, schema, '', true),
-    ...firstPerPath([...Value.Errors(ChatCLIInstanceSchema, defaulted)].map((e) => schemaError(e, schema))),
+    ...firstPerPath([
+      ...[...Value.Errors(ChatCLIInstanceSchema, defaulted)].filter(serverWouldGive).map((e) => schemaError(e, schema)),
+      ...shortStrings(defaulted, schema, ''),
+    ]),
     ...duplicateKeys(defaulted, schema, ''),
   ];
   const ruleErrors = schemaErrors.length === 0 ? celErrors(defaulted, schema, '') : [{ path: '', message: RULES_NOT_CHECKED }];
@@ -149,6 +154,36 @@ function schemaMessage({ type, schema, value, message }: ValueError): string {
 function quantityPattern(s: TSchema): string {
   const text = ((s.anyOf ?? []) as TSchema[]).find((m) => m.type === 'string');
   return (text?.pattern as string | undefined) ?? '';
+}
+
+/**
+ * TypeBox's verdict, less the length errors the API server would not give:
+ * TypeBox measures `value.length` (UTF-16 units, 2 for an emoji), the server
+ * counts characters (code points). Too long by units may be short enough by
+ * characters; the opposite (long enough by units, too short by characters) is
+ * found by shortStrings.
+ */
+function serverWouldGive({ type, schema, value }: ValueError): boolean {
+  if (typeof value !== 'string') return true;
+  const s = schema as TSchema;
+  if (type === ValueErrorType.StringMaxLength) return characterCount(value) > (s.maxLength as number);
+  if (type === ValueErrorType.StringMinLength) return characterCount(value) < (s.minLength as number);
+  return true;
+}
+
+/** Strings TypeBox found long enough in UTF-16 units that are too short in characters. */
+function shortStrings(value: unknown, schema: StructuralSchema, path: string): ValidationError[] {
+  if (typeof value === 'string') {
+    const min = schema.minLength;
+    if (min === undefined || value.length < min || characterCount(value) >= min) return [];
+    return [{ path, message: min === 1 ? 'Required value: must not be empty' : `Invalid value: ${show(value)}: must be at least ${min} characters` }];
+  }
+  if (Array.isArray(value)) return schema.items ? value.flatMap((item, i) => shortStrings(item, schema.items!, `${path}[${i}]`)) : [];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([name, child]) => {
+    const childSchema = schema.properties?.[name] ?? schema.additionalProperties;
+    return childSchema ? shortStrings(child, childSchema, join(path, name)) : [];
+  });
 }
 
 /** TypeBox may report one field several ways (a union and its members); the first says it best. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { goDurationSeconds } from '../../../src/api/chatcliinstance.ts';
-import { DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, GO_DURATION, IMAGE_REPOSITORY, IMAGE_TAG, PATTERN_MEANINGS, QUANTITY } from '../../../src/api/formats.ts';
+import { characterCount, DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, GO_DURATION, IMAGE_REPOSITORY, IMAGE_TAG, PATTERN_MEANINGS, QUANTITY } from '../../../src/api/formats.ts';
 import { compareQuantities, parseQuantity, type Quantity } from '../../../src/api/quantity.ts';
 
 const matches = (pattern: string, value: string) => new RegExp(pattern).test(value);
@@ -14,6 +14,13 @@ describe('formats', () => {
     assert.equal(goDurationSeconds('1.5h'), 5400);
     assert.equal(goDurationSeconds('250ms'), 0.25);
     assert.equal(goDurationSeconds('0h0m0s'), 0);
+  });
+
+  it('counts characters as the API server does (code points), not UTF-16 units', () => {
+    assert.equal(characterCount('\u{1F600}'.repeat(200)), 200);
+    assert.equal('\u{1F600}'.repeat(200).length, 400);
+    assert.equal(characterCount('€uro'), 4);
+    assert.equal(characterCount(''), 0);
   });
 
   it('tells a DNS-1035 label (a Service name) from a DNS-1123 label and subdomain', () => {

@@ -38,6 +38,7 @@ const rows: Array<[name: string, path: string, spec: Spec, name?: string]> = [
   ['provider unknown', 'spec.provider', { provider: 'CHATGPT' }],
   ['provider in lower case', 'spec.provider', { provider: 'openai' }],
   ['model longer than 256 characters', 'spec.model', { model: 'm'.repeat(257) }],
+  ['model of 257 emoji (characters, not UTF-16 units)', 'spec.model', { model: '\u{1F600}'.repeat(257) }],
   // replicas
   ['replicas negative', 'spec.replicas', { replicas: -1 }],
   ['replicas above 100', 'spec.replicas', { replicas: 101 }],

@@ -44,6 +44,12 @@ describe('validateInstance accepts what the seed shows', () => {
     assert.deepEqual(validateInstance(instanceWith({ watcher: { enabled: true, targets } })), []);
   });
 
+  it('counts a string\'s length in characters, as the API server does: 200 and 256 emoji are a model (400 and 512 UTF-16 units)', () => {
+    for (const n of [200, 256]) assert.deepEqual(validateInstance(instanceWith({ model: '\u{1F600}'.repeat(n) })), [], `${n} emoji`);
+    const value = '\u{1F600}'.repeat(4096);
+    assert.deepEqual(validateInstance(instanceWith({ podAnnotations: { 'example.com/face': value } })), []);
+  });
+
   it('accepts a 46-character name, a digest tag and requests equal to limits', () => {
     const spec = {
       image: { tag: `sha256:${'a'.repeat(64)}` },
