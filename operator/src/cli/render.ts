@@ -1,7 +1,8 @@
 // `chatcli-operator render -f instance.yaml`: print the objects one or more
 // ChatCLIInstances become, as a YAML stream, without a cluster. The same
 // defaults and validation as the API server's, so an invalid file fails here
-// with a message that names the field.
+// with a message that names the field; so does one whose objects the API
+// server would refuse as too large (desired/limits.ts).
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { parseAllDocuments } from 'yaml';
@@ -9,6 +10,7 @@ import { API_VERSION, KIND, type ChatCLIInstance, type DefaultedChatCLIInstance 
 import { withDefaults } from '../api/defaults.ts';
 import { formatErrors, validateInstance } from '../api/validate.ts';
 import { desiredObjects } from '../desired/index.ts';
+import { oversizeErrors } from '../desired/limits.ts';
 import { toYamlStream } from '../desired/yamlstream.ts';
 
 export const RENDER_USAGE = `Usage: chatcli-operator render -f FILE [-f FILE...] [-n NAMESPACE]
@@ -141,7 +143,14 @@ export function loadInstances(content: string, source: string, defaultNamespace:
       out.errors.push(...problems.map((p) => `${named}: ${p}`));
       return;
     }
-    out.instances.push(withDefaults(obj as ChatCLIInstance, defaultNamespace));
+    const instance = withDefaults(obj as ChatCLIInstance, defaultNamespace);
+    // Accepted by the API server, yet an object it becomes would be refused there.
+    const tooLarge = formatErrors(oversizeErrors(desiredObjects(instance)));
+    if (tooLarge.length > 0) {
+      out.errors.push(...tooLarge.map((p) => `${named}: ${p}`));
+      return;
+    }
+    out.instances.push(instance);
   });
   return out;
 }

@@ -39,12 +39,12 @@ describe('render', () => {
     assert.equal(await renderCommand(['-f', sample('chatcli_v1alpha1_multi_target.yaml')], io), 0, io.err);
     assert.deepEqual(kindsAndNames(io.out), [
       'ServiceAccount default chatcli-multi',
-      'Role batch chatcli-multi-watcher',
-      'RoleBinding batch chatcli-multi-watcher',
-      'Role ml chatcli-multi-watcher',
-      'RoleBinding ml chatcli-multi-watcher',
-      'Role production chatcli-multi-watcher',
-      'RoleBinding production chatcli-multi-watcher',
+      'Role batch default.chatcli-multi-watcher',
+      'RoleBinding batch default.chatcli-multi-watcher',
+      'Role ml default.chatcli-multi-watcher',
+      'RoleBinding ml default.chatcli-multi-watcher',
+      'Role production default.chatcli-multi-watcher',
+      'RoleBinding production default.chatcli-multi-watcher',
       'ConfigMap default chatcli-multi',
       'ConfigMap default chatcli-multi-watch-config',
       'PersistentVolumeClaim default chatcli-multi-sessions',
@@ -74,6 +74,23 @@ describe('render', () => {
     assert.equal(await renderCommand(['-f', file], io), 1);
     assert.match(io.err, /provider/);
     assert.match(io.err, /bad/);
+    assert.equal(io.out, '');
+  });
+
+  it('renders a model of 200 emoji: the API server counts 200 characters, not 400 UTF-16 units', async () => {
+    const model = '\u{1F600}'.repeat(200);
+    const io = capture(JSON.stringify({ apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'emoji' }, spec: { provider: 'OPENAI', model } }));
+    assert.equal(await renderCommand(['-f', '-'], io), 0, io.err);
+    const env = parseAllDocuments(io.out).map((d) => d.toJS() as { kind: string; metadata: { name: string }; data?: Record<string, string> })
+      .find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'emoji');
+    assert.ok(Object.values(env?.data ?? {}).includes(model), 'the model reaches the environment ConfigMap');
+  });
+
+  it('an instance the API server accepts but whose pod template it would refuse (annotations over 256 KiB) exits 1 naming the field, and prints nothing', async () => {
+    const podAnnotations = Object.fromEntries(Array.from({ length: 22 }, (_, i) => [`example.com/note-${i}`, '€'.repeat(4096)]));
+    const io = capture(JSON.stringify({ apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'big' }, spec: { provider: 'OPENAI', podAnnotations } }));
+    assert.equal(await renderCommand(['-f', '-'], io), 1);
+    assert.match(io.err, /\(big\): spec\.podAnnotations: Too long: .* bytes .* at most 262144/);
     assert.equal(io.out, '');
   });
 
