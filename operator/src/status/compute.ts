@@ -2,9 +2,9 @@
 // pure function, so every verdict is tested without a cluster. Condition types,
 // reasons and polarity are documented in ./condition-types.ts.
 import type { ChatCLIInstanceStatus, Condition } from '../api/chatcliinstance.ts';
-import { availableVerdict } from './available.ts';
-import { CONDITION_TYPES, ConditionType, ReconcileReason } from './condition-types.ts';
-import { clipMessage, setCondition, type Verdict } from './conditions.ts';
+import { availableVerdict, type PreviousAvailability } from './available.ts';
+import { AvailableReason, CONDITION_TYPES, ConditionType, ReconcileReason } from './condition-types.ts';
+import { clipMessage, findCondition, setCondition, type Verdict } from './conditions.ts';
 import { podsHealthyVerdict } from './pods.ts';
 import { referencedSecrets, secretsFoundVerdict, secretsVerdictFromPods } from './secrets.ts';
 import type { DeploymentView, InstanceView, PodView, SecretKeysByName } from './views.ts';
@@ -43,12 +43,12 @@ export interface StatusInput {
 export function computeStatus(input: StatusInput): ChatCLIInstanceStatus {
   const { instance, deployment, now } = input;
   const generation = instance.metadata.generation;
-  const available = availableVerdict(desiredReplicas(instance.spec, deployment), deployment);
+  const available = availableVerdict(desiredReplicas(instance.spec, deployment), deployment, previousAvailability(instance.status));
   const verdicts: Record<ConditionType, Verdict> = {
     [ConditionType.Available]: available,
     [ConditionType.ReconcileSucceeded]: reconcileVerdict(input.reconcileError, input.conflict === true, input.notPermitted),
     [ConditionType.SecretsFound]: secretsVerdict(input),
-    [ConditionType.PodsHealthy]: podsHealthyVerdict(input.pods),
+    [ConditionType.PodsHealthy]: podsHealthyVerdict(input.pods, deployment),
   };
 
   // Only our own types are kept: the list is ours alone to write.
@@ -82,6 +82,17 @@ function reconcileVerdict(error: string | undefined, conflict: boolean, notPermi
     status: 'False',
     reason: conflict ? ReconcileReason.Conflict : ReconcileReason.ReconcileFailed,
     message: clipMessage([error || 'the reconcile failed without a message', notPermitted].filter(Boolean).join('; ')),
+  };
+}
+
+/** What the last status said: READY stays through a rollout only for an instance that was Available. */
+function previousAvailability(status: ChatCLIInstanceStatus | undefined): PreviousAvailability {
+  const available = findCondition(status?.conditions, ConditionType.Available);
+  return {
+    available: available?.status === 'True',
+    duringRollout: available?.status === 'True' && available.reason === AvailableReason.ServingDuringRollout,
+    readyReplicas: status?.readyReplicas ?? 0,
+    replicas: status?.replicas ?? 0,
   };
 }
 

@@ -4,18 +4,36 @@
 // person can act on. A message never holds a secret value: the inputs carry
 // Secret names and key names only.
 //
-// Available (seed contract; `status.ready` mirrors it)
-//   True  when every desired replica is ready and up to date: the Deployment's
-//         controller has observed its latest spec and updated == ready ==
-//         current == desired.
-//         AllReplicasReady  "2/2 replicas ready"
-//         ScaledToZero      spec.replicas is 0 and no pod is left
+// Available (seed contract; `status.ready` mirrors it): are the replicas
+// serving? A rollout or a scale that keeps them serving is not an outage.
+//   True  when the Deployment reports neither ReplicaFailure=True nor
+//         Progressing=False, and
+//         - every desired replica is ready and up to date: the Deployment's
+//           controller has observed its latest spec and updated == ready ==
+//           current == desired;
+//           AllReplicasReady      "2/2 replicas ready"
+//           ScaledToZero          spec.replicas is 0 and no pod is left
+//         - or the instance was Available at its last status, a rollout or a
+//           scale is under way, and no fewer replicas are ready than then,
+//           bounded by what is asked (servingFloor in ./available.ts): at least
+//           min(previously ready, desired), or during a template rollout
+//           min(previously ready, desired - maxUnavailable) (the Deployment's
+//           own rolling-update budget); at least 1 unless desired is 0.
+//           ServingDuringRollout  "3/5 replicas ready; rollout in progress ..."
 //   False otherwise, the message starting "N/M replicas ready":
 //         DeploymentMissing         the Deployment does not exist (yet)
-//         RolloutInProgress         spec not yet observed, pods not yet updated,
-//                                   or old pods not yet gone
+//         ReplicaFailure            the Deployment cannot create (or delete)
+//                                   pods: the message carries the API server's
+//                                   words (PodSecurity, a missing PriorityClass,
+//                                   a quota); wins over the next
 //         ProgressDeadlineExceeded  the Deployment reports a stalled rollout
-//         ReplicasNotReady          pods are up to date but not all ready
+//         RolloutFailed             the Deployment reports Progressing=False for
+//                                   another reason (its reason and message given)
+//         RolloutInProgress         a rollout that is not (yet) serving: spec not
+//                                   yet observed, pods not yet updated, or old
+//                                   pods not yet gone
+//         ReplicasNotReady          pods are up to date but not all ready (and
+//                                   fewer than before, or never all were)
 //
 // ReconcileSucceeded
 //   True  ReconcileSucceeded  the last reconcile applied every desired object
@@ -33,8 +51,10 @@
 //                             each field and namespace. observedGeneration moves:
 //                             this is a standing decision, not a failure to retry
 //
-// SecretsFound: every Secret the spec refers to (spec.apiKeys.name,
-// spec.server.token.name/key, spec.server.tls.secretName) exists
+// SecretsFound: every Secret the pod refers to exists, with the keys it names:
+// spec.apiKeys.name, spec.server.token.name/key, spec.server.tls.secretName,
+// spec.env[].valueFrom.secretKeyRef.name/key, spec.envFrom[].secretRef.name
+// (those marked optional: true are not required, as the kubelet does not)
 //   True    AllSecretsFound     (also when the spec refers to none)
 //   False   SecretNotFound      a referenced Secret is missing (wins over the next)
 //   False   SecretKeyNotFound   the Secret exists but lacks the referenced key
@@ -43,15 +63,27 @@
 // practice it learns of a missing Secret or key from the kubelet, through the
 // CreateContainerConfigError its pods report (secretsVerdictFromPods):
 //   True    NoneReportedMissing  no pod reports a referenced Secret or key missing
+//   (a missing TLS Secret, a volume, shows only in the kubelet's FailedMount
+//   Event, never on the pod's status: it is not seen this way; nor is a missing
+//   imagePullSecret, which the kubelet skips with an Event)
 //
 // PodsHealthy: no failure that keeps a server from running is seen on the
-// instance's pods (it says nothing about readiness: that is Available)
+// instance's pods or in the Deployment's conditions (it says nothing about
+// readiness: that is Available)
 //   True    NoFailuresSeen
+//   False   ReplicaFailure        the Deployment cannot create pods; the message
+//                                 is the API server's refusal; wins over
 //   False   ContainerConfigError  the kubelet cannot create the container
 //                                 (typically a missing Secret or key); wins over
 //   False   ImagePullFailed       the image cannot be pulled or is invalid; wins over
-//   False   CrashLoop             the container keeps exiting
-//   Unknown PodsNotChecked        the reconciler could not list the pods
+//   False   CrashLoop             the container keeps exiting; wins over
+//   False   Unschedulable         the scheduler finds no node for a pod; wins over
+//   False   ProgressDeadlineExceeded, RolloutFailed
+//                                 the Deployment reports Progressing=False and no
+//                                 pod shows one of the above: the message gives
+//                                 the Deployment's words and the pods not ready
+//   Unknown PodsNotChecked        the reconciler could not list the pods (and the
+//                                 Deployment reports no failure)
 
 export const ConditionType = {
   Available: 'Available',
@@ -72,9 +104,12 @@ export const CONDITION_TYPES: readonly ConditionType[] = [
 export const AvailableReason = {
   AllReplicasReady: 'AllReplicasReady',
   ScaledToZero: 'ScaledToZero',
+  ServingDuringRollout: 'ServingDuringRollout',
   DeploymentMissing: 'DeploymentMissing',
-  RolloutInProgress: 'RolloutInProgress',
+  ReplicaFailure: 'ReplicaFailure',
   ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  RolloutFailed: 'RolloutFailed',
+  RolloutInProgress: 'RolloutInProgress',
   ReplicasNotReady: 'ReplicasNotReady',
 } as const;
 
@@ -95,9 +130,13 @@ export const SecretsReason = {
 
 export const PodsReason = {
   NoFailuresSeen: 'NoFailuresSeen',
+  ReplicaFailure: 'ReplicaFailure',
   ContainerConfigError: 'ContainerConfigError',
   ImagePullFailed: 'ImagePullFailed',
   CrashLoop: 'CrashLoop',
+  Unschedulable: 'Unschedulable',
+  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  RolloutFailed: 'RolloutFailed',
   PodsNotChecked: 'PodsNotChecked',
 } as const;
 

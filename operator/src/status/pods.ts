@@ -1,17 +1,30 @@
-// PodsHealthy: failures seen on the instance's pods that keep the server from
-// running, named by pod, container and image, so `kubectl describe` on the
-// instance says why it is not Available without a hunt through pods.
+// PodsHealthy: failures seen on the instance's pods, or reported by its
+// Deployment, that keep the server from running, named by pod, container and
+// image, or in the API server's words when no pod could be made, so `kubectl
+// describe` on the instance says why it is not Available without a hunt
+// through pods, ReplicaSets and Events.
+import { conditionWords, progressingFalse, replicaFailure, replicaFailureWords } from './deployment-conditions.ts';
 import { PodsReason } from './condition-types.ts';
 import { clipMessage, type Verdict } from './conditions.ts';
-import type { ContainerStatusView, PodView } from './views.ts';
+import type { ContainerStatusView, DeploymentView, PodView } from './views.ts';
 
 // Waiting reasons set by the kubelet (pkg/kubelet/images, kuberuntime).
 const IMAGE_PULL_WAITING_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 const CRASH_LOOP_WAITING_REASON = 'CrashLoopBackOff';
 const CONFIG_ERROR_WAITING_REASON = 'CreateContainerConfigError';
 
-/** Most telling first: a config error (missing Secret) explains a pull or crash less often than the reverse. */
-const REASON_PRIORITY: readonly string[] = [PodsReason.ContainerConfigError, PodsReason.ImagePullFailed, PodsReason.CrashLoop];
+// The scheduler's verdict on a pod it cannot place (PodScheduled=False).
+const UNSCHEDULABLE = 'Unschedulable';
+
+/**
+ * Most telling first: pods that cannot even be created explain everything
+ * else; a config error (missing Secret) explains a pull or crash less often
+ * than the reverse; a stalled rollout is only the symptom of the others.
+ */
+const REASON_PRIORITY: readonly string[] = [
+  PodsReason.ReplicaFailure, PodsReason.ContainerConfigError, PodsReason.ImagePullFailed, PodsReason.CrashLoop, PodsReason.Unschedulable,
+  PodsReason.ProgressDeadlineExceeded, PodsReason.RolloutFailed,
+];
 
 /** Problems listed in a message before "and N more": one per replica is rarely news. */
 const MAX_LISTED_PROBLEMS = 3;
@@ -23,16 +36,52 @@ export interface PodProblem {
 }
 
 export function podProblems(pods: readonly PodView[]): PodProblem[] {
+  return livePods(pods).flatMap(({ name, pod }) => {
+    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    const unschedulable: PodProblem[] = scheduled?.status === 'False' && scheduled.reason === UNSCHEDULABLE
+      ? [{ reason: PodsReason.Unschedulable, description: `pod ${name} cannot be scheduled${scheduled.message ? `: ${scheduled.message}` : ''}` }]
+      : [];
+    const containers = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].flatMap((container) => {
+      const problem = containerProblem(container);
+      return problem === undefined ? [] : [{ reason: problem.reason, description: `pod ${name}: ${problem.description}` }];
+    });
+    return [...containers, ...unschedulable];
+  });
+}
+
+/** Pods not being deleted (going away: not news), in name order (stable messages, no status churn). */
+function livePods(pods: readonly PodView[]): { name: string; pod: PodView }[] {
   return pods
-    .filter((pod) => pod.metadata?.deletionTimestamp == null) // going away: not news
+    .filter((pod) => pod.metadata?.deletionTimestamp == null)
     .map((pod) => ({ name: pod.metadata?.name ?? '(unnamed)', pod }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) // stable messages, no status churn
-    .flatMap(({ name, pod }) =>
-      [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].flatMap((container) => {
-        const problem = containerProblem(container);
-        return problem === undefined ? [] : [{ reason: problem.reason, description: `pod ${name}: ${problem.description}` }];
-      }),
-    );
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * What the Deployment itself reports: pods it cannot create (the API server's
+ * refusal: Pod Security, a missing PriorityClass, a quota), and a rollout it
+ * gave up on, which names the pods not ready when nothing else explains it.
+ */
+function deploymentProblems(deployment: DeploymentView | undefined, pods: readonly PodView[] | undefined): PodProblem[] {
+  const conditions = deployment?.status?.conditions;
+  const failure = replicaFailure(conditions);
+  const stalled = progressingFalse(conditions);
+  const problems: PodProblem[] = [];
+  if (failure !== undefined) problems.push({ reason: PodsReason.ReplicaFailure, description: replicaFailureWords(failure) });
+  if (stalled !== undefined) {
+    const notReady = livePods(pods ?? []).filter(({ pod }) => pod.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True').map(({ name }) => name);
+    const which = notReady.length > 0 ? `; not ready: ${someNames(notReady)} (kubectl describe pod shows why)` : '';
+    problems.push({
+      reason: stalled.reason === PodsReason.ProgressDeadlineExceeded ? PodsReason.ProgressDeadlineExceeded : PodsReason.RolloutFailed,
+      description: `the Deployment's rollout stalled: ${conditionWords(stalled)}${which}`,
+    });
+  }
+  return problems;
+}
+
+function someNames(names: readonly string[]): string {
+  const shown = names.slice(0, MAX_LISTED_PROBLEMS).join(', ');
+  return names.length > MAX_LISTED_PROBLEMS ? `${shown} and ${names.length - MAX_LISTED_PROBLEMS} more` : shown;
 }
 
 function containerProblem(c: ContainerStatusView): PodProblem | undefined {
@@ -64,13 +113,17 @@ function imageTrouble(reason: string, image: string): string {
 }
 
 /** `pods` undefined: the reconciler could not list them. */
-export function podsHealthyVerdict(pods: readonly PodView[] | undefined): Verdict {
-  if (pods === undefined) {
+export function podsHealthyVerdict(pods: readonly PodView[] | undefined, deployment?: DeploymentView): Verdict {
+  const fromDeployment = deploymentProblems(deployment, pods);
+  if (pods === undefined && fromDeployment.length === 0) {
     return { status: 'Unknown', reason: PodsReason.PodsNotChecked, message: 'the pods could not be listed' };
   }
-  const problems = podProblems(pods);
+  const fromPods = podProblems(pods ?? []);
+  // A stalled rollout is news only when no pod says why.
+  const problems = [...fromDeployment.filter((p) => p.reason === PodsReason.ReplicaFailure || fromPods.length === 0), ...fromPods];
   if (problems.length === 0) {
-    return { status: 'True', reason: PodsReason.NoFailuresSeen, message: `no image pull, crash-loop or container config failure on ${pods.length} ${pods.length === 1 ? 'pod' : 'pods'}` };
+    const n = pods?.length ?? 0;
+    return { status: 'True', reason: PodsReason.NoFailuresSeen, message: `no pod creation, scheduling, image pull, crash-loop or container config failure on ${n} ${n === 1 ? 'pod' : 'pods'}` };
   }
   // Sorting is stable: within one reason, pods stay in name order.
   const ordered = [...problems].sort((a, b) => REASON_PRIORITY.indexOf(a.reason) - REASON_PRIORITY.indexOf(b.reason));

@@ -1,4 +1,4 @@
-// SecretsFound: does every Secret the spec refers to exist, with the key it
+// SecretsFound: does every Secret the pod refers to exist, with the key it
 // names? A missing Secret otherwise shows up only as a pod stuck in
 // CreateContainerConfigError; this names the Secret and the field that refers
 // to it. The reconciler checks existence and key names only, never values.
@@ -16,8 +16,13 @@ export interface SecretReference {
   key?: { name: string; field: string };
 }
 
-/** The Secrets a spec refers to; the reconciler looks these up (keys only). */
-export function referencedSecrets(spec: Pick<ChatCLIInstanceSpec, 'apiKeys' | 'server'>): SecretReference[] {
+/**
+ * The Secrets the pod cannot start without, every field of the spec that puts
+ * one in it: API keys and extra sources (envFrom), the token and extra
+ * variables (secretKeyRef), the TLS volume. One marked `optional: true` is
+ * left out: the kubelet starts the pod without it. Lookups use these (keys only).
+ */
+export function referencedSecrets(spec: Pick<ChatCLIInstanceSpec, 'apiKeys' | 'server' | 'env' | 'envFrom'>): SecretReference[] {
   const refs: SecretReference[] = [];
   if (spec.apiKeys?.name) refs.push({ name: spec.apiKeys.name, field: 'spec.apiKeys.name' });
   const token = spec.server?.token;
@@ -26,6 +31,16 @@ export function referencedSecrets(spec: Pick<ChatCLIInstanceSpec, 'apiKeys' | 's
   }
   const tls = spec.server?.tls;
   if (tls?.enabled && tls.secretName) refs.push({ name: tls.secretName, field: 'spec.server.tls.secretName' });
+  (spec.envFrom ?? []).forEach((source, i) => {
+    const ref = source.secretRef;
+    if (ref?.name && ref.optional !== true) refs.push({ name: ref.name, field: `spec.envFrom[${i}].secretRef.name` });
+  });
+  (spec.env ?? []).forEach((variable, i) => {
+    const ref = variable.valueFrom?.secretKeyRef;
+    if (!ref?.name || ref.optional === true) return;
+    const field = `spec.env[${i}].valueFrom.secretKeyRef`;
+    refs.push({ name: ref.name, field: `${field}.name`, key: { name: ref.key, field: `${field}.key` } });
+  });
   return refs;
 }
 
@@ -96,11 +111,13 @@ export function secretsVerdictFromPods(refs: readonly SecretReference[], pods: r
     const message = names.length === 0 ? 'the spec refers to no Secret' : `no pod reports a missing Secret or key (${names.join(', ')})`;
     return { status: 'True', reason: names.length === 0 ? SecretsReason.AllSecretsFound : SecretsReason.NoneReportedMissing, message };
   }
-  // Only Secrets are missing → treat like the direct lookup; keys as key lookups.
+  // What the kubelet reported, as if looked up: a missing Secret is absent, a
+  // Secret with a missing key holds every referenced key but that one.
   const keys: Record<string, string[]> = {};
   for (const r of refs) {
     if (missing.has(r.name)) continue;
-    keys[r.name] = r.key !== undefined && !missingKeys.has(`${r.name}/${r.key.name}`) ? [r.key.name] : [];
+    const held = (keys[r.name] ??= []);
+    if (r.key !== undefined && !missingKeys.has(`${r.name}/${r.key.name}`)) held.push(r.key.name);
   }
   return secretsFoundVerdict(refs, keys, namespace);
 }

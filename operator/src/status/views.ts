@@ -6,7 +6,7 @@ import type { ChatCLIInstanceSpec, ChatCLIInstanceStatus } from '../api/chatclii
 
 export interface InstanceView {
   metadata: { namespace: string; generation?: number };
-  spec: { replicas?: number; autoscaling?: { enabled?: boolean; minReplicas?: number } } & Pick<ChatCLIInstanceSpec, 'apiKeys' | 'server'>;
+  spec: { replicas?: number; autoscaling?: { enabled?: boolean; minReplicas?: number } } & Pick<ChatCLIInstanceSpec, 'apiKeys' | 'server' | 'env' | 'envFrom'>;
   status?: ChatCLIInstanceStatus;
 }
 
@@ -17,9 +17,16 @@ export interface DeploymentConditionView {
   message?: string;
 }
 
+/** An int or a percentage ("25%"), as apimachinery's IntOrString. */
+export type IntOrPercent = number | string;
+
 export interface DeploymentView {
   metadata?: { generation?: number };
-  spec?: { replicas?: number };
+  spec?: {
+    replicas?: number;
+    /** Absent: the API server's default, RollingUpdate with 25% / 25%. */
+    strategy?: { type?: string; rollingUpdate?: { maxSurge?: IntOrPercent; maxUnavailable?: IntOrPercent } };
+  };
   status?: {
     replicas?: number;
     readyReplicas?: number;
@@ -38,10 +45,19 @@ export interface ContainerStatusView {
   lastState?: { terminated?: { exitCode: number; reason?: string } };
 }
 
+/** A pod condition: PodScheduled (the scheduler's verdict), Ready. */
+export interface PodConditionView {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
 export interface PodView {
   // Date in client-node objects, a string in raw JSON: only its presence matters.
   metadata?: { name?: string; deletionTimestamp?: unknown };
   status?: {
+    conditions?: readonly PodConditionView[];
     initContainerStatuses?: readonly ContainerStatusView[];
     containerStatuses?: readonly ContainerStatusView[];
   };
@@ -72,10 +88,11 @@ const CONTAINER_STATUS_PATHS = ['name', 'image', 'restartCount', 'state.waiting.
 export const POD_VIEW_PATHS: readonly string[] = [
   'metadata.name',
   'metadata.deletionTimestamp',
+  'status.conditions[].type', 'status.conditions[].status', 'status.conditions[].reason', 'status.conditions[].message',
   ...['initContainerStatuses', 'containerStatuses'].flatMap((list) => CONTAINER_STATUS_PATHS.map((p) => `status.${list}[].${p}`)),
 ];
 
-/** What DeploymentView reads of a Deployment's status (its metadata.generation and spec.replicas stay with the rest). */
+/** What DeploymentView reads of a Deployment's status (its metadata.generation and spec stay with the rest). */
 export const DEPLOYMENT_STATUS_PATHS: readonly string[] = [
   'replicas', 'readyReplicas', 'updatedReplicas', 'availableReplicas', 'observedGeneration',
   'conditions[].type', 'conditions[].status', 'conditions[].reason', 'conditions[].message',

@@ -1,6 +1,6 @@
 // Cluster objects as the reconciler reads them, typed with client-node's own
 // types: the tests thereby also prove those objects fit the status views.
-import type { V1ContainerStatus, V1Deployment, V1DeploymentCondition, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Deployment, V1DeploymentCondition, V1DeploymentStrategy, V1Pod } from '@kubernetes/client-node';
 import type { ChatCLIInstance, ChatCLIInstanceSpec, ChatCLIInstanceStatus } from '../../../src/api/chatcliinstance.ts';
 
 export const NOW = '2026-01-02T03:04:05Z';
@@ -25,6 +25,7 @@ export interface DeploymentState {
   generation?: number;
   observedGeneration?: number;
   conditions?: V1DeploymentCondition[];
+  strategy?: V1DeploymentStrategy;
 }
 
 /** A Deployment whose counts default to "all `desired` replicas ready and up to date". */
@@ -34,7 +35,7 @@ export function deployment(s: DeploymentState): V1Deployment {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'chat', namespace: NAMESPACE, generation },
-    spec: { replicas: s.desired, selector: { matchLabels: { 'app.kubernetes.io/instance': 'chat' } }, template: {} },
+    spec: { replicas: s.desired, selector: { matchLabels: { 'app.kubernetes.io/instance': 'chat' } }, template: {}, ...(s.strategy === undefined ? {} : { strategy: s.strategy }) },
     status: {
       replicas: s.current ?? s.desired,
       readyReplicas: s.ready ?? s.desired,

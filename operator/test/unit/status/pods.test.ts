@@ -2,7 +2,16 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PodsReason } from '../../../src/status/condition-types.ts';
 import { podsHealthyVerdict } from '../../../src/status/pods.ts';
-import { container, pod, waiting } from './fixtures.ts';
+import type { V1PodCondition } from '@kubernetes/client-node';
+import { container, deployment, pod, waiting } from './fixtures.ts';
+
+const POD_SECURITY_REFUSAL = 'pods "chat-7d9c5b-x2k4q" is forbidden: violates PodSecurity "restricted:latest": seccompProfile (pod must not set securityContext.seccompProfile.type to "Unconfined")';
+const refused = deployment({ desired: 1, current: 0, updated: 0, ready: 0, conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: POD_SECURITY_REFUSAL }] });
+const stalled = deployment({ desired: 2, ready: 0, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "chat-7d9c5b" has timed out progressing.' }] });
+
+function withConditions(p: ReturnType<typeof pod>, ...conditions: V1PodCondition[]): ReturnType<typeof pod> {
+  return { ...p, status: { ...p.status, conditions } };
+}
 
 describe('PodsHealthy', () => {
   it('image pull back-off: ImagePullFailed naming pod, container and image', () => {
@@ -55,6 +64,38 @@ describe('PodsHealthy', () => {
   it('running pods: True', () => {
     const v = podsHealthyVerdict([pod('p', container({ ready: true, state: { running: {} } }))]);
     assert.deepEqual([v.status, v.reason], ['True', PodsReason.NoFailuresSeen]);
+  });
+
+  it('no pod because the API server refuses them: ReplicaFailure in its words, not True "on 0 pods"', () => {
+    const v = podsHealthyVerdict([], refused);
+    assert.deepEqual([v.status, v.reason, v.message], ['False', PodsReason.ReplicaFailure, `the Deployment cannot create pods: FailedCreate: ${POD_SECURITY_REFUSAL}`]);
+  });
+
+  it('the refusal outranks what the pods that do exist report, and is said even when the pods could not be listed', () => {
+    const v = podsHealthyVerdict([pod('old', container(waiting('CrashLoopBackOff')))], refused);
+    assert.equal(v.reason, PodsReason.ReplicaFailure);
+    assert.match(v.message, /; pod old: container chatcli .* crash-looping/);
+    assert.equal(podsHealthyVerdict(undefined, refused).reason, PodsReason.ReplicaFailure);
+  });
+
+  it('a pod the scheduler cannot place: Unschedulable in the scheduler words', () => {
+    const pending = withConditions(pod('chat-x', container(waiting('ContainerCreating'))), { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory.' });
+    const v = podsHealthyVerdict([pending]);
+    assert.deepEqual([v.status, v.reason, v.message], ['False', PodsReason.Unschedulable, 'pod chat-x cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory.']);
+  });
+
+  it('a stalled rollout with no failure on the pods: the Deployment words and the pods not ready', () => {
+    const notReady = withConditions(pod('chat-a', container({ state: { running: {} } })), { type: 'Ready', status: 'False', reason: 'ContainersNotReady' });
+    const ready = withConditions(pod('chat-b', container({ ready: true, state: { running: {} } })), { type: 'Ready', status: 'True' });
+    const v = podsHealthyVerdict([ready, notReady], stalled);
+    assert.deepEqual([v.status, v.reason], ['False', PodsReason.ProgressDeadlineExceeded]);
+    assert.equal(v.message, 'the Deployment\'s rollout stalled: ProgressDeadlineExceeded: ReplicaSet "chat-7d9c5b" has timed out progressing.; not ready: chat-a (kubectl describe pod shows why)');
+  });
+
+  it('a stalled rollout whose pods say why: the pods are the news', () => {
+    const v = podsHealthyVerdict([pod('chat-a', container(waiting('ImagePullBackOff')))], stalled);
+    assert.equal(v.reason, PodsReason.ImagePullFailed);
+    assert.doesNotMatch(v.message, /stalled/);
   });
 
   it('pods that could not be listed: Unknown', () => {

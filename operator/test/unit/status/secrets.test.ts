@@ -23,6 +23,24 @@ describe('referencedSecrets', () => {
     ]);
   });
 
+  it('lists every Secret env and envFrom put in the pod, with fields by index, and none marked optional', () => {
+    const refs = referencedSecrets({
+      envFrom: [{ configMapRef: { name: 'tuning' } }, { secretRef: { name: 'extra-env' } }, { prefix: 'X_', secretRef: { name: 'optional-env', optional: true } }],
+      env: [
+        { name: 'A', value: 'a' },
+        { name: 'B', valueFrom: { configMapKeyRef: { name: 'tuning', key: 'b' } } },
+        { name: 'C', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+        { name: 'D', valueFrom: { secretKeyRef: { name: 'db', key: 'user', optional: true } } },
+        { name: 'E', valueFrom: { secretKeyRef: { name: 'db', key: 'host', optional: false } } },
+      ],
+    });
+    assert.deepEqual(refs, [
+      { name: 'extra-env', field: 'spec.envFrom[1].secretRef.name' },
+      { name: 'db', field: 'spec.env[2].valueFrom.secretKeyRef.name', key: { name: 'password', field: 'spec.env[2].valueFrom.secretKeyRef.key' } },
+      { name: 'db', field: 'spec.env[4].valueFrom.secretKeyRef.name', key: { name: 'host', field: 'spec.env[4].valueFrom.secretKeyRef.key' } },
+    ]);
+  });
+
   it('ignores a TLS Secret name while TLS is off', () => {
     assert.deepEqual(referencedSecrets({ server: { port: 50051, tls: { enabled: false, secretName: 'chat-tls' } } }), []);
   });
