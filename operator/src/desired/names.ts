@@ -22,8 +22,18 @@ export const sessionsClaimName = (i: InstanceKey): string => `${i.name}-sessions
 export const autoscalerName = (i: InstanceKey): string => i.name;
 /** PodDisruptionBudget, when more than one replica can run. */
 export const disruptionBudgetName = (i: InstanceKey): string => i.name;
-/** Role and RoleBinding, in each namespace the watcher reads. */
-export const watcherRoleName = (i: InstanceKey): string => `${i.name}-watcher`;
+/**
+ * Role and RoleBinding, in each namespace the watcher reads. In the instance's
+ * own namespace `<name>-watcher`; in any other `<instance namespace>.<name>-watcher`,
+ * so that same-named instances of two namespaces never want the same grant in a
+ * namespace both watch. Namespace and instance names are DNS labels (no dot, at
+ * most 63 characters): the first dot splits the two, no two instances share a
+ * name, and the longest (135 characters) is well within a Role name's limit.
+ */
+export const watcherRoleName = (i: InstanceKey, grantNamespace: string): string =>
+  grantNamespace === i.namespace ? legacyWatcherRoleName(i) : `${i.namespace}.${i.name}-watcher`;
+/** The grant's name in every namespace up to 0.2.0 (hand-over: src/reconciler/grants.ts). */
+export const legacyWatcherRoleName = (i: InstanceKey): string => `${i.name}-watcher`;
 
 // Labels.
 export const LABEL_NAME = 'app.kubernetes.io/name';

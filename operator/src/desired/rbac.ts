@@ -1,5 +1,7 @@
 // The watcher's read-only RBAC: in every namespace the watcher reads, a Role +
-// RoleBinding `<name>-watcher` (the only place they grant anything), bound to
+// RoleBinding (names.ts watcherRoleName: `<instance namespace>.<name>-watcher`,
+// or `<name>-watcher` in the instance's own namespace; the only place they grant
+// anything), bound to
 // the instance's ServiceAccount in the instance's namespace. Never a
 // ClusterRoleBinding: that would grant the same reads in every namespace of the
 // cluster, including ones nobody named (a confused deputy; src/desired/tenancy.ts).
@@ -54,21 +56,28 @@ export function desiredWatcherRbac(instance: DefaultedChatCLIInstance): KubeObje
   const meta = instance.metadata;
   const scope = watcherScope(instance.spec, meta.namespace);
   if (scope.kind === 'none') return [];
-  const name = watcherRoleName(meta);
   const subjects = [{ kind: 'ServiceAccount', name: serviceAccountName(meta), namespace: meta.namespace }];
-  return scope.namespaces.flatMap((namespace): KubeObject[] => [
-    {
-      apiVersion: RBAC_API_VERSION,
-      kind: 'Role',
-      metadata: ownedMeta(meta, name, namespace),
-      rules: WATCHER_RULES.map((r) => structuredClone(r) as V1PolicyRule),
-    },
-    {
-      apiVersion: RBAC_API_VERSION,
-      kind: 'RoleBinding',
-      metadata: ownedMeta(meta, name, namespace),
-      roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name },
-      subjects: structuredClone(subjects),
-    },
-  ]);
+  return scope.namespaces.flatMap((namespace): KubeObject[] => {
+    const name = watcherRoleName(meta, namespace);
+    return [
+      {
+        apiVersion: RBAC_API_VERSION,
+        kind: 'Role',
+        metadata: ownedMeta(meta, name, namespace),
+        rules: WATCHER_RULES.map((r) => structuredClone(r) as V1PolicyRule),
+      },
+      {
+        apiVersion: RBAC_API_VERSION,
+        kind: 'RoleBinding',
+        metadata: ownedMeta(meta, name, namespace),
+        roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name },
+        subjects: structuredClone(subjects),
+      },
+    ];
+  });
+}
+
+/** Whether a desired or found object is one of the watcher's grants (Role, RoleBinding). */
+export function isWatcherGrant(o: { apiVersion?: string; kind?: string }): boolean {
+  return (o.apiVersion ?? '').startsWith(`${RBAC_GROUP}/`) && (o.kind === 'Role' || o.kind === 'RoleBinding');
 }

@@ -12,6 +12,7 @@
 import type { ChatCLIInstance, DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
 import { WATCHABLE_NAMESPACE_LABEL, WATCHABLE_NAMESPACE_VALUE } from './names.ts';
 import type { KubeObject } from './object.ts';
+import { isWatcherGrant } from './rbac.ts';
 import { watchMode } from './watcher.ts';
 
 export const WATCH_NAMESPACE_POLICIES = ['label', 'any'] as const;
@@ -71,11 +72,7 @@ function namedNamespaces(instance: DefaultedChatCLIInstance): RefusedNamespace[]
 /** The desired objects without the watcher's Role and RoleBinding in refused namespaces. */
 export function withoutGrantsIn(desired: KubeObject[], refused: readonly RefusedNamespace[]): KubeObject[] {
   const namespaces = new Set(refused.map((r) => r.namespace));
-  return desired.filter((o) => !(isGrant(o) && o.metadata.namespace !== undefined && namespaces.has(o.metadata.namespace)));
-}
-
-function isGrant(o: KubeObject): boolean {
-  return o.apiVersion.startsWith('rbac.authorization.k8s.io/') && (o.kind === 'Role' || o.kind === 'RoleBinding');
+  return desired.filter((o) => !(isWatcherGrant(o) && o.metadata.namespace !== undefined && namespaces.has(o.metadata.namespace)));
 }
 
 /** One line for the status and the Event, naming each field and namespace. */

@@ -22,18 +22,22 @@
 import type { ClusterConfig } from '../runtime/kubeconfig.ts';
 import { API_VERSION, KIND, type ChatCLIInstance, type DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
 import { withDefaults } from '../api/defaults.ts';
-import { validateInstance } from '../api/validate.ts';
+import { formatErrors, validateInstance } from '../api/validate.ts';
 import { desiredObjects, objectsToPrune, refOf, type KubeObject, type ObjectRef } from '../desired/index.ts';
 import { strategyResetBeforeApply } from '../desired/deployment.ts';
+import { oversizeErrors } from '../desired/limits.ts';
 import { replicasHandover } from '../desired/hpa.ts';
 import { FIELD_MANAGER, FINALIZER, instanceKeyFromLabels, ownedObjectsSelector, OWNER_UID_ANNOTATION, REPLICAS_HANDOVER_MANAGER, type InstanceKey } from '../desired/names.ts';
 import { isOwnedBy, type OwnershipMeta } from '../desired/object.ts';
-import { DEFAULT_WATCH_NAMESPACE_POLICY, isWatchable, refusedMessage, refusedWatchNamespaces, withoutGrantsIn, type RefusedNamespace, type WatchNamespacePolicy } from '../desired/tenancy.ts';
-import { applyObject, applyStatus, deleteObject, getObject, patchMerge } from '../runtime/apply.ts';
+import { DEFAULT_WATCH_NAMESPACE_POLICY, isWatchable, refusedMessage, refusedWatchNamespaces, WATCHABLE_NAMESPACES_SELECTOR, withoutGrantsIn, type RefusedNamespace, type WatchNamespacePolicy } from '../desired/tenancy.ts';
+import { grantsToRevoke, predecessorLeftovers, provenOwnerUid, type UnwatchedNamespace } from '../desired/grants.ts';
+import { claimNeverShrunk, claimRequest, withClaimRequest } from '../desired/pvc.ts';
+import { isWatcherGrant } from '../desired/rbac.ts';
+import { applyObject, applyStatus, deleteObject, getObject, isChangedSinceRead, patchMerge, removeFromList } from '../runtime/apply.ts';
 import { coversDesired } from '../runtime/drift.ts';
 import { createWrittenOverlay, type CacheView } from '../runtime/written.ts';
 import type { EventRecorder } from '../runtime/events.ts';
-import { isConflict, request, resourcePath, type ResourceType } from '../runtime/kube.ts';
+import { ApiError, isConflict, isNotFound, request, resourcePath, type KubeObject as ServerObject, type ResourceType } from '../runtime/kube.ts';
 import type { Logger } from '../runtime/log.ts';
 import { computeStatus } from '../status/compute.ts';
 import { ConditionType, ReconcileReason } from '../status/condition-types.ts';
@@ -80,6 +84,9 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
   // Our own writes count as seen until the caches catch up, so that the reconciles
   // our writes trigger find nothing left to do (no repeated writes).
   const view = createWrittenOverlay(deps.cache);
+  // Claims whose expansion the API server refused, by uid, with the size refused:
+  // not asked again until the spec asks for another size (claimToApply).
+  const unexpandable = new Map<string, string>();
   // Uids finalize deleted lately: the caches may still show them for a moment (removeLeftovers).
   const finalized = recentSet(60_000);
   const tenancy: Tenancy = {
@@ -110,9 +117,13 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
 
     const errors: string[] = [];
     const conflicts: string[] = [];
+    // The namespaces the watcher names and cannot read, and why (WatcherReady).
+    const unwatched: UnwatchedNamespace[] = [];
     const planned = plan(live, tenancy);
     if ('error' in planned) {
       errors.push(planned.error);
+      // Revocation never waits, not even for a spec that can be read again.
+      errors.push(...(await revokeGrants(live, ik, undefined, new Set(), signal, log)));
     } else {
       if (reachesBeyond(planned.desired, ik) && !live.metadata.finalizers?.includes(FINALIZER)) {
         // Before the first object the garbage collector could not remove. By uid: an
@@ -123,12 +134,17 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
         live = updated as ChatCLIInstance;
       }
       const owner: Owner = { namespace, uid: live.metadata.uid };
-      const applied = await applyDesired(owner, planned.desired, signal, log);
+      const leftovers = await removePredecessorLeftovers(live, ik, signal, log);
+      errors.push(...leftovers.errors);
+      const applied = await applyDesired(live, owner, planned.desired, leftovers.removed, signal, log);
       conflicts.push(...applied.conflicts);
       errors.push(...applied.errors);
-      // Prune only against a desired state that was fully computed (never everything
-      // by mistake) and fully applied (the pods may still use what the spec dropped).
-      if (errors.length === 0 && conflicts.length === 0) errors.push(...(await pruneUndesired(live, ik, owner, planned.desired, signal, log)));
+      unwatched.push(...planned.refused.map((r) => ({ namespace: r.namespace, why: `not labelled ${WATCHABLE_NAMESPACES_SELECTOR} (${r.field}): nothing granted` })), ...applied.unwatched);
+      errors.push(...(await revokeGrants(live, ik, planned.desired, applied.pendingGrants, signal, log)));
+      // Prune the rest only against a desired state that was fully computed (never
+      // everything by mistake) and whose workload applied (the pods may still use
+      // what the spec dropped). A grant that failed alone does not hold it back.
+      if (!applied.workloadHeld && leftovers.errors.length === 0) errors.push(...(await pruneUndesired(live, ik, owner, planned.desired, signal, log)));
     }
 
     const failures = [...conflicts, ...errors];
@@ -166,14 +182,20 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
 
   /**
    * Applies every desired object the cache does not already show as desired.
-   * Objects of one phase go side by side (see phaseOf); a phase with a failure
-   * stops the later ones. Returns the errors and, apart, the conflicts: objects
-   * that exist without proof that they are this instance's, left untouched.
+   * Objects of one phase go side by side (see phaseOf); a failure of an object
+   * the server needs stops the later phases (workloadHeld). A watcher grant that
+   * fails costs only its namespace: its binding is held, the rest goes on, and
+   * the namespace is reported (unwatched) and kept from revocation (pendingGrants).
+   * Returns the errors and, apart, the conflicts: objects that exist without
+   * proof that they are this instance's, left untouched. `removed` are uids
+   * deleted a moment ago that the caches may still show.
    */
-  async function applyDesired(owner: Owner, desired: KubeObject[], signal: AbortSignal, log: Logger): Promise<{ errors: string[]; conflicts: string[] }> {
+  async function applyDesired(live: ChatCLIInstance, owner: Owner, desired: KubeObject[], removed: ReadonlySet<string>, signal: AbortSignal, log: Logger) {
     const errors: string[] = [];
     const conflicts: string[] = [];
     const applied: string[] = [];
+    const unwatched = new Map<string, string>();
+    let workloadHeld = false;
     // The caches hold only labelled objects: one they do not show may still
     // exist unlabelled. A read proves it absent before the first apply. The
     // reads of every phase go out at once, before the first apply: one round
@@ -181,30 +203,40 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     const reads = new Map(desired.map((obj) => {
       const type = typeOf(obj);
       const ref = { namespace: obj.metadata.namespace, name: obj.metadata.name };
-      const cached = view.get(type, ref.namespace, ref.name) as KubeObjectLike | undefined;
-      const read = cached ? Promise.resolve(cached) : (getObject(deps.kc, type, ref, { signal }) as Promise<KubeObjectLike | undefined>);
+      const seen = view.get(type, ref.namespace, ref.name) as KubeObjectLike | undefined;
+      // Deleted by uid just now (a predecessor's): absent, whatever the cache still shows.
+      const cached = seen && removed.has(seen.metadata?.uid ?? '') ? undefined : seen;
+      const read = cached || seen ? Promise.resolve(cached) : (getObject(deps.kc, type, ref, { signal }) as Promise<KubeObjectLike | undefined>);
       // A phase held back never awaits its reads: their failures are not unhandled.
       read.catch(() => undefined);
       return [obj, read] as const;
     }));
-    const applyOne = async (obj: KubeObject): Promise<void> => {
+    const failed = (obj: KubeObject, problem: string, conflict: boolean) => {
+      (conflict ? conflicts : errors).push(problem);
+      if (!isWatcherGrant(obj)) workloadHeld = true;
+      else if (!unwatched.has(obj.metadata.namespace ?? '')) unwatched.set(obj.metadata.namespace ?? '', problem);
+    };
+    const applyOne = async (wanted: KubeObject): Promise<void> => {
+      let obj = wanted;
       const type = typeOf(obj);
       const ref = { namespace: obj.metadata.namespace, name: obj.metadata.name };
+      let current: KubeObjectLike | undefined;
       try {
-        const current = await reads.get(obj)!;
+        current = await reads.get(wanted)!;
         if (current && !isOwnedBy(current.metadata, owner)) {
-          conflicts.push(conflictText(refOf(obj), current, owner));
+          failed(obj, conflictText(refOf(obj), current, owner), true);
           return;
         }
+        if (current && obj.kind === 'PersistentVolumeClaim') obj = claimToApply(live, obj, current);
         if (current && coversDesired(obj, current)) return;
         // A Deployment an earlier version made keeps a defaulted rollingUpdate
         // nobody owns, which no apply can remove and Recreate refuses: clear it first.
         const reset = current && strategyResetBeforeApply(obj, current);
-        if (reset) await patchMerge(deps.kc, type, ref, reset, { resourceVersion: current.metadata?.resourceVersion, signal });
+        if (reset) await patchMerge(deps.kc, type, ref, reset, { resourceVersion: current!.metadata?.resourceVersion, signal });
         // An autoscaled Deployment keeps the replicas it has while our apply stops
         // declaring them (not forced: a count changed since the read is a conflict, retried).
         const handover = current && replicasHandover(obj, current);
-        if (handover) await applyObject(deps.kc, type, handover as never, { fieldManager: REPLICAS_HANDOVER_MANAGER, force: false, uid: current.metadata?.uid, signal });
+        if (handover) await applyObject(deps.kc, type, handover as never, { fieldManager: REPLICAS_HANDOVER_MANAGER, force: false, uid: current!.metadata?.uid, signal });
         // An update goes to the object proven ours, by uid, never to one that replaced it.
         // A create is not forced: an object that appeared since the read (a race of
         // milliseconds) with other values is refused with a conflict, not taken over.
@@ -212,42 +244,138 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
         view.record(type, await applyObject(deps.kc, type, obj as never, { ...opts, signal }));
         applied.push(refText(refOf(obj)));
       } catch (err) {
-        errors.push(describe(err));
+        if (current && obj.kind === 'PersistentVolumeClaim' && claimNotExpandable(live, obj, current, err)) return;
+        failed(obj, describe(err), false);
       }
     };
     const held: string[] = [];
     for (const phase of APPLY_PHASES) {
       const objects = desired.filter((o) => phaseOf(o) === phase);
-      if (errors.length > 0 || conflicts.length > 0) held.push(...objects.map((o) => refText(refOf(o))));
-      else await Promise.all(objects.map(applyOne));
+      // A grant waits for the ServiceAccount it binds and for its own namespace's Role.
+      const holds = (o: KubeObject) => workloadHeld || (isWatcherGrant(o) && unwatched.has(o.metadata.namespace ?? ''));
+      for (const o of objects.filter(holds)) {
+        held.push(refText(refOf(o)));
+        if (isWatcherGrant(o) && !unwatched.has(o.metadata.namespace ?? '')) unwatched.set(o.metadata.namespace ?? '', 'held until the objects above apply');
+      }
+      await Promise.all(objects.filter((o) => !holds(o)).map(applyOne));
     }
     if (applied.length > 0) log.info({ applied }, 'applied');
     if (held.length > 0) errors.push(`not applied until the above succeeds: ${held.join(', ')}`);
-    return { errors, conflicts };
+    return {
+      errors,
+      conflicts,
+      workloadHeld,
+      unwatched: [...unwatched].map(([namespace, why]): UnwatchedNamespace => ({ namespace, why })),
+      pendingGrants: new Set(unwatched.keys()),
+    };
+  }
+
+  /**
+   * The claim to apply over an existing one: never smaller than it is (the size
+   * is kept and a Normal Event says so), and not an expansion its StorageClass
+   * already refused for this size (reported once, not retried in a loop).
+   */
+  function claimToApply(live: ChatCLIInstance, desired: KubeObject, current: KubeObjectLike): KubeObject {
+    const { claim, kept } = claimNeverShrunk(desired, current);
+    const existing = claimRequest(current) ?? '';
+    if (kept) {
+      void deps.events.record(live, {
+        type: 'Normal',
+        reason: 'ClaimKept',
+        note: `PersistentVolumeClaim ${desired.metadata.name} requests ${kept.existing}; spec.persistence.size ${kept.requested} would shrink it, so it is kept as it is (claims are never shrunk)`,
+      });
+      return claim;
+    }
+    const refused = unexpandable.get(current.metadata?.uid ?? '');
+    return refused !== undefined && refused === claimRequest(desired) ? withClaimRequest(desired, existing) : claim;
+  }
+
+  /** Whether an apply's failure is the API server refusing to expand the claim: then reported, remembered, and not a failure to retry. */
+  function claimNotExpandable(live: ChatCLIInstance, desired: KubeObject, current: KubeObjectLike, err: unknown): boolean {
+    const requested = claimRequest(desired);
+    if (!(err instanceof ApiError) || (err.status !== 422 && err.status !== 403) || requested === claimRequest(current) || !requested) return false;
+    unexpandable.set(current.metadata?.uid ?? '', requested);
+    void deps.events.record(live, {
+      type: 'Warning',
+      reason: 'ClaimNotExpanded',
+      note: `PersistentVolumeClaim ${desired.metadata.name} was not expanded to spec.persistence.size ${requested}, kept at ${claimRequest(current) ?? '?'}: ${describe(err)}`,
+    });
+    return true;
   }
 
   /**
    * Deletes what the spec no longer asks for and is provably ours (never a
-   * PersistentVolumeClaim), each by uid; returns the errors. Reports only what
-   * this call really deleted: one already gone, or replaced, was not.
+   * PersistentVolumeClaim, and not the watcher's grants: revokeGrants), each by
+   * uid; returns the errors. Reports only what this call really deleted: one
+   * already gone, or replaced, was not.
    */
   async function pruneUndesired(live: ChatCLIInstance, ik: InstanceKey, owner: Owner, desired: KubeObject[], signal: AbortSignal, log: Logger): Promise<string[]> {
-    const errors: string[] = [];
-    const pruned: string[] = [];
     const owned = ownedRefs(ik, owner);
-    for (const ref of objectsToPrune(owned, desired)) {
+    const { deleted, errors } = await deleteOwned(objectsToPrune(owned, desired).filter((ref) => !isWatcherGrant(ref)), owned, signal);
+    if (deleted.length > 0) {
+      log.info({ pruned: deleted }, 'pruned');
+      void deps.events.record(live, { type: 'Normal', reason: 'Pruned', note: `deleted what the spec no longer asks for: ${deleted.join(', ')}` });
+    }
+    return errors;
+  }
+
+  /**
+   * Takes back, on every reconcile and whatever else failed, the watcher's grants
+   * the spec no longer asks for (grants.ts grantsToRevoke); `desired` undefined
+   * when the spec could not be turned into objects. Returns the errors.
+   */
+  async function revokeGrants(live: ChatCLIInstance, ik: InstanceKey, desired: KubeObject[] | undefined, pending: ReadonlySet<string>, signal: AbortSignal, log: Logger): Promise<string[]> {
+    const owned = ownedRefs(ik, { namespace: ik.namespace, uid: live.metadata.uid });
+    const permitted = (ns: string) => ns === ik.namespace || tenancy.policy === 'any' || tenancy.watchable(ns);
+    const { deleted, errors } = await deleteOwned(grantsToRevoke(owned, desired, pending, permitted), owned, signal);
+    if (deleted.length > 0) {
+      log.info({ revoked: deleted }, 'revoked watcher access');
+      void deps.events.record(live, { type: 'Normal', reason: 'AccessRevoked', note: `deleted watcher grants no longer asked for or permitted: ${deleted.join(', ')}` });
+    }
+    return errors;
+  }
+
+  /** Deletes each ref by the uid it was found with (never one that replaced it). */
+  async function deleteOwned(refs: readonly ObjectRef[], owned: readonly (ObjectRef & { uid?: string })[], signal: AbortSignal) {
+    const deleted: string[] = [];
+    const errors: string[] = [];
+    for (const ref of refs) {
       const uid = owned.find((o) => o === ref)?.uid;
       try {
-        if (await deleteObject(deps.kc, typeOf(ref), { namespace: ref.namespace, name: ref.name }, { uid, signal })) pruned.push(refText(ref));
+        if (await deleteObject(deps.kc, typeOf(ref), { namespace: ref.namespace, name: ref.name }, { uid, signal })) deleted.push(refText(ref));
       } catch (err) {
         if (!isConflict(err)) errors.push(describe(err)); // 409: replaced since; not ours to delete
       }
     }
-    if (pruned.length > 0) {
-      log.info({ pruned }, 'pruned');
-      void deps.events.record(live, { type: 'Normal', reason: 'Pruned', note: `deleted what the spec no longer asks for: ${pruned.join(', ')}` });
+    return { deleted, errors };
+  }
+
+  /**
+   * Deletes what a previous instance of this name left (grants.ts
+   * predecessorLeftovers: its uid in the proof, no live instance with it), by
+   * uid, before anything is applied: its grants must not pass to this instance,
+   * and its objects must not stand in this one's way. Returns the uids deleted.
+   */
+  async function removePredecessorLeftovers(live: ChatCLIInstance, ik: InstanceKey, signal: AbortSignal, log: Logger) {
+    const removed = new Set<string>();
+    const errors: string[] = [];
+    const liveUids = () => new Set(deps.cache.list(INSTANCES).map((i) => (i as KubeObjectLike).metadata?.uid));
+    let uids: Set<string | undefined> | undefined;
+    const isLive = (uid: string) => (uids ??= liveUids()).has(uid);
+    for (const type of DELETABLE_TYPES) {
+      for (const o of predecessorLeftovers(labelledFor(type, ik), { namespace: ik.namespace, uid: live.metadata.uid }, isLive)) {
+        const ref: ObjectRef = { apiVersion: type.apiVersion, kind: type.kind, ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata?.name ?? '' };
+        try {
+          await deleteObject(deps.kc, type, { namespace: ref.namespace, name: ref.name }, { uid: o.metadata?.uid, signal });
+          removed.add(o.metadata?.uid ?? '');
+          log.info({ deleted: refText(ref), ownerUid: provenOwnerUid(o.metadata, ik.namespace) }, 'removed a leftover of a previous instance of this name');
+          void deps.events.record(live, { type: 'Normal', reason: 'LeftoverRemoved', note: `deleted ${refText(ref)}, left by a previous instance of this name (uid ${provenOwnerUid(o.metadata, ik.namespace)})` });
+        } catch (err) {
+          if (!isConflict(err)) errors.push(`${refText(ref)} (a previous instance's): ${describe(err)}`);
+        }
+      }
     }
-    return errors;
+    return { removed, errors };
   }
 
   async function writeStatus(
@@ -329,8 +457,8 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       void deps.events.record(live, { type: 'Warning', reason: 'FinalizeFailed', note });
       throw new Error(`${ik.namespace}/${ik.name}: ${note}`);
     }
-    // Already gone (our finalizer was removed by a reconcile the cache has not seen yet): done.
-    if (await applyToInstance(live, instanceMeta(ik), signal)) log.info({ deleted }, 'finalized');
+    // Nothing to remove (already gone, or our finalizer taken off by a reconcile the cache has not seen yet): done.
+    if (await removeFinalizer(live, ik, signal)) log.info({ deleted }, 'finalized');
   }
 
   /**
@@ -374,6 +502,32 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       throw err;
     }
   }
+
+  /**
+   * Takes our finalizer off the instance of this uid, whoever else lists it: a
+   * server-side apply would only drop our claim, and the instance stays
+   * Terminating while a GitOps tool's apply (or a `kubectl create`) of a
+   * manifest naming the finalizer holds it too. A JSON patch tested against
+   * the instance as read (removeFromList); the cache may lag, so when the
+   * instance changed since, it is read again and patched once more, and a
+   * second change is left to the work queue's retry. False when there was
+   * nothing to remove: gone, replaced by a new uid, or no longer listing it.
+   */
+  async function removeFinalizer(live: ChatCLIInstance, ik: InstanceKey, signal: AbortSignal): Promise<boolean> {
+    let current: ServerObject | undefined = live;
+    for (let attempt = 1; ; attempt++) {
+      if (!current || current.metadata?.uid !== live.metadata.uid) return false;
+      try {
+        const updated = await removeFromList(deps.kc, INSTANCES, current, FINALIZERS_FIELD, FINALIZER, { signal });
+        if (updated) view.record(INSTANCES, updated);
+        return updated !== undefined;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        if (!isChangedSinceRead(err) || attempt >= 2) throw err;
+      }
+      current = await getObject(deps.kc, INSTANCES, ik, { signal });
+    }
+  }
 }
 
 /** A set whose members are forgotten after ttlMs (checked on add). */
@@ -394,14 +548,16 @@ function reachesBeyond(desired: KubeObject[], ik: InstanceKey): boolean {
   return desired.some((o) => o.metadata.namespace !== ik.namespace);
 }
 
-const APPLY_PHASES = ['roles', 'rest', 'workload'] as const;
+const APPLY_PHASES = ['identity', 'rest', 'workload'] as const;
 /**
  * Roles before their bindings: the API server checks a new binding against the
  * rules of the role it names, and refuses it while that role does not exist.
- * The Deployment last, so its pods find their ServiceAccount and ConfigMaps.
+ * The ServiceAccount with them: nothing is bound to an account of that name that
+ * is not proven this instance's. The Deployment last, so its pods find their
+ * ServiceAccount and ConfigMaps.
  */
 function phaseOf(o: KubeObject): (typeof APPLY_PHASES)[number] {
-  if (o.kind === 'Role' || o.kind === 'ClusterRole') return 'roles';
+  if (o.kind === 'Role' || o.kind === 'ClusterRole' || o.kind === 'ServiceAccount') return 'identity';
   return o.kind === DEPLOYMENTS.kind ? 'workload' : 'rest';
 }
 
@@ -420,11 +576,19 @@ function plan(live: ChatCLIInstance, tenancy: Tenancy): { instance: DefaultedCha
   try {
     const instance = withDefaults(live);
     const refused = refusedWatchNamespaces(instance, tenancy.policy, tenancy.watchable);
-    return { instance, desired: withoutGrantsIn(desiredObjects(instance), refused), refused };
+    const desired = withoutGrantsIn(desiredObjects(instance), refused);
+    // The CRD counts characters, the API server bytes: nothing is applied rather
+    // than every object but the one it would refuse.
+    const tooLarge = oversizeErrors(desired);
+    if (tooLarge.length > 0) return { error: `the spec is accepted but what it becomes is too large for the API server, so nothing was applied: ${formatErrors(tooLarge).join('; ')}` };
+    return { instance, desired, refused };
   } catch (err) {
     return { error: `the spec cannot be turned into objects: ${describe(err)}` };
   }
 }
+
+/** Where the finalizers are: the list removeFinalizer edits. */
+const FINALIZERS_FIELD = ['metadata', 'finalizers'] as const;
 
 function instanceMeta(ik: InstanceKey, finalizers?: string[]) {
   return {

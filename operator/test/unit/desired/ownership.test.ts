@@ -18,10 +18,10 @@ describe('ownership', () => {
     const objects = desiredObjects(instance(everything, { name: 'chat', namespace: 'tools' }));
     assert.deepEqual(objects.map((o) => `${o.kind} ${o.metadata.namespace ?? '-'} ${o.metadata.name}`), [
       'ServiceAccount tools chat',
-      'Role p chat-watcher',
-      'RoleBinding p chat-watcher',
-      'Role q chat-watcher',
-      'RoleBinding q chat-watcher',
+      'Role p tools.chat-watcher',
+      'RoleBinding p tools.chat-watcher',
+      'Role q tools.chat-watcher',
+      'RoleBinding q tools.chat-watcher',
       'ConfigMap tools chat',
       'ConfigMap tools chat-watch-config',
       'PersistentVolumeClaim tools chat-sessions',

@@ -21,7 +21,7 @@ describe('objectsToPrune', () => {
   it('moving all targets into one namespace removes the Roles and RoleBindings of the others', () => {
     const before = desiredObjects(instance(threeNamespaces)).map(refOf);
     const after = desiredObjects(instance(oneNamespace));
-    assert.deepEqual(show(objectsToPrune(before, after)), ['Role/q/chat-watcher', 'Role/r/chat-watcher', 'RoleBinding/q/chat-watcher', 'RoleBinding/r/chat-watcher']);
+    assert.deepEqual(show(objectsToPrune(before, after)), ['Role/q/default.chat-watcher', 'Role/r/default.chat-watcher', 'RoleBinding/q/default.chat-watcher', 'RoleBinding/r/default.chat-watcher']);
   });
 
   it('spreading targets over namespaces keeps the Role and RoleBinding already granted', () => {
@@ -33,7 +33,7 @@ describe('objectsToPrune', () => {
   it('moving the single target namespace removes the Role in the old namespace', () => {
     const before = desiredObjects(instance(oneNamespace)).map(refOf);
     const after = desiredObjects(instance({ ...oneNamespace, watcher: { enabled: true, targets: [{ deployment: 'a', namespace: 'z' }] } }));
-    assert.deepEqual(show(objectsToPrune(before, after)), ['Role/p/chat-watcher', 'RoleBinding/p/chat-watcher']);
+    assert.deepEqual(show(objectsToPrune(before, after)), ['Role/p/default.chat-watcher', 'RoleBinding/p/default.chat-watcher']);
   });
 
   it('turning the watcher and persistence off removes all watcher RBAC and the watch-config, never the PVC', () => {
@@ -42,8 +42,8 @@ describe('objectsToPrune', () => {
     const pruned = objectsToPrune(before, after);
     assert.deepEqual(show(pruned), [
       'ConfigMap/default/chat-watch-config',
-      'Role/p/chat-watcher', 'Role/q/chat-watcher', 'Role/r/chat-watcher',
-      'RoleBinding/p/chat-watcher', 'RoleBinding/q/chat-watcher', 'RoleBinding/r/chat-watcher',
+      'Role/p/default.chat-watcher', 'Role/q/default.chat-watcher', 'Role/r/default.chat-watcher',
+      'RoleBinding/p/default.chat-watcher', 'RoleBinding/q/default.chat-watcher', 'RoleBinding/r/default.chat-watcher',
     ]);
     assert.ok(before.some((r) => r.kind === 'PersistentVolumeClaim'), 'the claim existed');
     assert.ok(!pruned.some((r) => r.kind === 'PersistentVolumeClaim'));

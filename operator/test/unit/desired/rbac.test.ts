@@ -13,7 +13,7 @@ const find = (objects: KubeObject[], kind: string) => {
 };
 
 describe('watcher RBAC', () => {
-  it('targets in three namespaces get a Role and RoleBinding <name>-watcher in each of them, and nothing cluster-wide', () => {
+  it('targets in three namespaces get a Role and RoleBinding <namespace>.<name>-watcher in each of them, and nothing cluster-wide', () => {
     const inst = instance(
       {
         provider: 'CLAUDEAI',
@@ -31,9 +31,9 @@ describe('watcher RBAC', () => {
     assert.deepEqual(watcherScope(inst.spec, 'tools'), { kind: 'namespaces', namespaces: ['batch', 'ml', 'production'] });
     const rbac = rbacOf(desiredObjects(inst));
     assert.deepEqual(rbac.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`), [
-      'Role/batch/chat-watcher', 'RoleBinding/batch/chat-watcher',
-      'Role/ml/chat-watcher', 'RoleBinding/ml/chat-watcher',
-      'Role/production/chat-watcher', 'RoleBinding/production/chat-watcher',
+      'Role/batch/tools.chat-watcher', 'RoleBinding/batch/tools.chat-watcher',
+      'Role/ml/tools.chat-watcher', 'RoleBinding/ml/tools.chat-watcher',
+      'Role/production/tools.chat-watcher', 'RoleBinding/production/tools.chat-watcher',
     ]);
     for (const o of rbac) {
       assert.equal(o.metadata.ownerReferences, undefined, `${o.kind} outside the instance namespace cannot carry an owner reference`);
@@ -41,7 +41,7 @@ describe('watcher RBAC', () => {
       assert.equal(o.metadata.labels?.['app.kubernetes.io/instance'], 'chat');
       if (o.kind === 'Role') assert.deepEqual(o.rules, WATCHER_RULES);
       else {
-        assert.deepEqual(o.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'chat-watcher' });
+        assert.deepEqual(o.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tools.chat-watcher' });
         assert.deepEqual(o.subjects, [{ kind: 'ServiceAccount', name: 'chat', namespace: 'tools' }]);
       }
     }
@@ -61,21 +61,22 @@ describe('watcher RBAC', () => {
     assert.deepEqual(watcherScope(inst.spec, 'default'), { kind: 'namespaces', namespaces: ['production'] });
     const rbac = rbacOf(desiredObjects(inst));
     assert.deepEqual(rbac.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`), [
-      'Role/production/chat-watcher',
-      'RoleBinding/production/chat-watcher',
+      'Role/production/default.chat-watcher',
+      'RoleBinding/production/default.chat-watcher',
     ]);
     for (const o of rbac) {
       assert.equal(o.metadata.ownerReferences, undefined, 'outside the instance namespace: no owner reference');
       assert.equal(o.metadata.labels?.['chatcli.diillson.com/instance-namespace'], 'default');
     }
     const binding = find(rbac, 'RoleBinding');
-    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'chat-watcher' });
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'default.chat-watcher' });
     assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'chat', namespace: 'default' }]);
     assert.deepEqual(find(rbac, 'Role').rules, WATCHER_RULES);
   });
 
   it('targets in the instance namespace: the Role and RoleBinding carry the controller owner reference', () => {
     const inst = instance({ provider: 'OPENAI', watcher: { enabled: true, targets: [{ deployment: 'api', namespace: 'default' }] } });
+    assert.deepEqual(rbacOf(desiredObjects(inst)).map((o) => o.metadata.name), ['chat-watcher', 'chat-watcher'], 'its own namespace: <name>-watcher');
     for (const o of rbacOf(desiredObjects(inst))) {
       assert.equal(o.metadata.namespace, 'default');
       assert.equal(o.metadata.ownerReferences?.[0]?.controller, true);
@@ -86,8 +87,8 @@ describe('watcher RBAC', () => {
     const inst = instance({ provider: 'CLAUDEAI', watcher: { enabled: true, deployment: 'myapp', namespace: 'production' } });
     assert.deepEqual(watcherScope(inst.spec, 'default'), { kind: 'namespaces', namespaces: ['production'] });
     assert.deepEqual(rbacOf(desiredObjects(inst)).map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`), [
-      'Role/production/chat-watcher',
-      'RoleBinding/production/chat-watcher',
+      'Role/production/default.chat-watcher',
+      'RoleBinding/production/default.chat-watcher',
     ]);
   });
 
