@@ -120,6 +120,13 @@ export const ReconcileReason = {
   TargetNotPermitted: 'TargetNotPermitted',
 } as const;
 
+export const WatcherReason = {
+  AllNamespacesGranted: 'AllNamespacesGranted',
+  WatcherDisabled: 'WatcherDisabled',
+  NamespacesNotWatched: 'NamespacesNotWatched',
+  WatcherNotChecked: 'WatcherNotChecked',
+} as const;
+
 export const SecretsReason = {
   AllSecretsFound: 'AllSecretsFound',
   SecretNotFound: 'SecretNotFound',
