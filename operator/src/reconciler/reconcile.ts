@@ -23,7 +23,7 @@ import type { ClusterConfig } from '../runtime/kubeconfig.ts';
 import { API_VERSION, KIND, type ChatCLIInstance, type DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
 import { withDefaults } from '../api/defaults.ts';
 import { formatErrors, validateInstance } from '../api/validate.ts';
-import { desiredObjects, objectsToPrune, refOf, type KubeObject, type ObjectRef } from '../desired/index.ts';
+import { desiredObjects, objectsToPrune, refOf, watcherScope, type KubeObject, type ObjectRef } from '../desired/index.ts';
 import { strategyResetBeforeApply } from '../desired/deployment.ts';
 import { oversizeErrors } from '../desired/limits.ts';
 import { replicasHandover } from '../desired/hpa.ts';
@@ -43,6 +43,7 @@ import { computeStatus } from '../status/compute.ts';
 import { ConditionType, ReconcileReason } from '../status/condition-types.ts';
 import { conditionTime, findCondition } from '../status/conditions.ts';
 import { statusChanged } from '../status/equal.ts';
+import type { WatcherView } from '../status/watcher.ts';
 import type { DeploymentView, PodView } from '../status/views.ts';
 import { Deployments as DEPLOYMENTS, Namespaces as NAMESPACES } from '../runtime/resources.ts';
 import { DELETABLE_TYPES, INSTANCES, OWNED_TYPES, PODS, typeOf } from './types.ts';
@@ -150,7 +151,8 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     const failures = [...conflicts, ...errors];
     const reconcileError = failures.length > 0 ? failures.join('; ') : undefined;
     const notPermitted = 'refused' in planned && planned.refused.length > 0 ? refusedMessage(planned.refused) : undefined;
-    await writeStatus('instance' in planned ? planned.instance : live, live, reconcileError, conflicts.length > 0, notPermitted, signal, log);
+    const watcher = 'instance' in planned ? { namespaces: watchedNamespaces(planned.instance), unwatched } : undefined;
+    await writeStatus('instance' in planned ? planned.instance : live, live, reconcileError, conflicts.length > 0, notPermitted, watcher, signal, log);
     if (reconcileError) {
       const reason = conflicts.length > 0 ? ReconcileReason.Conflict : ReconcileReason.ReconcileFailed;
       void deps.events.record(live, { type: 'Warning', reason, note: reconcileError });
@@ -384,13 +386,14 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     reconcileError: string | undefined,
     conflict: boolean,
     notPermitted: string | undefined,
+    watcher: WatcherView | undefined,
     signal: AbortSignal,
     log: Logger,
   ) {
     const { namespace, name } = live.metadata;
     const deployment = view.get(DEPLOYMENTS, namespace, name) as DeploymentView | undefined;
     const pods = labelledFor(PODS, { namespace, name }).filter((p) => p.metadata?.namespace === namespace) as PodView[];
-    const status = computeStatus({ instance, deployment, pods, reconcileError, conflict, notPermitted, now: conditionTime(now()) });
+    const status = computeStatus({ instance, deployment, pods, reconcileError, conflict, notPermitted, watcher, now: conditionTime(now()) });
     deps.onInstanceStatus?.({ namespace, name }, status.ready === true);
     if (!statusChanged(live.status, status)) return;
     view.record(INSTANCES, await applyStatus(deps.kc, INSTANCES, { ...instanceMeta({ namespace, name }), status } as never, { ...apply, signal }));
@@ -400,6 +403,13 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     if (refusal?.reason === ReconcileReason.TargetNotPermitted && (previous?.reason !== refusal.reason || previous.message !== refusal.message)) {
       log.warn(refusal.message);
       void deps.events.record(live, { type: 'Warning', reason: refusal.reason, note: refusal.message });
+    }
+
+    // A namespace newly not watched (or watched again) is news; the same standing refusal is not.
+    const watching = findCondition(status.conditions, ConditionType.WatcherReady);
+    const watchedBefore = findCondition(live.status?.conditions, ConditionType.WatcherReady);
+    if (watching?.status === 'False' && (watchedBefore?.status !== 'False' || watchedBefore.message !== watching.message)) {
+      void deps.events.record(live, { type: 'Warning', reason: 'NamespacesNotWatched', note: watching.message });
     }
 
     const before = findCondition(live.status?.conditions, ConditionType.Available);
@@ -589,6 +599,12 @@ function plan(live: ChatCLIInstance, tenancy: Tenancy): { instance: DefaultedCha
 
 /** Where the finalizers are: the list removeFinalizer edits. */
 const FINALIZERS_FIELD = ['metadata', 'finalizers'] as const;
+
+/** The namespaces the enabled watcher reads, sorted (none when it is off). */
+function watchedNamespaces(instance: DefaultedChatCLIInstance): string[] {
+  const scope = watcherScope(instance.spec, instance.metadata.namespace);
+  return scope.kind === 'none' ? [] : scope.namespaces;
+}
 
 function instanceMeta(ik: InstanceKey, finalizers?: string[]) {
   return {

@@ -6,6 +6,7 @@ import { availableVerdict, type PreviousAvailability } from './available.ts';
 import { AvailableReason, CONDITION_TYPES, ConditionType, ReconcileReason } from './condition-types.ts';
 import { clipMessage, findCondition, setCondition, type Verdict } from './conditions.ts';
 import { podsHealthyVerdict } from './pods.ts';
+import { watcherVerdict, type WatcherView } from './watcher.ts';
 import { referencedSecrets, secretsFoundVerdict, secretsVerdictFromPods } from './secrets.ts';
 import type { DeploymentView, InstanceView, PodView, SecretKeysByName } from './views.ts';
 
@@ -36,6 +37,11 @@ export interface StatusInput {
    * message; undefined when every namespace it names was granted.
    */
   notPermitted?: string;
+  /**
+   * The namespaces the watcher names and those it may not read, with why;
+   * undefined when the reconcile could not tell (WatcherReady Unknown).
+   */
+  watcher?: WatcherView;
   /** Now, as conditionTime() formats it. */
   now: string;
 }
@@ -49,6 +55,7 @@ export function computeStatus(input: StatusInput): ChatCLIInstanceStatus {
     [ConditionType.ReconcileSucceeded]: reconcileVerdict(input.reconcileError, input.conflict === true, input.notPermitted),
     [ConditionType.SecretsFound]: secretsVerdict(input),
     [ConditionType.PodsHealthy]: podsHealthyVerdict(input.pods, deployment),
+    [ConditionType.WatcherReady]: watcherVerdict(input.watcher),
   };
 
   // Only our own types are kept: the list is ours alone to write.

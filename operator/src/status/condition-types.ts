@@ -85,11 +85,24 @@
 //   Unknown PodsNotChecked        the reconciler could not list the pods (and the
 //                                 Deployment reports no failure)
 
+// WatcherReady: may the watcher read every namespace it names? A grant that
+// cannot be made costs only its namespace (the server runs); this names each
+// namespace not watched and why (src/status/watcher.ts)
+//   True    AllNamespacesGranted  a Role and RoleBinding apply in every namespace named
+//   True    WatcherDisabled       the watcher is off: nothing to grant
+//   False   NamespacesNotWatched  "N of M namespaces not watched: namespace "x": why; ...":
+//                                 not labelled watchable (TargetNotPermitted above),
+//                                 a Role or RoleBinding of the grant's name that is
+//                                 not the instance's (Conflict), an API error, or
+//                                 held until the ServiceAccount applies
+//   Unknown WatcherNotChecked     the spec could not be turned into objects
+
 export const ConditionType = {
   Available: 'Available',
   ReconcileSucceeded: 'ReconcileSucceeded',
   SecretsFound: 'SecretsFound',
   PodsHealthy: 'PodsHealthy',
+  WatcherReady: 'WatcherReady',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -99,6 +112,7 @@ export const CONDITION_TYPES: readonly ConditionType[] = [
   ConditionType.ReconcileSucceeded,
   ConditionType.SecretsFound,
   ConditionType.PodsHealthy,
+  ConditionType.WatcherReady,
 ];
 
 export const AvailableReason = {

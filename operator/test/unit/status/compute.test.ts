@@ -161,13 +161,14 @@ describe('ReconcileSucceeded and observedGeneration', () => {
 });
 
 describe('the condition list', () => {
-  it('holds exactly the four types, each stamped with the instance generation', () => {
+  it('holds exactly the five types, each stamped with the instance generation', () => {
     const status = computeStatus(input({ instance: instance({ generation: 7 }) }));
     assert.deepEqual(status.conditions?.map((c) => [c.type, c.observedGeneration]), [
       ['Available', 7],
       ['ReconcileSucceeded', 7],
       ['SecretsFound', 7],
       ['PodsHealthy', 7],
+      ['WatcherReady', 7],
     ]);
   });
 
@@ -178,7 +179,7 @@ describe('the condition list', () => {
       { type: 'Available', status: 'True', lastTransitionTime: NOW, reason: 'AllReplicasReady', message: '1/1 replicas ready' },
     ];
     const status = computeStatus(input({ instance: instance({ status: { conditions: stored } }), now: LATER }));
-    assert.deepEqual(status.conditions?.map((c) => c.type), ['PodsHealthy', 'Available', 'ReconcileSucceeded', 'SecretsFound']);
+    assert.deepEqual(status.conditions?.map((c) => c.type), ['PodsHealthy', 'Available', 'ReconcileSucceeded', 'SecretsFound', 'WatcherReady']);
     assert.equal(condition(status, 'Available').lastTransitionTime, NOW, 'still True: time kept');
   });
 
@@ -193,5 +194,30 @@ describe('the condition list', () => {
     const flipped = computeStatus(input({ instance: { ...twoReplicas, status: messageOnly }, deployment: deployment({ desired: 2 }), now: LATER }));
     assert.equal(condition(flipped, ConditionType.Available).status, 'True');
     assert.equal(condition(flipped, ConditionType.Available).lastTransitionTime, LATER);
+  });
+});
+
+describe('WatcherReady', () => {
+  const watcher = (namespaces: string[], unwatched: { namespace: string; why: string }[] = []) => computeStatus(input({ watcher: { namespaces, unwatched } }));
+
+  it('True when every namespace named is granted, naming them', () => {
+    const c = condition(watcher(['batch', 'production']), ConditionType.WatcherReady);
+    assert.deepEqual([c.status, c.reason, c.message], ['True', 'AllNamespacesGranted', 'read access granted in "batch", "production"']);
+  });
+
+  it('True with the watcher off', () => {
+    assert.equal(condition(watcher([]), ConditionType.WatcherReady).reason, 'WatcherDisabled');
+  });
+
+  it('False naming each namespace not watched and why, and the ones granted; READY does not follow it', () => {
+    const status = computeStatus(input({ watcher: { namespaces: ['a', 'b', 'c'], unwatched: [{ namespace: 'b', why: 'Role b/x already exists' }] } }));
+    const c = condition(status, ConditionType.WatcherReady);
+    assert.deepEqual([c.status, c.reason], ['False', 'NamespacesNotWatched']);
+    assert.equal(c.message, '1 of 3 namespaces not watched: namespace "b": Role b/x already exists; granted in "a", "c"');
+    assert.equal(status.ready, true);
+  });
+
+  it('Unknown when the reconcile could not tell', () => {
+    assert.equal(condition(computeStatus(input({})), ConditionType.WatcherReady).status, 'Unknown');
   });
 });
