@@ -76,6 +76,11 @@ describe('READY through routine changes', () => {
     assert.deepEqual(walk([{ desired: 4 }, { desired: 4, ready: 3 }]), [ALL_READY, [false, AvailableReason.ReplicasNotReady]]);
   });
 
+  it('a pod deleted or evicted and being replaced is within the budget: 4 replicas stay ready, 3 do not', () => {
+    assert.deepEqual(walk([{ desired: 4 }, { desired: 4, current: 4, updated: 3, ready: 3 }, { desired: 4 }]), [ALL_READY, SERVING, ALL_READY]);
+    assert.deepEqual(walk([{ desired: 3 }, { desired: 3, current: 3, updated: 2, ready: 2 }]), [ALL_READY, [false, AvailableReason.RolloutInProgress]]);
+  });
+
   it('a scale-up first seen with every new pod already made (none ready yet) is still a scale: the last status had another size', () => {
     assert.deepEqual(walk([{ desired: 3 }, { desired: 6, generation: 2, ready: 3 }, { desired: 6, generation: 2 }]), [ALL_READY, SERVING, ALL_READY]);
   });
