@@ -40,7 +40,7 @@ import type { EventRecorder } from '../runtime/events.ts';
 import { ApiError, isConflict, isNotFound, request, resourcePath, type KubeObject as ServerObject, type ResourceType } from '../runtime/kube.ts';
 import type { Logger } from '../runtime/log.ts';
 import { computeStatus } from '../status/compute.ts';
-import { ConditionType, ReconcileReason } from '../status/condition-types.ts';
+import { AvailableReason, ConditionType, ReconcileReason } from '../status/condition-types.ts';
 import { conditionTime, findCondition } from '../status/conditions.ts';
 import { statusChanged } from '../status/equal.ts';
 import type { WatcherView } from '../status/watcher.ts';
@@ -414,8 +414,11 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
 
     const before = findCondition(live.status?.conditions, ConditionType.Available);
     const after = findCondition(status.conditions, ConditionType.Available);
-    // A new instance starts unavailable: that is no news. Tell of transitions only.
-    if (after && before && before.status !== after.status || (after?.status === 'True' && !before)) {
+    // A new instance starts unavailable: that is no news. Tell of transitions, and of
+    // pods the API server refuses, news even for an instance that never was Available.
+    const flipped = after !== undefined && before !== undefined && before.status !== after.status;
+    const newlyRefused = after?.reason === AvailableReason.ReplicaFailure && before?.reason !== AvailableReason.ReplicaFailure;
+    if (after && (flipped || newlyRefused || (after.status === 'True' && !before))) {
       log.info({ available: after.status, reason: after.reason }, after.message);
       void deps.events.record(live, {
         type: after.status === 'True' ? 'Normal' : 'Warning',
