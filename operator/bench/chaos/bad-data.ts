@@ -15,6 +15,7 @@ import { INSTANCES } from '../../src/reconciler/types.ts';
 import { deleteObject, getObject } from '../../src/runtime/apply.ts';
 import { isAlreadyExists, request, resourcePath, type KubeObject } from '../../src/runtime/kube.ts';
 import { Deployments, Events, Namespaces } from '../../src/runtime/resources.ts';
+import { watcherRoleName } from '../../src/desired/names.ts';
 import { DEFAULT_BASE_DELAY_MS } from '../../src/runtime/workqueue.ts';
 import { create } from '../lib/workload.ts';
 import type { Replicas } from './replicas.ts';
@@ -79,7 +80,7 @@ export async function runBadData(opts: { plane: ControlPlane; admin: KubeConfig;
 
   // 2. A watcher target whose namespace goes away once its grant exists.
   await create(admin, instance('doomed-watch', { provider: 'OPENAI', watcher: { enabled: true, targets: [{ deployment: 'app', namespace: DOOMED }] } }));
-  await until(`the watcher Role in ${DOOMED}`, async () => (await getObject(admin, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles', namespaced: true }, { namespace: DOOMED, name: 'doomed-watch-watcher' })) !== undefined);
+  await until(`the watcher Role in ${DOOMED}`, async () => (await getObject(admin, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles', namespaced: true }, { namespace: DOOMED, name: watcherRoleName({ namespace: NS, name: 'doomed-watch' }, DOOMED) })) !== undefined);
   log(`bad data: deleting namespace ${DOOMED}, which doomed-watch's watcher names`);
   await deleteObject(admin, Namespaces, { name: DOOMED });
 

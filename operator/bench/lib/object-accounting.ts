@@ -67,9 +67,12 @@ export function accountObjects(expected: readonly ObjectRef[], present: Iterable
       account.found++;
       continue;
     }
-    const elsewhere = byName.get(`${e.kind}/${e.name}`);
+    // Our grant outside the instance's namespace is `<instance namespace>.<name>-watcher`;
+    // another operator's of the same instance is `<name>-watcher`.
+    const bare = CLUSTER_FORM[e.kind] && e.name.includes('.') ? e.name.slice(e.name.indexOf('.') + 1) : e.name;
+    const elsewhere = byName.get(`${e.kind}/${e.name}`) ?? byName.get(`${e.kind}/${bare}`);
     const clusterKind = CLUSTER_FORM[e.kind];
-    const asCluster = clusterKind && clusterBySuffix.get(`${clusterKind}/${e.name}`);
+    const asCluster = clusterKind && clusterBySuffix.get(`${clusterKind}/${bare}`);
     if (elsewhere || asCluster) {
       account.misplaced++;
       account.misplacedByKind[e.kind] = (account.misplacedByKind[e.kind] ?? 0) + 1;

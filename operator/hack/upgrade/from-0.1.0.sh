@@ -14,9 +14,10 @@
 # ClusterRole and ClusterRoleBinding labelled app.kubernetes.io/managed-by=
 # chatcli-operator for an instance that still exists, outside that instance's
 # namespace and without the annotation, it prints the object and, with --apply,
-# annotates it with the uid of that instance. The new operator then rewrites
-# the Roles in place (no gap in the watcher's access) and deletes the
-# ClusterRoles it no longer wants. Objects labelled for an instance that no
+# annotates it with the uid of that instance. The new operator then makes its
+# own grants (`<instance namespace>.<name>-watcher`), deletes the old Roles once
+# those exist (no gap in the watcher's access) and deletes the ClusterRoles it
+# no longer wants. Objects labelled for an instance that no
 # longer exists are listed for you to delete; nothing else is touched.
 # Run it with cluster-admin rights, before or after starting the new operator.
 #

@@ -76,7 +76,7 @@ describe('the Helm chart on a cluster (full plane)', () => {
     await waitForCondition(k, ['-n', 'default', 'chatcliinstance/chatcli-watcher'], 'Available', 60_000);
     await eventually('READY true', async () => (await k(['get', 'chatcliinstance', 'chatcli-watcher', '-n', 'default', '-o', 'jsonpath={.status.ready}'])) === 'true', 30_000);
     // The watcher's Role in the target namespace: granted with the chart's ClusterRole's permissions.
-    assert.match(await k(['get', 'role', 'chatcli-watcher-watcher', '-n', 'production', '-o', 'name']), /chatcli-watcher-watcher/);
+    assert.match(await k(['get', 'role', 'default.chatcli-watcher-watcher', '-n', 'production', '-o', 'name']), /default\.chatcli-watcher-watcher/);
   });
 
   it('helm upgrade with other values (log level, replicas) rolls the operator out with them', { timeout: 90_000 }, async () => {

@@ -220,10 +220,12 @@ describe('upgrading from release 0.1.0 (full plane)', () => {
     const orphans = labelled.filter((o) => !wanted.has(o));
     assert.deepEqual(orphans, [], 'objects no current instance wants');
     assert.equal(labelled.length, wanted.size, 'and every wanted object exists');
-    // The Role 0.1.0 made (broader reads) was rewritten in place to what is granted now.
-    const desiredRole = (await instances()).flatMap((i) => desiredObjects(withDefaults(i))).find((o) => o.kind === 'Role' && o.metadata.namespace === 'production' && o.metadata.name === 'chatcli-watcher-watcher');
-    const liveRole = await getJson<{ rules: unknown }>(plane(), ['role', 'chatcli-watcher-watcher', '-n', 'production']);
-    assert.deepEqual(liveRole?.rules, desiredRole?.rules);
+    // The Role 0.1.0 made (broader reads, <name>-watcher) was replaced by the grant of today's name and rules, then removed.
+    const desiredRole = (await instances()).flatMap((i) => desiredObjects(withDefaults(i))).find((o) => o.kind === 'Role' && o.metadata.namespace === 'production' && o.metadata.name === 'default.chatcli-watcher-watcher');
+    const liveRole = await getJson<{ rules: unknown }>(plane(), ['role', 'default.chatcli-watcher-watcher', '-n', 'production']);
+    assert.ok(desiredRole);
+    assert.deepEqual(liveRole?.rules, desiredRole.rules);
+    assert.equal(await getJson(plane(), ['role', 'chatcli-watcher-watcher', '-n', 'production']), undefined, "0.1.0's Role is gone");
 
     // Availability throughout.
     for (const [what, since] of downSince) unavailableMs.set(what, (unavailableMs.get(what) ?? 0) + Date.now() - since);

@@ -75,10 +75,10 @@ describe('operator on the API server', () => {
     const prod = await namespace('role-prod');
     await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'a', namespace: prod }, { deployment: 'b', namespace: prod }]) });
     // Each object waited for itself: the RoleBinding is applied a phase after the Role.
-    await eventually('Role in the targets namespace', () => exists(['role', 'chat-watcher', '-n', prod]));
+    await eventually('Role in the targets namespace', () => exists(['role', `${ns}.chat-watcher`, '-n', prod]));
     type Binding = Obj & { subjects: { kind: string; name: string; namespace: string }[] };
     let binding: Binding | undefined;
-    await eventually('RoleBinding in the targets namespace', async () => (binding = await get<Binding>(['rolebinding', 'chat-watcher', '-n', prod])) !== undefined);
+    await eventually('RoleBinding in the targets namespace', async () => (binding = await get<Binding>(['rolebinding', `${ns}.chat-watcher`, '-n', prod])) !== undefined);
     assert.deepEqual(binding?.subjects, [{ kind: 'ServiceAccount', name: 'chat', namespace: ns }]);
     assert.equal(await exists(['role', 'chat-watcher', '-n', ns]), false, 'no Role in the instance namespace');
     assert.equal(await exists(['clusterrole', `${ns}-chat-watcher`]), false, 'no ClusterRole');
@@ -90,14 +90,14 @@ describe('operator on the API server', () => {
   it('grants a Role pair in each of several target namespaces and nothing cluster-wide; moving all targets into one namespace removes the other pair', async () => {
     const ns = await namespace('multi');
     const [a, b] = [await namespace('multi-a'), await namespace('multi-b')];
-    const pair = async (n: string) => (await exists(['role', 'chat-watcher', '-n', n])) && (await exists(['rolebinding', 'chat-watcher', '-n', n]));
+    const pair = async (n: string) => (await exists(['role', `${ns}.chat-watcher`, '-n', n])) && (await exists(['rolebinding', `${ns}.chat-watcher`, '-n', n]));
     await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: a }, { deployment: 'y', namespace: b }]) });
     await eventually('a Role pair in both namespaces', async () => (await pair(a)) && (await pair(b)));
     assert.equal(await exists(['clusterrolebinding', 'multi-chat-watcher']), false, 'no ClusterRoleBinding');
     assert.equal(await exists(['clusterrole', 'multi-chat-watcher']), false, 'no ClusterRole');
 
     await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: a }, { deployment: 'y', namespace: a }]) });
-    await eventually('the pair in the other namespace removed', async () => !(await exists(['role', 'chat-watcher', '-n', b])) && !(await exists(['rolebinding', 'chat-watcher', '-n', b])));
+    await eventually('the pair in the other namespace removed', async () => !(await exists(['role', `${ns}.chat-watcher`, '-n', b])) && !(await exists(['rolebinding', `${ns}.chat-watcher`, '-n', b])));
     assert.ok(await pair(a), 'the pair in the namespace still named stays');
   });
 
@@ -117,15 +117,15 @@ describe('operator on the API server', () => {
     const [a, b] = [await namespace('deletion-a'), await namespace('deletion-b')];
     await applyInstance(ns, 'one', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: a }, { deployment: 'y', namespace: b }]) });
     await applyInstance(ns, 'two', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: a }]) });
-    await eventually('both instances reconciled', async () => (await exists(['role', 'one-watcher', '-n', b])) && (await exists(['role', 'two-watcher', '-n', a])));
+    await eventually('both instances reconciled', async () => (await exists(['role', `${ns}.one-watcher`, '-n', b])) && (await exists(['role', `${ns}.two-watcher`, '-n', a])));
     await plane().kubectl(['delete', 'chatcliinstance', 'one', 'two', '-n', ns, '--wait=true', '--timeout=30s']);
     assert.equal(await exists(['chatcliinstance', 'one', '-n', ns]), false, 'the finalizer was removed');
     for (const n of [a, b]) {
-      assert.equal(await exists(['role', 'one-watcher', '-n', n]), false);
-      assert.equal(await exists(['rolebinding', 'one-watcher', '-n', n]), false);
+      assert.equal(await exists(['role', `${ns}.one-watcher`, '-n', n]), false);
+      assert.equal(await exists(['rolebinding', `${ns}.one-watcher`, '-n', n]), false);
     }
-    assert.equal(await exists(['role', 'two-watcher', '-n', a]), false);
-    assert.equal(await exists(['rolebinding', 'two-watcher', '-n', a]), false);
+    assert.equal(await exists(['role', `${ns}.two-watcher`, '-n', a]), false);
+    assert.equal(await exists(['rolebinding', `${ns}.two-watcher`, '-n', a]), false);
   });
 
   it('passes the token only as a secretKeyRef, and no secret value appears anywhere else', async () => {

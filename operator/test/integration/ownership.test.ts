@@ -137,26 +137,31 @@ describe('what the operator may touch', () => {
     const victim = await namespace('victim', { watchable: true });
     const rules = [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }];
     const subjects = [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }];
-    await applyObject({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'app-watcher', namespace: victim }, rules });
+    await applyObject({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'tenant.app-watcher', namespace: victim }, rules });
     await applyObject({
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'app-watcher', namespace: victim },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'app-watcher' }, subjects,
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'tenant.app-watcher', namespace: victim },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tenant.app-watcher' }, subjects,
     });
-    const before = [await get(['role', 'app-watcher', '-n', victim]), await get(['rolebinding', 'app-watcher', '-n', victim])];
+    const before = [await get(['role', 'tenant.app-watcher', '-n', victim]), await get(['rolebinding', 'tenant.app-watcher', '-n', victim])];
 
     await applyInstance(tenant, 'app', { provider: 'OPENAI', watcher: watcher([{ deployment: 'web', namespace: victim }]) });
     await eventually('the instance reconciled', async () => (await reconcileCondition(tenant, 'app')) !== undefined);
-    const afterwards = [await get(['role', 'app-watcher', '-n', victim]), await get(['rolebinding', 'app-watcher', '-n', victim])];
+    const afterwards = [await get(['role', 'tenant.app-watcher', '-n', victim]), await get(['rolebinding', 'tenant.app-watcher', '-n', victim])];
     assert.deepEqual(afterwards.map((o) => o?.metadata.resourceVersion), before.map((o) => o?.metadata.resourceVersion), 'neither was written');
     assert.equal((await plane().kubectl(['auth', 'can-i', 'get', 'configmaps', '-n', victim, '--as=alice'])).trim(), 'yes', 'alice keeps her access');
     const c = await reconcileCondition(tenant, 'app');
     assert.deepEqual([c?.status, c?.reason], ['False', 'Conflict'], c?.message);
-    assert.ok(c?.message.includes(`Role ${victim}/app-watcher already exists and is not this instance's`), c?.message);
-    await eventually('a Warning Event Conflict on the instance', async () => (await eventReasons(tenant, 'app')).some((e) => e.startsWith('Warning Conflict:') && e.includes(`Role ${victim}/app-watcher`)));
-    assert.equal(await exists(['deployment', 'app', '-n', tenant]), false, 'nothing is rolled out on top of a conflict');
+    assert.ok(c?.message.includes(`Role ${victim}/tenant.app-watcher already exists and is not this instance's`), c?.message);
+    await eventually('a Warning Event Conflict on the instance', async () => (await eventReasons(tenant, 'app')).some((e) => e.startsWith('Warning Conflict:') && e.includes(`Role ${victim}/tenant.app-watcher`)));
+    // A grant that is not ours costs only its namespace: the server still runs.
+    await eventually('the Deployment all the same', () => exists(['deployment', 'app', '-n', tenant]));
+    await eventually('WatcherReady=False naming the namespace', async () => {
+      const w = (await instance(tenant, 'app'))?.status?.conditions?.find((x) => x.type === 'WatcherReady');
+      return w?.status === 'False' && w.message.includes(`namespace "${victim}"`);
+    });
 
     await plane().kubectl(['delete', 'chatcliinstance', 'app', '-n', tenant, '--wait=true', '--timeout=30s']);
-    const survivors = [await get(['role', 'app-watcher', '-n', victim]), await get(['rolebinding', 'app-watcher', '-n', victim])];
+    const survivors = [await get(['role', 'tenant.app-watcher', '-n', victim]), await get(['rolebinding', 'tenant.app-watcher', '-n', victim])];
     assert.deepEqual(survivors.map((o) => o?.metadata.uid), before.map((o) => o?.metadata.uid), 'deleting the instance deletes neither');
   });
 
@@ -182,14 +187,14 @@ describe('what the operator may touch', () => {
     const ns = await namespace('claims');
     const t = await namespace('claims-t', { watchable: true });
     await applyInstance(ns, 'chat', { provider: 'OPENAI', watcher: watcher([{ deployment: 'x', namespace: t }]) });
-    await eventually('the Role in the target namespace', () => exists(['rolebinding', 'chat-watcher', '-n', t]));
+    await eventually('the Role in the target namespace', () => exists(['rolebinding', 'claims.chat-watcher', '-n', t]));
     await applyObject({
       apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: t, labels: ourLabels(ns, 'chat') },
       spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
     });
     await plane().kubectl(['delete', 'chatcliinstance', 'chat', '-n', ns, '--wait=true', '--timeout=30s']);
-    assert.equal(await exists(['role', 'chat-watcher', '-n', t]), false, 'our Role is gone');
-    assert.equal(await exists(['rolebinding', 'chat-watcher', '-n', t]), false, 'our RoleBinding is gone');
+    assert.equal(await exists(['role', 'claims.chat-watcher', '-n', t]), false, 'our Role is gone');
+    assert.equal(await exists(['rolebinding', 'claims.chat-watcher', '-n', t]), false, 'our RoleBinding is gone');
     assert.ok(await exists(['persistentvolumeclaim', 'data', '-n', t]), 'the claim stays');
   });
 
@@ -197,7 +202,7 @@ describe('what the operator may touch', () => {
     const ns = await namespace('stuck');
     const t = await namespace('stuck-t', { watchable: true });
     await applyInstance(ns, 'chat', { provider: 'OPENAI', watcher: watcher([{ deployment: 'x', namespace: t }]) });
-    await eventually('the RoleBinding in the target namespace', () => exists(['rolebinding', 'chat-watcher', '-n', t]));
+    await eventually('the RoleBinding in the target namespace', () => exists(['rolebinding', 'stuck.chat-watcher', '-n', t]));
     const uid = (await instance(ns, 'chat'))?.metadata.uid ?? '';
     // An object protected from deletion, then made provably the instance's (its
     // uid in our annotation, and our labels so that the operator finds it).
@@ -210,7 +215,7 @@ describe('what the operator may touch', () => {
 
     await plane().kubectl(['delete', 'chatcliinstance', 'chat', '-n', ns, '--wait=false']);
     await eventually('the Role and RoleBinding deleted all the same', async () =>
-      !(await exists(['role', 'chat-watcher', '-n', t])) && !(await exists(['rolebinding', 'chat-watcher', '-n', t])));
+      !(await exists(['role', 'stuck.chat-watcher', '-n', t])) && !(await exists(['rolebinding', 'stuck.chat-watcher', '-n', t])));
     await eventually('a Warning FinalizeFailed Event naming the object', async () =>
       (await eventReasons(ns, 'chat')).some((e) => e.startsWith('Warning FinalizeFailed:') && e.includes(`ConfigMap ${t}/sticky`)));
     assert.ok(await exists(['chatcliinstance', 'chat', '-n', ns]), 'the instance waits, Terminating');

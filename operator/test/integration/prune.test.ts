@@ -128,7 +128,7 @@ describe('an instance the cache still shows, gone from the server', () => {
     const events = await reconcileOnce(stored, cache);
     assert.deepEqual(events.filter((e) => /Failed/.test(e)), []);
     assert.equal(await getJson(plane(), ['chatcliinstance', 'chat', '-n', 'stale-deleted']), undefined, 'not recreated');
-    assert.equal(await getJson(plane(), ['role', 'chat-watcher', '-n', 'stale-target']), undefined, 'no grant made for an instance that is gone');
+    assert.equal(await getJson(plane(), ['role', 'stale-deleted.chat-watcher', '-n', 'stale-target']), undefined, 'no grant made for an instance that is gone');
   });
 });
 

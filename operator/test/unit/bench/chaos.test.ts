@@ -73,7 +73,7 @@ describe('chaos judgement of a snapshot', () => {
     };
     const j = judge(snap);
     assert.deepEqual(j.lost.map((f) => `${f.object}: ${f.why.split(' ')[0]}`).sort(), ['ConfigMap home/ok: differs', 'Service home/ok: missing']);
-    assert.deepEqual(j.orphans.map((f) => f.object), ['Role production/gone-watcher']);
+    assert.deepEqual(j.orphans.map((f) => f.object), ['Role production/home.gone-watcher']);
     assert.deepEqual(j.stuck.map((f) => f.instance), ['home/stuck']);
     assert.deepEqual(j.stale.map((f) => f.instance), ['home/stale']);
   });

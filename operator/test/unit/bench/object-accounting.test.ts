@@ -13,16 +13,18 @@ describe('bench object accounting', () => {
   it('sorts the objects of real samples into found, misplaced and missing', () => {
     const single = loadSamples((s) => s.name === 'single_target');
     const expected = objectsOf(instances(2, 'bench', ['home-0', 'home-1'], single)).map(refOf);
-    const role = expected.find((r) => r.kind === 'Role' && r.name === 'bench-single-target-0-watcher')!;
+    const role = expected.find((r) => r.kind === 'Role' && r.name === 'home-0.bench-single-target-0-watcher')!;
     assert.notEqual(role.namespace, 'home-0', 'ours puts the watcher Role in the target namespace');
+    // The peer's is named <name>-watcher, in the instance's namespace.
+    const peers = { ...role, namespace: 'home-0', name: 'bench-single-target-0-watcher' };
     // A peer: everything, except one watcher Role in the instance's namespace and one ConfigMap never made.
     const gone = expected.find((r) => r.kind === 'ConfigMap' && r.namespace === 'home-1')!;
-    const present = expected.filter((r) => r !== role && r !== gone).concat([{ ...role, namespace: 'home-0' }, ref('ConfigMap', 'home-1', 'unrelated')]);
+    const present = expected.filter((r) => r !== role && r !== gone).concat([peers, ref('ConfigMap', 'home-1', 'unrelated')]);
     const a = accountObjects(expected, present);
     assert.deepEqual([a.expected, a.found, a.misplaced, a.missing], [expected.length, expected.length - 2, 1, 1]);
     assert.deepEqual(a.misplacedByKind, { Role: 1 });
     assert.deepEqual(a.missingByKind, { ConfigMap: 1 });
-    assert.deepEqual(a.misplacedExamples, [`Role ${role.namespace}/bench-single-target-0-watcher found in home-0`]);
+    assert.deepEqual(a.misplacedExamples, [`Role ${role.namespace}/home-0.bench-single-target-0-watcher found in home-0`]);
     assert.deepEqual(a.missingExamples, [`ConfigMap home-1/${gone.name}`]);
   });
 
@@ -42,7 +44,7 @@ describe('bench object accounting', () => {
       .concat([ref('ClusterRole', '', 'home-0-bench-full-0-watcher'), ref('ClusterRoleBinding', '', 'home-0-bench-full-0-watcher')]);
     const a = accountObjects(expected, present);
     assert.deepEqual([a.found, a.misplaced, a.missing], [expected.length - pairs.length, pairs.length, 0]);
-    assert.match(a.misplacedExamples[0]!, /^Role \S+\/bench-full-0-watcher granted as ClusterRole home-0-bench-full-0-watcher$/);
+    assert.match(a.misplacedExamples[0]!, /^Role \S+\/home-0\.bench-full-0-watcher granted as ClusterRole home-0-bench-full-0-watcher$/);
     // Only the ClusterRole stands in for Roles, not for RoleBindings.
     const rolesOnly = accountObjects(expected, expected.filter((r) => !pairs.includes(r)).concat([ref('ClusterRole', '', 'home-0-bench-full-0-watcher')]));
     assert.deepEqual(rolesOnly.missingByKind, { RoleBinding: pairs.length / 2 });
