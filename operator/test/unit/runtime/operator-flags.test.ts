@@ -13,8 +13,10 @@ describe('operator flags', () => {
     assert.equal(flags.renewDeadlineMs, 10_000);
     assert.equal(flags.retryPeriodMs, 2_000);
     assert.equal(flags.syncPeriodMs, 10 * 3_600_000);
-    assert.deepEqual(flags.kubeApiRateLimit, { perSecond: DEFAULT_KUBE_API_QPS, burst: DEFAULT_KUBE_API_BURST });
-    assert.deepEqual([DEFAULT_KUBE_API_QPS, DEFAULT_KUBE_API_BURST], [200, 400]);
+    // No client-side limit unless asked for, as controller-runtime since 2025: the server's APF is the back-pressure.
+    assert.equal(flags.kubeApiRateLimit, undefined);
+    assert.deepEqual([DEFAULT_KUBE_API_QPS, DEFAULT_KUBE_API_BURST], [-1, 400]);
+    assert.deepEqual(parseOperatorFlags(['--kube-api-qps=100']).kubeApiRateLimit, { perSecond: 100, burst: DEFAULT_KUBE_API_BURST });
   });
 
   it('takes durations as Kubernetes components do, and a negative QPS turns the client limit off', () => {
