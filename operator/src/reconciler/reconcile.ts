@@ -37,6 +37,7 @@ import { applyObject, applyStatus, deleteObject, getObject, isChangedSinceRead, 
 import { coversDesired } from '../runtime/drift.ts';
 import { createWrittenOverlay, type CacheView } from '../runtime/written.ts';
 import type { EventRecorder } from '../runtime/events.ts';
+import type { ReconcileOutcome } from '../runtime/controller.ts';
 import { ApiError, isConflict, isNotFound, request, resourcePath, type KubeObject as ServerObject, type ResourceType } from '../runtime/kube.ts';
 import type { Logger } from '../runtime/log.ts';
 import { computeStatus } from '../status/compute.ts';
@@ -79,7 +80,7 @@ export interface ReconcilerDeps {
 /** How plan() decides which watcher namespaces get a grant. */
 type Tenancy = { policy: WatchNamespacePolicy; watchable: (namespace: string) => boolean };
 
-export function createReconciler(deps: ReconcilerDeps): (key: string, signal: AbortSignal) => Promise<void> {
+export function createReconciler(deps: ReconcilerDeps): (key: string, signal: AbortSignal) => Promise<ReconcileOutcome | undefined> {
   const now = deps.now ?? (() => new Date());
   const apply = { fieldManager: FIELD_MANAGER, force: true };
   // Our own writes count as seen until the caches catch up, so that the reconciles
@@ -118,6 +119,8 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
 
     const errors: string[] = [];
     const conflicts: string[] = [];
+    // Whether the only failures are grants that are not ours: a standing state, rechecked (GRANT_RECHECK_MS).
+    let onlyGrantConflicts = false;
     // The namespaces the watcher names and cannot read, and why (WatcherReady).
     const unwatched: UnwatchedNamespace[] = [];
     const planned = plan(live, tenancy);
@@ -140,12 +143,15 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       const applied = await applyDesired(live, owner, planned.desired, leftovers.removed, signal, log);
       conflicts.push(...applied.conflicts);
       errors.push(...applied.errors);
+      onlyGrantConflicts = applied.onlyGrantConflicts && leftovers.errors.length === 0;
       unwatched.push(...planned.refused.map((r) => ({ namespace: r.namespace, why: `not labelled ${WATCHABLE_NAMESPACES_SELECTOR} (${r.field}): nothing granted` })), ...applied.unwatched);
-      errors.push(...(await revokeGrants(live, ik, planned.desired, applied.pendingGrants, signal, log)));
+      const cleanup = await revokeGrants(live, ik, planned.desired, applied.pendingGrants, signal, log);
       // Prune the rest only against a desired state that was fully computed (never
       // everything by mistake) and whose workload applied (the pods may still use
       // what the spec dropped). A grant that failed alone does not hold it back.
-      if (!applied.workloadHeld && leftovers.errors.length === 0) errors.push(...(await pruneUndesired(live, ik, owner, planned.desired, signal, log)));
+      if (!applied.workloadHeld && leftovers.errors.length === 0) cleanup.push(...(await pruneUndesired(live, ik, owner, planned.desired, signal, log)));
+      errors.push(...cleanup);
+      if (cleanup.length > 0) onlyGrantConflicts = false;
     }
 
     const failures = [...conflicts, ...errors];
@@ -156,8 +162,13 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     if (reconcileError) {
       const reason = conflicts.length > 0 ? ReconcileReason.Conflict : ReconcileReason.ReconcileFailed;
       void deps.events.record(live, { type: 'Warning', reason, note: reconcileError });
+      // A grant that is not ours stays until someone acts, and the server runs
+      // meanwhile: no backoff growing to a quarter of an hour, but a look every
+      // GRANT_RECHECK_MS (an unlabelled object's removal reaches no cache).
+      if (onlyGrantConflicts) return { requeueAfter: GRANT_RECHECK_MS };
       throw new Error(`${key}: ${reconcileError}`);
     }
+    return undefined;
   };
 
   /**
@@ -198,6 +209,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     const applied: string[] = [];
     const unwatched = new Map<string, string>();
     let workloadHeld = false;
+    let grantErrors = 0;
     // The caches hold only labelled objects: one they do not show may still
     // exist unlabelled. A read proves it absent before the first apply. The
     // reads of every phase go out at once, before the first apply: one round
@@ -216,6 +228,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     const failed = (obj: KubeObject, problem: string, conflict: boolean) => {
       (conflict ? conflicts : errors).push(problem);
       if (!isWatcherGrant(obj)) workloadHeld = true;
+      else if (!conflict) grantErrors++;
       else if (!unwatched.has(obj.metadata.namespace ?? '')) unwatched.set(obj.metadata.namespace ?? '', problem);
     };
     const applyOne = async (wanted: KubeObject): Promise<void> => {
@@ -267,6 +280,8 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       errors,
       conflicts,
       workloadHeld,
+      // Every failure a watcher grant that is not ours (held bindings aside): the server runs.
+      onlyGrantConflicts: !workloadHeld && grantErrors === 0 && conflicts.length > 0,
       unwatched: [...unwatched].map(([namespace, why]): UnwatchedNamespace => ({ namespace, why })),
       pendingGrants: new Set(unwatched.keys()),
     };
@@ -560,6 +575,13 @@ function recentSet(ttlMs: number): { add(v: string): void; has(v: string): boole
 function reachesBeyond(desired: KubeObject[], ik: InstanceKey): boolean {
   return desired.some((o) => o.metadata.namespace !== ik.namespace);
 }
+
+/**
+ * How often an instance whose only failure is a watcher grant that is not its
+ * own looks again: the grant's removal reaches no cache (the object is not
+ * labelled), and exponential backoff would wait up to a quarter of an hour.
+ */
+export const GRANT_RECHECK_MS = 15_000;
 
 const APPLY_PHASES = ['identity', 'rest', 'workload'] as const;
 /**
