@@ -43,6 +43,10 @@ async function refusal(obj: object): Promise<string | undefined> {
   }
 }
 
+/** The API server's words for a size over its limit, at `field` when given. */
+const tooLong = (limit: number, field?: string) =>
+  new RegExp(`${field ? `${field.replaceAll('.', '\\.')}: ` : ''}Too long: may not be more than ${limit} bytes`);
+
 /** The object of this kind that an instance renders to, as the operator would apply it. */
 function rendered(instance: ChatCLIInstance, kind: string, name: string): KubeObject {
   const found = desiredObjects(withDefaults(instance)).find((o) => o.kind === kind && o.metadata.name === name);
@@ -82,61 +86,64 @@ async function objectsOf(ns: string, name: string): Promise<string[]> {
   return listed?.items.map((i) => `${i.kind} ${i.metadata.name}`) ?? [];
 }
 
-describe('what the API server counts in bytes', () => {
-  const ns = 'limits-edge';
-
-  it('measures the limits where the API server puts them: 256 KiB of annotation keys and values, 1 MiB of ConfigMap values', async () => {
-    await plane().kubectl(['create', 'namespace', ns]);
-    assert.equal(await refusal(annotatedObject(ns, ANNOTATIONS_MAX_BYTES)), undefined, 'exactly 256 KiB of annotations');
-    assert.match((await refusal(annotatedObject(ns, ANNOTATIONS_MAX_BYTES + 1))) ?? 'accepted', /metadata\.annotations: Too long/);
-    assert.equal(await refusal(configMapOf(ns, CONFIGMAP_DATA_MAX_BYTES)), undefined, 'exactly 1 MiB of values');
-    assert.equal(await refusal(configMapOf(ns, CONFIGMAP_DATA_MAX_BYTES, 200)), undefined, 'keys do not count');
-    assert.match((await refusal(configMapOf(ns, CONFIGMAP_DATA_MAX_BYTES + 1))) ?? 'accepted', /Too long/);
-  });
-
-  it('refuses what the oversized instances render to, though it accepts the instances: the pod template of 22 podAnnotations of 4096 "€", the watch-config of 64 targets x 32 filters of quotes', async () => {
-    const annotated = instanceOf(ns, 'annotated', { podAnnotations: euros(22) });
-    const filtered = instanceOf(ns, 'filtered', { watcher: { enabled: true, targets: quoteTargets(ns) } });
-    for (const i of [annotated, filtered]) assert.equal(await refusal(i), undefined, `the CRD accepts ${i.metadata.name}`);
-    assert.match((await refusal(rendered(annotated, 'Deployment', 'annotated'))) ?? 'accepted', /spec\.template\.metadata\.annotations: Too long/);
-    assert.match((await refusal(rendered(filtered, 'ConfigMap', 'filtered-watch-config'))) ?? 'accepted', /Too long/);
-    // And the operator's check names both, before anything is applied.
-    assert.deepEqual(oversizeErrors(desiredObjects(withDefaults(annotated))).map((e) => e.path), ['spec.podAnnotations']);
-    assert.deepEqual(oversizeErrors(desiredObjects(withDefaults(filtered))).map((e) => e.path), ['spec.watcher.targets']);
-  });
-});
-
-describe('the operator and sizes', () => {
+describe('sizes on the API server', () => {
+  // The CRD and the operator for every test: the instances are dry-run created too.
   useOperator(plane);
 
-  it('reports an instance whose pod template the API server would refuse, naming spec.podAnnotations and the limit, and applies nothing of it', async () => {
-    const ns = 'limits-annotations';
-    await plane().kubectl(['create', 'namespace', ns]);
-    await create(instanceOf(ns, 'chat', { podAnnotations: euros(22) }));
-    await eventually('ReconcileSucceeded=False', async () => (await reconcileCondition(ns, 'chat'))?.status === 'False');
-    const condition = await reconcileCondition(ns, 'chat');
-    assert.match(condition?.message ?? '', new RegExp(`spec\\.podAnnotations: Too long: .* at most ${ANNOTATIONS_MAX_BYTES}`));
-    assert.deepEqual(await objectsOf(ns, 'chat'), [], 'nothing applied');
+  describe('what the API server counts in bytes', () => {
+    const ns = 'limits-edge';
+
+    it('measures the limits where the API server puts them: 256 KiB of annotation keys and values, 1 MiB of ConfigMap values', async () => {
+      await plane().kubectl(['create', 'namespace', ns]);
+      assert.equal(await refusal(annotatedObject(ns, ANNOTATIONS_MAX_BYTES)), undefined, 'exactly 256 KiB of annotations');
+      assert.match((await refusal(annotatedObject(ns, ANNOTATIONS_MAX_BYTES + 1))) ?? 'accepted', tooLong(ANNOTATIONS_MAX_BYTES, 'metadata.annotations'));
+      assert.equal(await refusal(configMapOf(ns, CONFIGMAP_DATA_MAX_BYTES)), undefined, 'exactly 1 MiB of values');
+      assert.equal(await refusal(configMapOf(ns, CONFIGMAP_DATA_MAX_BYTES, 200)), undefined, 'keys do not count');
+      assert.match((await refusal(configMapOf(ns, CONFIGMAP_DATA_MAX_BYTES + 1))) ?? 'accepted', tooLong(CONFIGMAP_DATA_MAX_BYTES));
+    });
+
+    it('refuses what the oversized instances render to, though it accepts the instances: the pod template of 22 podAnnotations of 4096 "€", the watch-config of 64 targets x 32 filters of quotes', async () => {
+      const annotated = instanceOf(ns, 'annotated', { podAnnotations: euros(22) });
+      const filtered = instanceOf(ns, 'filtered', { watcher: { enabled: true, targets: quoteTargets(ns) } });
+      for (const i of [annotated, filtered]) assert.equal(await refusal(i), undefined, `the CRD accepts ${i.metadata.name}`);
+      assert.match((await refusal(rendered(annotated, 'Deployment', 'annotated'))) ?? 'accepted', tooLong(ANNOTATIONS_MAX_BYTES, 'spec.template.annotations'));
+      assert.match((await refusal(rendered(filtered, 'ConfigMap', 'filtered-watch-config'))) ?? 'accepted', tooLong(CONFIGMAP_DATA_MAX_BYTES));
+      // And the operator's check names both, before anything is applied.
+      assert.deepEqual(oversizeErrors(desiredObjects(withDefaults(annotated))).map((e) => e.path), ['spec.podAnnotations']);
+      assert.deepEqual(oversizeErrors(desiredObjects(withDefaults(filtered))).map((e) => e.path), ['spec.watcher.targets']);
+    });
   });
 
-  it('reports an instance whose watch-config the API server would refuse, naming spec.watcher.targets and the limit, and applies nothing of it', async () => {
-    const ns = 'limits-watch-config';
-    await plane().kubectl(['create', 'namespace', ns]);
-    await create(instanceOf(ns, 'chat', { watcher: { enabled: true, targets: quoteTargets(ns) } }));
-    await eventually('ReconcileSucceeded=False', async () => (await reconcileCondition(ns, 'chat'))?.status === 'False');
-    const condition = await reconcileCondition(ns, 'chat');
-    assert.match(condition?.message ?? '', new RegExp(`spec\\.watcher\\.targets: Too long: .* at most ${CONFIGMAP_DATA_MAX_BYTES}`));
-    assert.deepEqual(await objectsOf(ns, 'chat'), [], 'nothing applied');
-  });
+  describe('the operator and sizes', () => {
+    it('reports an instance whose pod template the API server would refuse, naming spec.podAnnotations and the limit, and applies nothing of it', async () => {
+      const ns = 'limits-annotations';
+      await plane().kubectl(['create', 'namespace', ns]);
+      await create(instanceOf(ns, 'chat', { podAnnotations: euros(22) }));
+      await eventually('ReconcileSucceeded=False', async () => (await reconcileCondition(ns, 'chat'))?.status === 'False');
+      const condition = await reconcileCondition(ns, 'chat');
+      assert.match(condition?.message ?? '', new RegExp(`spec\\.podAnnotations: Too long: .* at most ${ANNOTATIONS_MAX_BYTES}`));
+      assert.deepEqual(await objectsOf(ns, 'chat'), [], 'nothing applied');
+    });
 
-  it('applies a model of 200 emoji, which the API server accepts as 200 characters', async () => {
-    const ns = 'limits-emoji';
-    const model = '\u{1F600}'.repeat(200);
-    await plane().kubectl(['create', 'namespace', ns]);
-    await create(instanceOf(ns, 'chat', { model }));
-    await eventually('the Deployment', async () => (await getJson(plane(), ['deployment', 'chat', '-n', ns])) !== undefined);
-    const env = await getJson<{ data: Record<string, string> }>(plane(), ['configmap', 'chat', '-n', ns]);
-    assert.ok(Object.values(env?.data ?? {}).includes(model), 'the model reaches the environment ConfigMap');
-    await eventually('ReconcileSucceeded=True', async () => (await reconcileCondition(ns, 'chat'))?.status === 'True');
+    it('reports an instance whose watch-config the API server would refuse, naming spec.watcher.targets and the limit, and applies nothing of it', async () => {
+      const ns = 'limits-watch-config';
+      await plane().kubectl(['create', 'namespace', ns]);
+      await create(instanceOf(ns, 'chat', { watcher: { enabled: true, targets: quoteTargets(ns) } }));
+      await eventually('ReconcileSucceeded=False', async () => (await reconcileCondition(ns, 'chat'))?.status === 'False');
+      const condition = await reconcileCondition(ns, 'chat');
+      assert.match(condition?.message ?? '', new RegExp(`spec\\.watcher\\.targets: Too long: .* at most ${CONFIGMAP_DATA_MAX_BYTES}`));
+      assert.deepEqual(await objectsOf(ns, 'chat'), [], 'nothing applied');
+    });
+
+    it('applies a model of 200 emoji, which the API server accepts as 200 characters', async () => {
+      const ns = 'limits-emoji';
+      const model = '\u{1F600}'.repeat(200);
+      await plane().kubectl(['create', 'namespace', ns]);
+      await create(instanceOf(ns, 'chat', { model }));
+      await eventually('the Deployment', async () => (await getJson(plane(), ['deployment', 'chat', '-n', ns])) !== undefined);
+      const env = await getJson<{ data: Record<string, string> }>(plane(), ['configmap', 'chat', '-n', ns]);
+      assert.ok(Object.values(env?.data ?? {}).includes(model), 'the model reaches the environment ConfigMap');
+      await eventually('ReconcileSucceeded=True', async () => (await reconcileCondition(ns, 'chat'))?.status === 'True');
+    });
   });
 });
