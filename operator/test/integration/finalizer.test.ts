@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { API_VERSION, KIND } from '../../src/api/chatcliinstance.ts';
 import { FINALIZER, ownedObjectsSelector } from '../../src/desired/names.ts';
+import { createObject, getObject, isChangedSinceRead, removeFromList } from '../../src/runtime/apply.ts';
+import { ApiError, closeConnections } from '../../src/runtime/kube.ts';
+import { ConfigMaps } from '../../src/runtime/resources.ts';
 import { usePlane } from '../support/cluster.ts';
 import { eventually, getJson, useOperator } from '../support/operator.ts';
 
@@ -107,5 +110,25 @@ describe('deleting an instance whose finalizer another manager also holds', () =
     assert.deepEqual(await grantsIn(home, watched), []);
     await plane().kubectl(['patch', 'chatcliinstance', 'chat', '-n', home, '--type=json', '-p', JSON.stringify([{ op: 'remove', path: '/metadata/finalizers/0' }])]);
     await eventually('the instance gone', async () => (await getJson(plane(), ['chatcliinstance', 'chat', '-n', home])) === undefined);
+  });
+});
+
+describe('removeFromList on the API server', () => {
+  it('refuses a removal from a stale read (the object changed since) and changes nothing; from a fresh read removes only the value, whoever added it', async () => {
+    const kc = plane().adminKubeConfig();
+    await plane().kubectl(['create', 'namespace', 'list-removal']);
+    const ref = { namespace: 'list-removal', name: 'held' };
+    const created = await createObject(kc, ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...ref, finalizers: ['example.com/theirs', FINALIZER] } });
+    await plane().kubectl(['patch', 'configmap', 'held', '-n', ref.namespace, '--type=merge', '-p', '{"data":{"changed":"since"}}']);
+    const stale = await removeFromList(kc, ConfigMaps, created, ['metadata', 'finalizers'], FINALIZER).catch((err: unknown) => err);
+    assert.ok(isChangedSinceRead(stale), `refused as changed since read: ${String(stale)}`);
+    assert.equal((stale as ApiError).status, 422, 'a failed test is 422');
+    const fresh = await getObject(kc, ConfigMaps, ref);
+    assert.deepEqual(fresh?.metadata?.finalizers, ['example.com/theirs', FINALIZER], 'nothing removed');
+    const updated = await removeFromList(kc, ConfigMaps, fresh!, ['metadata', 'finalizers'], FINALIZER);
+    assert.deepEqual(updated?.metadata?.finalizers, ['example.com/theirs']);
+    assert.equal(await removeFromList(kc, ConfigMaps, updated!, ['metadata', 'finalizers'], FINALIZER), undefined, 'nothing left to remove');
+    await plane().kubectl(['patch', 'configmap', 'held', '-n', ref.namespace, '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    closeConnections(kc);
   });
 });
