@@ -581,7 +581,7 @@ export const Condition = Type.Object(
 
 export const ChatCLIInstanceStatus = Type.Object(
   {
-    ready: Type.Optional(Type.Boolean({ description: 'True when every desired replica is ready and up to date.' })),
+    ready: Type.Optional(Type.Boolean({ description: 'True while the instance serves: the Available condition is True (every replica ready and up to date, or a rollout or scale under way that keeps enough ready replicas serving).' })),
     replicas: Type.Optional(Type.Integer({ description: 'Replicas of the Deployment.', minimum: 0, format: 'int32' })),
     readyReplicas: Type.Optional(Type.Integer({ description: 'Ready replicas of the Deployment.', minimum: 0, format: 'int32' })),
     observedGeneration: Type.Optional(Type.Integer({ description: 'The .metadata.generation last reconciled successfully.', minimum: 0, format: 'int64' })),

@@ -27,7 +27,7 @@ export function crdManifest() {
           storage: true,
           subresources: { status: {} },
           additionalPrinterColumns: [
-            { name: 'Ready', type: 'boolean', jsonPath: '.status.ready', description: 'Every desired replica is ready and up to date.' },
+            { name: 'Ready', type: 'boolean', jsonPath: '.status.ready', description: 'The instance serves: Available is True (see the Available condition).' },
             { name: 'Replicas', type: 'integer', jsonPath: '.status.replicas', description: 'Replicas of the Deployment.' },
             { name: 'Provider', type: 'string', jsonPath: '.spec.provider', description: 'LLM provider.' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
