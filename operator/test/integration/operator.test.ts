@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { usePlane } from '../support/cluster.ts';
-import { apiServerWrites, eventWrites, eventually, getJson, markDeploymentReady, namespaceEvents, useOperator, type RunningOperator } from '../support/operator.ts';
+import { apiServerWrites, eventWrites, eventually, getJson, markDeploymentReady, namespaceEvents, reconcileResults, useOperator, type RunningOperator } from '../support/operator.ts';
 
 const plane = usePlane('api');
 let operator: RunningOperator;
@@ -34,6 +34,14 @@ const get = <T = Obj>(args: string[]) => getJson<T>(plane(), args);
 const exists = async (args: string[]) => (await get(args)) !== undefined;
 const instance = (ns: string, name: string) => get<Instance>(['chatcliinstance', name, '-n', ns]);
 const watcher = (targets: { deployment: string; namespace: string }[]) => ({ enabled: true, targets });
+/** The latest spec reconciled: status written for the instance's current generation (after every apply and prune). */
+const reconciled = async (ns: string, name: string) => {
+  const i = await instance(ns, name);
+  return i?.status?.observedGeneration !== undefined && i.status.observedGeneration === (i.metadata as { generation?: number }).generation;
+};
+/** Whether an Event with this reason is about the instance (Events are written after the status, and not awaited). */
+const hasEvent = async (ns: string, name: string, reason: string, type?: string) =>
+  (await plane().kubectl(['get', 'events', '-n', ns, `--field-selector=involvedObject.name=${name},reason=${reason}${type ? `,type=${type}` : ''}`, '-o', 'name'])).trim() !== '';
 
 describe('operator on the API server', () => {
   useOperator(plane, (started) => (operator = started));
@@ -83,8 +91,11 @@ describe('operator on the API server', () => {
     assert.equal(await exists(['role', 'chat-watcher', '-n', ns]), false, 'no Role in the instance namespace');
     assert.equal(await exists(['clusterrole', `${ns}-chat-watcher`]), false, 'no ClusterRole');
     await eventually('the status', async () => (await instance(ns, 'chat'))?.status?.observedGeneration === 1);
-    const failures = await plane().kubectl(['get', 'events', '-n', ns, '--field-selector=reason=ReconcileFailed', '-o', 'name']);
-    assert.equal(failures.trim(), '', 'the Role exists before its binding is applied: no failed first attempt');
+    // The Event of a failed attempt is written after its status and not awaited; its
+    // log line is written before the next attempt starts: read the log, up to the success.
+    await eventually('the successful reconcile in the log', () => reconcileResults(operator, `${ns}/chat`).includes('success'));
+    assert.deepEqual(reconcileResults(operator, `${ns}/chat`).filter((r) => r === 'error'), [], 'the Role exists before its binding is applied: no failed first attempt');
+    assert.equal(await hasEvent(ns, 'chat', 'ReconcileFailed'), false, 'and no ReconcileFailed Event');
   });
 
   it('grants a Role pair in each of several target namespaces and nothing cluster-wide; moving all targets into one namespace removes the other pair', async () => {
@@ -105,10 +116,12 @@ describe('operator on the API server', () => {
     const ns = await namespace('watcher-off');
     const t = await namespace('watcher-off-t');
     await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: watcher([{ deployment: 'x', namespace: t }]) });
-    await eventually('watcher RBAC and config', async () => (await exists(['role', 'chat-watcher', '-n', t])) && (await exists(['configmap', 'chat-watch-config', '-n', ns])));
+    const grant = `${ns}.chat-watcher`; // in a namespace other than the instance's
+    await eventually('watcher RBAC and config', async () =>
+      (await exists(['role', grant, '-n', t])) && (await exists(['rolebinding', grant, '-n', t])) && (await exists(['configmap', 'chat-watch-config', '-n', ns])));
     await applyInstance(ns, 'chat', { provider: 'CLAUDEAI', watcher: { enabled: false } });
     await eventually('RBAC and watch-config gone', async () =>
-      !(await exists(['role', 'chat-watcher', '-n', t])) && !(await exists(['rolebinding', 'chat-watcher', '-n', t])) && !(await exists(['configmap', 'chat-watch-config', '-n', ns])));
+      !(await exists(['role', grant, '-n', t])) && !(await exists(['rolebinding', grant, '-n', t])) && !(await exists(['configmap', 'chat-watch-config', '-n', ns])));
     assert.ok(await exists(['configmap', 'chat', '-n', ns]), 'the environment ConfigMap stays');
   });
 
@@ -137,6 +150,7 @@ describe('operator on the API server', () => {
     await eventually('the Deployment', () => exists(['deployment', 'chat', '-n', ns]));
     await markDeploymentReady(plane(), ns, 'chat');
     await eventually('READY true', async () => (await instance(ns, 'chat'))?.status?.ready === true);
+    await eventually('the Available Event (written after the status)', () => hasEvent(ns, 'chat', 'Available'));
 
     const d = await get<{ spec: { template: { spec: { containers: { env?: { name: string; value?: string; valueFrom?: unknown }[]; envFrom?: unknown[] }[] } } } }>(['deployment', 'chat', '-n', ns]);
     const container = d?.spec.template.spec.containers[0];
@@ -170,7 +184,8 @@ describe('operator on the API server', () => {
   it('repairs an owned object that someone edits or deletes', async () => {
     const ns = await namespace('repair');
     await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'm1' });
-    await eventually('the objects', async () => (await exists(['service', 'chat', '-n', ns])) && (await exists(['configmap', 'chat', '-n', ns])));
+    await eventually('the objects', async () =>
+      (await exists(['service', 'chat', '-n', ns])) && (await exists(['configmap', 'chat', '-n', ns])) && (await exists(['deployment', 'chat', '-n', ns])));
     const oldUid = (await get(['service', 'chat', '-n', ns]))?.metadata.uid;
     await plane().kubectl(['delete', 'service', 'chat', '-n', ns]);
     await eventually('the Service re-created', async () => {
@@ -192,7 +207,8 @@ describe('operator on the API server', () => {
       const d = await get<{ spec: { template: { spec: { volumes?: { persistentVolumeClaim?: unknown }[] } } } }>(['deployment', 'chat', '-n', ns]);
       return d !== undefined && !(d.spec.template.spec.volumes ?? []).some((v) => v.persistentVolumeClaim);
     });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Prune comes before the status: once the change is reconciled, the claim was kept or deleted.
+    await eventually('the change reconciled', () => reconciled(ns, 'chat'));
     assert.ok(await exists(['persistentvolumeclaim', 'chat-sessions', '-n', ns]), 'the claim and its data stay');
   });
 
@@ -202,7 +218,8 @@ describe('operator on the API server', () => {
     await eventually('the Deployment', () => exists(['deployment', 'chat', '-n', ns]));
     await markDeploymentReady(plane(), ns, 'chat');
     await eventually('READY true', async () => (await instance(ns, 'chat'))?.status?.ready === true);
-    await new Promise((r) => setTimeout(r, 2000)); // let the last watch events settle
+    // The last write READY brings: its Event, written after the status.
+    await eventually('the Available Event', () => hasEvent(ns, 'chat', 'Available'));
     const [before, eventsBefore] = [await apiServerWrites(plane()), await namespaceEvents(plane(), ns)];
     await new Promise((r) => setTimeout(r, 8000));
     const [afterWrites, eventsAfter] = [await apiServerWrites(plane()), await namespaceEvents(plane(), ns)];
@@ -214,7 +231,6 @@ describe('operator on the API server', () => {
 
   it('a new instance costs one write per object and one status write (plus the finalizer only when it reaches beyond its namespace)', async () => {
     const ns = await namespace('writes');
-    await new Promise((r) => setTimeout(r, 2000)); // earlier scenarios settle
     const before = await apiServerWrites(plane());
     await applyInstance(ns, 'chat', { provider: 'OPENAI', apiKeys: { name: 'keys' } }); // the test's own write
     await eventually('status written', async () => (await instance(ns, 'chat'))?.status?.observedGeneration === 1);
@@ -235,21 +251,21 @@ describe('operator on the API server', () => {
 
   it('a change the API server refuses shows as ReconcileSucceeded=False with a Warning Event, and the rest still applies', async () => {
     const ns = await namespace('refused');
-    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'm1', persistence: { enabled: true, size: '2Gi' } });
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'm1', persistence: { enabled: true, size: '2Gi', storageClassName: 'fast' } });
     await eventually('the claim', () => exists(['persistentvolumeclaim', 'chat-sessions', '-n', ns]));
-    // A claim never shrinks: the API server refuses it, whoever asks.
-    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'm2', persistence: { enabled: true, size: '1Gi' } });
+    // A claim's StorageClass never changes: the API server refuses it, whoever asks.
+    // (A smaller size is no longer sent: the operator keeps a claim's size, ClaimKept.)
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'm2', persistence: { enabled: true, size: '2Gi', storageClassName: 'slow' } });
     await eventually('ReconcileSucceeded=False naming the claim', async () => {
       const c = (await instance(ns, 'chat'))?.status?.conditions?.find((x) => x.type === 'ReconcileSucceeded');
       return c?.status === 'False' && c.reason === 'ReconcileFailed' && c.message.includes('chat-sessions');
     });
     assert.equal((await get<{ data: Record<string, string> }>(['configmap', 'chat', '-n', ns]))?.data.LLM_MODEL, 'm2', 'the other objects were applied');
-    const events = await plane().kubectl(['get', 'events', '-n', ns, '--field-selector=reason=ReconcileFailed,type=Warning', '-o', 'name']);
-    assert.notEqual(events.trim(), '', 'a Warning Event on the instance');
+    await eventually('a Warning Event on the instance (written after the status)', () => hasEvent(ns, 'chat', 'ReconcileFailed', 'Warning'));
     const inst = await instance(ns, 'chat');
     assert.notEqual(inst?.status?.observedGeneration, (inst?.metadata as { generation?: number }).generation, 'observedGeneration does not move on a failed reconcile');
 
-    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'm2', persistence: { enabled: true, size: '2Gi' } });
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', model: 'm2', persistence: { enabled: true, size: '2Gi', storageClassName: 'fast' } });
     await eventually('ReconcileSucceeded=True again', async () =>
       (await instance(ns, 'chat'))?.status?.conditions?.find((x) => x.type === 'ReconcileSucceeded')?.status === 'True');
   });

@@ -8,6 +8,7 @@ import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort, type ControlPlane } from '../../hack/controlplane/controlplane.ts';
 import { waitForCrd } from '../../hack/controlplane/wait.ts';
+import type { EventRecorder } from '../../src/runtime/events.ts';
 import { eventually } from './wait.ts';
 
 export { eventually };
@@ -81,6 +82,62 @@ export async function startOperator(kubeconfig: string, args: string[] = [], { m
     throw new Error(`${(err as Error).message}\n${out.split('\n').slice(-20).join('\n')}`, { cause: err });
   }
   return op;
+}
+
+/**
+ * The results ("success", "error", "requeue") of the operator's reconciles of one
+ * instance ("namespace/name") so far, in order, from its debug log: the
+ * controller logs one "reconciled" line at the end of each reconcile. A line
+ * read here was written after every line of an earlier reconcile of that key.
+ */
+export function reconcileResults(op: RunningOperator, key: string): string[] {
+  const results: string[] = [];
+  for (const line of op.logs().split('\n')) {
+    if (!line.includes('"reconciled"') || !line.includes(JSON.stringify(key))) continue;
+    try {
+      const entry = JSON.parse(line) as { msg?: string; key?: string; result?: string };
+      if (entry.msg === 'reconciled' && entry.key === key && entry.result) results.push(entry.result);
+    } catch {
+      // a line cut by the pipe: the rest comes with the next chunk
+    }
+  }
+  return results;
+}
+
+/**
+ * Makes the operator reconcile the instance `times` more times (an annotation
+ * changes, the spec does not), each time waiting until one more reconcile of it
+ * has ended (its log line), however long that takes: no sleep to guess it.
+ */
+export async function nudgeInstance(plane: ControlPlane, op: RunningOperator, namespace: string, name: string, times: number): Promise<void> {
+  const key = `${namespace}/${name}`;
+  for (let i = 0; i < times; i++) {
+    const before = reconcileResults(op, key).length;
+    await plane.kubectl(['annotate', 'chatcliinstance', name, '-n', namespace, `test.example.com/nudge=${Date.now()}-${i}`, '--overwrite']);
+    await eventually(`a reconcile of ${key} after nudge ${i + 1}`, () => reconcileResults(op, key).length > before, 60_000, 100);
+  }
+}
+
+/**
+ * An EventRecorder for an in-process reconciler that keeps the promise of every
+ * Event it is asked for: the reconciler records them without waiting
+ * (`void events.record(...)`), so a test awaits `written()` before it reads the
+ * Events (record never rejects), and knows then that none is still on its way.
+ */
+export function awaitableEvents(recorder: EventRecorder): EventRecorder & { written(): Promise<void> } {
+  const pending: Promise<void>[] = [];
+  return {
+    record: (regarding, event) => {
+      const p = recorder.record(regarding, event);
+      pending.push(p);
+      return p;
+    },
+    flush: () => recorder.flush(),
+    written: async () => {
+      while (pending.length > 0) await Promise.all(pending.splice(0));
+      await recorder.flush();
+    },
+  };
 }
 
 /** `kubectl get -o json`, parsed; undefined when not found. */
