@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { usePlane } from '../support/cluster.ts';
-import { apiServerWrites, eventually, getJson, markDeploymentReady, useOperator, type RunningOperator } from '../support/operator.ts';
+import { apiServerWrites, eventually, getJson, markDeploymentReady, nudgeInstance, useOperator, type RunningOperator } from '../support/operator.ts';
 
 const plane = usePlane('api');
 let operator: RunningOperator;
@@ -79,13 +79,13 @@ async function reconciles(): Promise<number> {
   return [...text.matchAll(/^chatcli_operator_reconciliations_total\{[^}]*controller="chatcliinstance"[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
-/** Makes the operator reconcile the instance `times` times, each on its own (an annotation changes; the spec does not). */
-async function nudge(ns: string, name: string, times: number): Promise<void> {
-  for (let i = 0; i < times; i++) {
-    await plane().kubectl(['annotate', 'chatcliinstance', name, '-n', ns, `test.example.com/nudge=${Date.now()}-${i}`, '--overwrite']);
-    await new Promise((r) => setTimeout(r, 400));
-  }
-  await new Promise((r) => setTimeout(r, 1500));
+/** Makes the operator reconcile the instance `times` times, each on its own (an annotation changes; the spec does not), waiting for each. */
+const nudge = (ns: string, name: string, times: number) => nudgeInstance(plane(), operator, ns, name, times);
+
+/** The latest spec reconciled: status written for the instance's current generation (after every apply and prune). */
+async function reconciled(ns: string, name: string): Promise<boolean> {
+  const i = await instance(ns, name);
+  return i?.status?.observedGeneration !== undefined && i.status.observedGeneration === i.metadata.generation;
 }
 
 /** A ValidatingAdmissionPolicy and its binding, limited to one namespace; resolves once the API server enforces it. */
@@ -126,7 +126,8 @@ describe('what the operator may touch', () => {
     await eventually('the watch-config', () => exists(['configmap', 'chat-watch-config', '-n', ns]));
     await applyInstance(ns, 'chat', { provider: 'OPENAI', watcher: { enabled: false } });
     await eventually('the watch-config pruned', async () => !(await exists(['configmap', 'chat-watch-config', '-n', ns])));
-    await new Promise((r) => setTimeout(r, 1000));
+    // The whole reconcile of the change, prune and status included: whatever it deletes is gone by now.
+    await eventually('the change reconciled', () => reconciled(ns, 'chat'));
     const mine = await get<Obj & { data: Record<string, string> }>(['configmap', 'my-settings', '-n', ns]);
     assert.deepEqual(mine?.data, { theme: 'dark' }, 'the user ConfigMap is still there, unchanged');
     assert.equal((await reconcileCondition(ns, 'chat'))?.status, 'True', 'and it is no conflict: the spec never asked for it');
@@ -245,6 +246,9 @@ describe('what the operator may touch', () => {
     assert.ok((await reconcileCondition(ns, 'chat'))?.message.includes(`not applied until the above succeeds: Deployment ${ns}/chat`), 'the message says the Deployment waits');
 
     await plane().kubectl(['delete', 'validatingadmissionpolicybinding', 'freeze-configmaps']);
+    // The nudge must come after the API server stopped enforcing it, not a guessed moment later.
+    await eventually('policy freeze-configmaps no longer enforced', async () =>
+      (await plane().kubectl(['annotate', 'configmap', 'chat', '-n', ns, 'probe=1', '--dry-run=server']).then(() => true, () => false)));
     await nudge(ns, 'chat', 1);
     await eventually('the ConfigMap, then the Deployment, updated', async () =>
       (await get<{ data: Record<string, string> }>(['configmap', 'chat', '-n', ns]))?.data.LLM_MODEL === 'm2' && (await configHash(ns, 'chat')) !== first, 60_000);
@@ -259,8 +263,8 @@ describe('what the operator may touch', () => {
     assert.deepEqual(stored?.spec.template.spec.containers[0]?.resources, { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1500m', memory: '2Gi' } }, 'the API server stores the canonical form');
     await markDeploymentReady(plane(), ns, 'chat');
     await eventually('READY true', async () => (await instance(ns, 'chat'))?.status?.ready === true);
-    await new Promise((r) => setTimeout(r, 1500));
 
+    // Whatever READY still brings is a reconcile too: none of them may write the Deployment.
     const [writesBefore, reconcilesBefore] = [await apiServerWrites(plane()), await reconciles()];
     await nudge(ns, 'chat', 5);
     const [writesAfter, reconcilesAfter] = [await apiServerWrites(plane()), await reconciles()];
@@ -275,15 +279,14 @@ describe('what the operator may touch', () => {
     await markDeploymentReady(plane(), ns, 'chat');
     await eventually('READY true', async () => (await instance(ns, 'chat'))?.status?.ready === true);
     const audited = { type: 'example.com/Audited', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason: 'Checked', message: 'by the auditor' };
-    await plane().kubectl(['patch', 'chatcliinstance', 'chat', '-n', ns, '--subresource=status', '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/status/conditions/-', value: audited }])]);
-    await new Promise((r) => setTimeout(r, 1500));
-
+    // Counted from before the auditor's write: the reconcile that write triggers is counted too.
     const [writesBefore, reconcilesBefore] = [await apiServerWrites(plane()), await reconciles()];
+    await plane().kubectl(['patch', 'chatcliinstance', 'chat', '-n', ns, '--subresource=status', '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/status/conditions/-', value: audited }])]);
     await nudge(ns, 'chat', 5);
     const [writesAfter, reconcilesAfter] = [await apiServerWrites(plane()), await reconciles()];
     assert.ok(reconcilesAfter - reconcilesBefore >= 3, `the operator reconciled (${reconcilesAfter - reconcilesBefore} times)`);
     const statusWrites = (writesAfter.get('chatcliinstances/status') ?? 0) - (writesBefore.get('chatcliinstances/status') ?? 0);
-    assert.equal(statusWrites, 0, 'no status write');
+    assert.equal(statusWrites, 1, 'no status write but the auditor\'s own');
     assert.ok((await instance(ns, 'chat'))?.status?.conditions?.some((c) => c.type === audited.type), 'the other condition stays');
   });
 
@@ -291,8 +294,9 @@ describe('what the operator may touch', () => {
     // The API server counts every reader's GETs: the instances of the tests above
     // go first (one left in Conflict retries, reading its objects again each time).
     await plane().kubectl(['delete', 'chatcliinstances', '--all', '--all-namespaces', '--wait=true', '--timeout=60s']);
+    // The operator has taken each deletion in (its ready series goes then): no reconcile of theirs is left to read.
+    await eventually('every deleted instance reconciled as gone', async () => !(await operator.metrics()).includes('chatcli_operator_instance_ready{'));
     const ns = await namespace('absence');
-    await new Promise((r) => setTimeout(r, 1500));
     const [readsBefore, writesBefore] = [await objectReads(), await apiServerWrites(plane())];
     await applyInstance(ns, 'chat', { provider: 'OPENAI' });
     await eventually('status written', async () => (await instance(ns, 'chat'))?.status?.observedGeneration === 1);
