@@ -88,7 +88,8 @@ describe('the Helm chart', () => {
     assert.deepEqual(onlyKustomize, [`Namespace /${RELEASE_NAMESPACE}`], 'only the namespace, which Helm leaves to --create-namespace');
     assert.deepEqual([...fromHelm.keys()].filter((k) => !fromKustomize.has(k)), []);
     for (const [k, o] of fromHelm) assert.deepEqual(fromKustomize.get(k), o, k);
-    assert.equal(fromHelm.size, 10, [...fromHelm.keys()].join(', '));
+    // The CRD, 7 objects of the operator, and the admission policies (3) with their bindings (3).
+    assert.equal(fromHelm.size, 14, [...fromHelm.keys()].join(', '));
   });
 
   it("the flags' defaults in values.yaml are the operator's own", async () => {

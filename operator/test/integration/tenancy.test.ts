@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { WATCHER_RULES } from '../../src/desired/index.ts';
 import { usePlane } from '../support/cluster.ts';
 import { eventually, getJson, installOperator, SAMPLES_DIR, startOperator, type RunningOperator } from '../support/operator.ts';
 
@@ -58,27 +59,49 @@ const POD_READ_RULES = [
   { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
   { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
 ];
+/** Each permission the watcher's Role grants, as a rule of its own, and as the policy's message shows it (`get deployments.apps`). */
+const WATCHER_PERMISSIONS = WATCHER_RULES.flatMap((r) => (r.apiGroups ?? []).flatMap((group) => (r.resources ?? []).flatMap((resource) => r.verbs.map((verb) => ({
+  rule: { apiGroups: [group], resources: [resource], verbs: [verb] },
+  shown: `${verb} ${group ? `${resource}.${group}` : resource}`,
+})))));
+const ALL_WATCHER_RULES = WATCHER_PERMISSIONS.map((p) => p.rule);
+/** "you may not <one of these permissions> in namespace <ns>", as the policy's message says it. */
+const lacking = (ns: string, permissions = WATCHER_PERMISSIONS) =>
+  new RegExp(`you may not (${permissions.map((p) => p.shown.replaceAll('.', '\\.')).join('|')}) in namespace "${ns}" yourself`);
+/** The twelve namespaces (the policies' cap) that carol may read as the watcher would. */
+const SPREAD = Array.from({ length: 12 }, (_, i) => `spread-${i}`);
 
 describe('tenancy: the admission policy chatcli-watcher-targets', () => {
   before(async () => {
     await installOperator(plane());
     await k(['apply', '--server-side', '-f', POLICY_FILE]);
-    await namespaces('tenant', 'victim', 'victim-legacy', 'readable');
-    // alice may create instances in tenant and read pods there; nothing in victim.
-    await grant('alice', 'tenant', 'instances', [INSTANCES_RULE, ...POD_READ_RULES]);
-    // The policy takes effect once the API server has loaded it (about a second).
-    await eventually('the policy in force', async () =>
-      (await createAs('alice', instanceJson('tenant', 'probe', [{ deployment: 'x', namespace: 'victim' }]), true)) !== undefined);
+    await namespaces('tenant', 'victim', 'victim-legacy', 'readable', ...SPREAD);
+    // alice may create instances in tenant and read there what the watcher would; nothing in victim.
+    await grant('alice', 'tenant', 'instances', [INSTANCES_RULE, ...ALL_WATCHER_RULES]);
+    // carol may create instances in tenant and do everything the watcher would in the twelve spread-*.
+    await grant('carol', 'tenant', 'carol-instances', [INSTANCES_RULE]);
+    for (const ns of SPREAD) await grant('carol', ns, 'watcher-reads', ALL_WATCHER_RULES);
+    // Each policy takes effect once the API server has loaded it (about a second):
+    // carol is refused victim in the first namespace slot each one checks.
+    const policies = await getJson<{ items: { metadata: { name: string } }[] }>(plane(), ['validatingadmissionpolicy']);
+    const ours = policies?.items.filter((p) => p.metadata.name.startsWith('chatcli-watcher-targets')) ?? [];
+    assert.equal(ours.length, 3);
+    for (const firstSlot of [0, 4, 8]) {
+      const targets = [...SPREAD.slice(0, firstSlot), 'victim'].map((namespace) => ({ deployment: 'x', namespace }));
+      await eventually(`the policy checking namespace ${firstSlot} in force`, async () =>
+        lacking('victim').test((await createAs('carol', instanceJson('tenant', 'probe', targets), true)) ?? ''));
+    }
   }, { timeout: 120_000 });
 
-  it('a user who may create instances only in tenant is refused a target in victim, with a message naming the field and the namespace', async () => {
+  it('a user who may create instances only in tenant is refused a target in victim, with a message naming the field, the namespace and a permission they lack', async () => {
     const refusal = await createAs('alice', instanceJson('tenant', 'spy', [
       { deployment: 'app', namespace: 'tenant' },
       { deployment: 'db', namespace: 'victim' },
     ]));
     assert.ok(refusal, 'refused');
     assert.match(refusal, /chatcli-watcher-targets/);
-    assert.match(refusal, /spec\.watcher\.targets\[1\]\.namespace: you may not list pods and get pods\/log in namespace "victim"/);
+    assert.match(refusal, /spec\.watcher\.targets\[1\]\.namespace: you may not \S+ \S+ in namespace "victim" yourself/);
+    assert.match(refusal, lacking('victim'));
     assert.equal(await exists(['chatcliinstance', 'spy', '-n', 'tenant']), false);
   });
 
@@ -91,17 +114,30 @@ describe('tenancy: the admission policy chatcli-watcher-targets', () => {
     assert.ok(await exists(['chatcliinstance', 'admin-made', '-n', 'tenant']));
   });
 
-  it('a user who may list pods and get pods/log in a namespace may watch it', async () => {
-    await grant('alice', 'readable', 'pod-reader', POD_READ_RULES);
+  it('a user who may only list pods and get pods/log in victim is refused, the message naming something else the watcher would get there', async () => {
+    await grant('dave', 'tenant', 'dave-instances', [INSTANCES_RULE]);
+    await grant('dave', 'victim', 'pod-reader', POD_READ_RULES);
+    const refusal = await createAs('dave', instanceJson('tenant', 'pods-only', [{ deployment: 'db', namespace: 'victim' }]));
+    const others = WATCHER_PERMISSIONS.filter((p) => !['list pods', 'get pods/log'].includes(p.shown));
+    assert.match(refusal ?? '', /spec\.watcher\.targets\[0\]\.namespace: /);
+    assert.match(refusal ?? '', lacking('victim', others));
+    assert.equal(await exists(['chatcliinstance', 'pods-only', '-n', 'tenant']), false);
+  });
+
+  it('a user who may do in a namespace everything the watcher\'s Role grants may watch it', async () => {
+    await grant('alice', 'readable', 'watcher-reads', ALL_WATCHER_RULES);
     const refusal = await createAs('alice', instanceJson('tenant', 'allowed', [{ deployment: 'app', namespace: 'readable' }]));
     assert.equal(refusal, undefined);
   });
 
-  it('listing pods alone is not enough: pods/log is checked too', async () => {
-    await k(['create', 'namespace', 'list-only']);
-    await grant('alice', 'list-only', 'pod-lister', [POD_READ_RULES[0]!]);
-    const refusal = await createAs('alice', instanceJson('tenant', 'half', [{ deployment: 'app', namespace: 'list-only' }]));
-    assert.match(refusal ?? '', /spec\.watcher\.targets\[0\]\.namespace: .*"list-only"/);
+  it('each permission of the watcher\'s Role is checked: a user lacking only that one is refused, the message naming it', async () => {
+    for (const [i, missing] of WATCHER_PERMISSIONS.entries()) {
+      const ns = `lacks-${i}`;
+      await namespaces(ns);
+      await grant('alice', ns, 'all-but-one', ALL_WATCHER_RULES.filter((r) => r !== missing.rule));
+      const refusal = await createAs('alice', instanceJson('tenant', 'almost', [{ deployment: 'app', namespace: ns }]), true);
+      assert.match(refusal ?? '', lacking(ns, [missing]), missing.shown);
+    }
   });
 
   it('the legacy spec.watcher.namespace is checked and named', async () => {
@@ -128,12 +164,24 @@ describe('tenancy: the admission policy chatcli-watcher-targets', () => {
     assert.equal(stored?.spec.watcher.targets.length, 1);
   });
 
-  it('more distinct namespaces than the API server lets one policy check are refused, saying so, even for an admin', async () => {
-    const targets = Array.from({ length: 13 }, (_, i) => ({ deployment: 'app', namespace: `spread-${i}` }));
-    const refusal = await createAs(undefined, instanceJson('tenant', 'wide', targets));
-    assert.match(refusal ?? '', /spec\.watcher: names 13 namespaces; .* at most 12 per instance/);
-    const twelve = await createAs(undefined, instanceJson('tenant', 'wide', targets.slice(0, 12)), true);
-    assert.equal(twelve, undefined, 'twelve are checked and admitted');
+  it('more distinct namespaces than the policies check (12) are refused, saying so, even for an admin', async () => {
+    const targets = [...SPREAD, 'spread-12'].map((namespace) => ({ deployment: 'app', namespace }));
+    assert.match((await createAs(undefined, instanceJson('tenant', 'wide', targets))) ?? '', /spec\.watcher: names 13 namespaces; .* at most 12 per instance/);
+    assert.match((await createAs('carol', instanceJson('tenant', 'wide', targets), true)) ?? '', /spec\.watcher: names 13 namespaces; .* at most 12 per instance/);
+  });
+
+  it('twelve namespaces are checked within the API server\'s CEL cost: admitted for an admin and for a user who may read all twelve', async () => {
+    const targets = SPREAD.map((namespace) => ({ deployment: 'app', namespace }));
+    assert.equal(await createAs(undefined, instanceJson('tenant', 'wide', targets), true), undefined, 'an admin');
+    assert.equal(await createAs('carol', instanceJson('tenant', 'wide', targets)), undefined, 'carol');
+    assert.ok(await exists(['chatcliinstance', 'wide', '-n', 'tenant']));
+  });
+
+  it('the twelfth namespace is checked like the first: a user lacking a permission only there is refused, naming targets[11]', async () => {
+    const targets = [...SPREAD.slice(0, 11), 'victim'].map((namespace) => ({ deployment: 'app', namespace }));
+    const refusal = await createAs('carol', instanceJson('tenant', 'wide-victim', targets), true);
+    assert.match(refusal ?? '', /spec\.watcher\.targets\[11\]\.namespace: /);
+    assert.match(refusal ?? '', lacking('victim'));
   });
 });
 

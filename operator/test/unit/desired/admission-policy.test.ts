@@ -1,15 +1,19 @@
-// The admission policy config/policy/watcher-targets.yaml is written by hand:
-// its one-namespace-per-validation slots and its cap must agree, and it must
-// match the API it guards. (What it admits is proven on a real API server in
+// The admission policies in config/policy/watcher-targets.yaml (rendered from
+// the chart's admission-policy.yaml, which holds the rules once): together they
+// must check, in every namespace slot up to their cap, exactly what the
+// watcher's Role grants (WATCHER_RULES), so that a change to the Role fails here
+// until the policies follow; and each must stay within the API server's CEL cost
+// limits. (What they admit is proven on a real API server in
 // test/integration/tenancy.test.ts.)
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { GROUP, PLURAL } from '../../../src/api/chatcliinstance.ts';
+import { WATCHER_RULES } from '../../../src/desired/index.ts';
 
 interface Validation { expression: string; messageExpression: string; reason: string }
-interface Policy {
+interface Doc {
   kind: string;
   metadata: { name: string };
   spec: {
@@ -21,35 +25,89 @@ interface Policy {
   };
 }
 
-const file = new URL('../../../config/policy/watcher-targets.yaml', import.meta.url);
-const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as Policy);
-const policy = docs.find((d) => d.kind === 'ValidatingAdmissionPolicy')!;
-const binding = docs.find((d) => d.kind === 'ValidatingAdmissionPolicyBinding')!;
+// The API server's limits (k8s.io/apiserver/pkg/cel/library/cost.go, celconfig).
+const CHECK_COST = 350_000;
+const PER_EXPRESSION = 1_000_000;
+const PER_POLICY = 10_000_000;
 
-describe('the admission policy in config/policy/watcher-targets.yaml', () => {
-  it('guards creates and updates of ChatCLIInstances, failing closed, and its binding denies', () => {
-    assert.deepEqual(policy.spec.matchConstraints.resourceRules, [
-      { apiGroups: [GROUP], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: [PLURAL] },
-    ]);
-    assert.equal(policy.spec.failurePolicy, 'Fail');
-    assert.equal(binding.spec.policyName, policy.metadata.name);
-    assert.deepEqual(binding.spec.validationActions, ['Deny']);
+const file = new URL('../../../config/policy/watcher-targets.yaml', import.meta.url);
+const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as Doc);
+const policies = docs.filter((d) => d.kind === 'ValidatingAdmissionPolicy');
+const bindings = docs.filter((d) => d.kind === 'ValidatingAdmissionPolicyBinding');
+
+/** One authorization check in a validation: `<verb> <group>/<resource>` on namespace slot `slot`. */
+interface Check { slot: number; permission: string; shown: string }
+const CHECK = /authorizer\.group\('([^']*)'\)\.resource\('([^']+)'\)(?:\.subresource\('([^']+)'\))?\.namespace\(variables\.namespaces\[(\d+)\]\)\.check\('([^']+)'\)\.allowed\(\)/g;
+function checksOf(v: Validation): Check[] {
+  return [...v.expression.matchAll(CHECK)].map(([, group, resource, sub, slot, verb]) => {
+    const full = sub ? `${resource}/${sub}` : resource!;
+    return { slot: Number(slot), permission: `${verb} ${group}/${full}`, shown: `${verb} ${group ? `${full}.${group}` : full}` };
+  });
+}
+/** Every permission of the watcher's Role, as `<verb> <group>/<resource>`. */
+const granted = WATCHER_RULES.flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${v} ${g}/${res}`)))).sort();
+
+const capOf = (p: Doc) => p.spec.validations.filter((v) => v.reason === 'Invalid');
+const cap = Number(/^size\(variables\.namespaces\) <= (\d+)$/.exec(capOf(policies[0]!)[0]?.expression ?? '')?.[1]);
+
+describe('the admission policies in config/policy/watcher-targets.yaml', () => {
+  it('each guards creates and updates of ChatCLIInstances, failing closed, with a binding that denies', () => {
+    assert.ok(policies.length > 0);
+    assert.equal(policies[0]!.metadata.name, 'chatcli-watcher-targets', 'the first keeps the name earlier releases installed');
+    policies.forEach((p, i) => {
+      if (i > 0) assert.equal(p.metadata.name, `chatcli-watcher-targets-${i + 1}`);
+      assert.deepEqual(p.spec.matchConstraints.resourceRules, [
+        { apiGroups: [GROUP], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: [PLURAL] },
+      ]);
+      assert.equal(p.spec.failurePolicy, 'Fail');
+    });
+    assert.deepEqual(bindings.map((b) => b.spec.policyName), policies.map((p) => p.metadata.name));
+    assert.deepEqual(bindings.map((b) => b.metadata.name), policies.map((p) => p.metadata.name));
+    for (const b of bindings) assert.deepEqual(b.spec.validationActions, ['Deny']);
   });
 
-  it('has one slot per namespace up to its cap, each making the two checks (list pods, get pods/log) on its own namespace', () => {
-    const [cap, ...slots] = policy.spec.validations;
-    const limit = Number(/^size\(variables\.namespaces\) <= (\d+)$/.exec(cap!.expression)?.[1]);
-    assert.ok(limit > 0, cap!.expression);
-    assert.match(cap!.messageExpression, new RegExp(`at most ${limit} per instance`));
-    assert.equal(slots.length, limit);
-    slots.forEach((v, i) => {
-      const ns = `variables.namespaces[${i}]`;
-      assert.match(v.expression, new RegExp(`^size\\(variables\\.namespaces\\) <= ${i} \\|\\| `), `slot ${i} skips when there is no namespace ${i}`);
-      assert.ok(v.expression.includes(`authorizer.group('').resource('pods').namespace(${ns}).check('list').allowed()`), `slot ${i}: list pods`);
-      assert.ok(v.expression.includes(`authorizer.group('').resource('pods').subresource('log').namespace(${ns}).check('get').allowed()`), `slot ${i}: get pods/log`);
-      assert.equal(v.expression.match(/check\(/g)?.length, 2, 'two checks: the API server allows no more per expression');
-      assert.ok(v.messageExpression.startsWith(`variables.fields[${i}] + `), `slot ${i} names its field`);
-      assert.equal(v.reason, 'Forbidden');
-    });
+  it('the first refuses more distinct namespaces than the policies check, saying so; the others do not repeat it', () => {
+    assert.equal(cap, 12);
+    assert.equal(capOf(policies[0]!).length, 1);
+    assert.match(capOf(policies[0]!)[0]!.messageExpression, new RegExp(`at most ${cap} per instance`));
+    for (const p of policies.slice(1)) assert.deepEqual(capOf(p), []);
+  });
+
+  it('checks exactly what the watcher Role grants (WATCHER_RULES) in every namespace slot up to the cap, each slot in one policy', () => {
+    const slots = new Map<number, { policy: string; permissions: string[] }>();
+    for (const p of policies) {
+      for (const v of p.spec.validations.filter((x) => x.reason === 'Forbidden')) {
+        for (const c of checksOf(v)) {
+          const seen = slots.get(c.slot) ?? { policy: p.metadata.name, permissions: [] };
+          assert.equal(seen.policy, p.metadata.name, `namespace slot ${c.slot} is checked by one policy`);
+          seen.permissions.push(c.permission);
+          slots.set(c.slot, seen);
+        }
+      }
+    }
+    assert.deepEqual([...slots.keys()].sort((a, b) => a - b), Array.from({ length: cap }, (_, i) => i));
+    for (const [slot, { permissions }] of slots) assert.deepEqual(permissions.sort(), granted, `namespace slot ${slot}`);
+  });
+
+  it('makes one check per validation, skipped without that namespace, and its message names the field, the namespace and the permission', () => {
+    for (const p of policies) {
+      for (const v of p.spec.validations.filter((x) => x.reason === 'Forbidden')) {
+        const checks = checksOf(v);
+        assert.equal(checks.length, 1, v.expression);
+        assert.equal(v.expression.match(/check\(/g)?.length, 1, v.expression);
+        const [{ slot, shown }] = checks as [Check];
+        assert.match(v.expression, new RegExp(`^size\\(variables\\.namespaces\\) <= ${slot} \\|\\| `), `slot ${slot} skips when there is no namespace ${slot}`);
+        assert.ok(v.messageExpression.startsWith(`variables.fields[${slot}] + ': you may not ${shown} in namespace "' + variables.namespaces[${slot}]`), v.messageExpression);
+      }
+    }
+  });
+
+  it('stays within the API server\'s CEL cost: at most 1000000 per expression, 10000000 per policy (with room for the variables)', () => {
+    for (const p of policies) {
+      const perExpression = p.spec.validations.map((v) => (v.expression.match(/check\(/g)?.length ?? 0) * CHECK_COST);
+      assert.ok(Math.max(...perExpression) < PER_EXPRESSION, p.metadata.name);
+      const total = perExpression.reduce((a, b) => a + b, 0);
+      assert.ok(total <= PER_POLICY - 500_000, `${p.metadata.name}: ${total}`);
+    }
   });
 });
