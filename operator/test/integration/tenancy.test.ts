@@ -190,7 +190,9 @@ describe('tenancy: the operator only grants in namespaces that opted in (--watch
   let operator: RunningOperator | undefined;
   const instance = async () => await getJson<Instance>(plane(), ['chatcliinstance', 'chat', '-n', 'guard-home']);
   const reconciled = async () => (await instance())?.status?.conditions?.find((c) => c.type === 'ReconcileSucceeded');
-  const rolePair = async (ns: string) => (await exists(['role', 'chat-watcher', '-n', ns])) && (await exists(['rolebinding', 'chat-watcher', '-n', ns]));
+  // In its own namespace the grant is <name>-watcher, elsewhere <instance namespace>.<name>-watcher.
+  const grant = (ns: string, name = 'chat') => (ns === 'guard-home' ? `${name}-watcher` : `guard-home.${name}-watcher`);
+  const rolePair = async (ns: string) => (await exists(['role', grant(ns), '-n', ns])) && (await exists(['rolebinding', grant(ns), '-n', ns]));
 
   before(async () => {
     kubeconfig = await installOperator(plane());
@@ -229,7 +231,7 @@ describe('tenancy: the operator only grants in namespaces that opted in (--watch
     await eventually('ReconcileSucceeded=True', async () => (await reconciled())?.status === 'True');
 
     await k(['label', 'namespace', 'guard-closed', 'chatcli.diillson.com/watchable-']);
-    await eventually('the Role pair in guard-closed removed', async () => !(await exists(['role', 'chat-watcher', '-n', 'guard-closed'])) && !(await exists(['rolebinding', 'chat-watcher', '-n', 'guard-closed'])));
+    await eventually('the Role pair in guard-closed removed', async () => !(await exists(['role', grant('guard-closed'), '-n', 'guard-closed'])) && !(await exists(['rolebinding', grant('guard-closed'), '-n', 'guard-closed'])));
     await eventually('TargetNotPermitted again', async () => (await reconciled())?.reason === 'TargetNotPermitted');
     assert.ok(await rolePair('guard-open'), 'the other grants stay');
   });
@@ -241,14 +243,14 @@ describe('tenancy: the operator only grants in namespaces that opted in (--watch
     await namespaces('guard-doomed');
     await k(['label', 'namespace', 'guard-doomed', WATCHABLE]);
     await k(['apply', '-f', '-'], instanceJson('guard-home', 'doomed', [{ deployment: 'app', namespace: 'guard-doomed' }]));
-    const doomedRole = () => exists(['role', 'doomed-watcher', '-n', 'guard-doomed']);
+    const doomedRole = () => exists(['role', grant('guard-doomed', 'doomed'), '-n', 'guard-doomed']);
     await eventually('the Role in guard-doomed', doomedRole);
     await k(['delete', 'namespace', 'guard-doomed', '--wait=false']);
     // What the namespace controller (not running in api mode) would do: empty it (unless the operator's prune was first).
-    await k(['delete', 'role', 'doomed-watcher', '-n', 'guard-doomed', '--ignore-not-found']);
+    await k(['delete', 'role', grant('guard-doomed', 'doomed'), '-n', 'guard-doomed', '--ignore-not-found']);
     const doomed = async () => (await getJson<Instance>(plane(), ['chatcliinstance', 'doomed', '-n', 'guard-home']))?.status?.conditions?.find((c) => c.type === 'ReconcileSucceeded');
     await eventually('TargetNotPermitted for the namespace being deleted', async () => (await doomed())?.reason === 'TargetNotPermitted');
-    await eventually('its RoleBinding pruned', async () => !(await exists(['rolebinding', 'doomed-watcher', '-n', 'guard-doomed'])));
+    await eventually('its RoleBinding pruned', async () => !(await exists(['rolebinding', grant('guard-doomed', 'doomed'), '-n', 'guard-doomed'])));
     assert.equal(await doomedRole(), false, 'the Role was not made again');
     assert.doesNotMatch(operator?.logs() ?? '', /because it is being terminated/, 'no write refused for the terminating namespace');
   });
