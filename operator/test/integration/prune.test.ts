@@ -12,7 +12,7 @@ import { silentLogger } from '../../src/runtime/log.ts';
 import type { KubeObject, ResourceType } from '../../src/runtime/kube.ts';
 import { ConfigMaps, Namespaces, Roles } from '../../src/runtime/resources.ts';
 import { usePlane } from '../support/cluster.ts';
-import { getJson, installOperator } from '../support/operator.ts';
+import { awaitableEvents, getJson, installOperator } from '../support/operator.ts';
 
 const plane = usePlane('api');
 
@@ -60,11 +60,11 @@ function ownWatchConfig(instance: ChatCLIInstance, uid: string): KubeObject {
 
 async function reconcileOnce(instance: ChatCLIInstance, cache: CacheReader): Promise<string[]> {
   const kc = plane().adminKubeConfig();
-  const events = createEventRecorder({ kc, reportingController: 'chatcli.diillson.com/test' });
+  const events = awaitableEvents(createEventRecorder({ kc, reportingController: 'chatcli.diillson.com/test' }));
   const reconcile = createReconciler({ kc, cache, events, log: silentLogger() });
   await reconcile(`${instance.metadata.namespace}/${instance.metadata.name}`, new AbortController().signal);
-  await events.flush();
-  await new Promise((r) => setTimeout(r, 300));
+  // Every Event the reconcile recorded (without awaiting it) is written: none is still on its way.
+  await events.written();
   const list = JSON.parse(await plane().kubectl(['get', 'events.events.k8s.io', '-n', instance.metadata.namespace, '-o', 'json'])) as { items: { reason: string; note?: string }[] };
   return list.items.map((e) => `${e.reason}: ${e.note ?? ''}`);
 }

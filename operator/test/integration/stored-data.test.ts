@@ -12,7 +12,7 @@ import { INSTANCES } from '../../src/reconciler/types.ts';
 import { createEventRecorder } from '../../src/runtime/events.ts';
 import { silentLogger } from '../../src/runtime/log.ts';
 import { usePlane } from '../support/cluster.ts';
-import { getJson, installOperator } from '../support/operator.ts';
+import { awaitableEvents, getJson, installOperator } from '../support/operator.ts';
 import { storeUnchecked } from '../support/stored-unchecked.ts';
 
 const plane = usePlane('api');
@@ -40,10 +40,11 @@ describe('instances stored before a validation rule existed', () => {
       const stored = await getJson<ChatCLIInstance>(plane(), ['chatcliinstance', name, '-n', NS]);
       assert.ok(stored, 'the API server kept it');
       const kc = plane().adminKubeConfig();
-      const events = createEventRecorder({ kc, reportingController: 'chatcli.diillson.com/test' });
+      const events = awaitableEvents(createEventRecorder({ kc, reportingController: 'chatcli.diillson.com/test' }));
       const reconcile = createReconciler({ kc, cache: cacheOf(stored), events, log: silentLogger() });
       await assert.rejects(reconcile(`${NS}/${name}`, new AbortController().signal), /not valid under the current schema/);
-      await events.flush();
+      // The Warning is recorded as the reconcile throws, not awaited: wait for its write.
+      await events.written();
 
       const after = await getJson<{ status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }>(plane(), ['chatcliinstance', name, '-n', NS]);
       const condition = after?.status?.conditions?.find((c) => c.type === 'ReconcileSucceeded');
