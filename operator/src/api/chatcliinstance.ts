@@ -58,7 +58,16 @@ export const SHORT_NAMES = ['chatcli', 'cci'];
 /** `<plural>.<group>`, the CRD's own name. */
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
 
-export const PROVIDERS = ['OPENAI', 'OPENAI_ASSISTANT', 'CLAUDEAI', 'GOOGLEAI', 'XAI', 'STACKSPOT', 'OLLAMA'] as const;
+/**
+ * Every provider of the supported ChatCLI releases' servers but DEVIN, which
+ * needs a `devin` binary no image has (llm/manager/llm_manager.go
+ * NewLLMManager). The first seven are in both releases, the rest only in
+ * v1.188.0 (src/desired/chatcli.ts PROVIDER_FACTS).
+ */
+export const PROVIDERS = [
+  'OPENAI', 'OPENAI_ASSISTANT', 'CLAUDEAI', 'GOOGLEAI', 'XAI', 'STACKSPOT', 'OLLAMA',
+  'OPENROUTER', 'BEDROCK', 'COPILOT', 'GITHUB_MODELS', 'ZAI', 'MINIMAX', 'MOONSHOT',
+] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
@@ -348,6 +357,22 @@ export const ServiceSpec = Type.Object(
   { description: 'The Service <name> in front of the server pods.' },
 );
 
+// ---------------------------------------------------------- service account
+
+export const ServiceAccountSpec = Type.Object(
+  {
+    annotations: Type.Optional(
+      annotationMap(
+        'Annotations of the ServiceAccount <name>, for workload identity: eks.amazonaws.com/role-arn (EKS IRSA), ' +
+          'iam.gke.io/gcp-service-account (GKE), azure.workload.identity/client-id (Azure, with the pod label azure.workload.identity/use: "true"). ' +
+          'Their webhooks project their own tokens; the Kubernetes API token stays unmounted unless the watcher needs it.',
+        noOperatorAnnotations,
+      ),
+    ),
+  },
+  { description: 'The ServiceAccount <name> the server pods run as.' },
+);
+
 // -------------------------------------------------------------- autoscaling
 
 type AutoscalingShape = { enabled?: boolean; minReplicas?: number; maxReplicas?: number; targetCPUUtilizationPercentage?: number; targetMemoryUtilizationPercentage?: number };
@@ -481,7 +506,11 @@ export const ChatCLIInstanceSpec = Type.Object(
     }),
     provider: Type.Union(
       PROVIDERS.map((p) => Type.Literal(p)),
-      { description: `LLM provider: ${PROVIDERS.join(', ')}.` },
+      {
+        description:
+          `LLM provider: ${PROVIDERS.join(', ')}. OPENROUTER and the ones after it need ChatCLI v1.188.0; ` +
+          'with an older image tag the status says so (PodsHealthy, ProviderNotInImage).',
+      },
     ),
     model: Type.Optional(Type.String({ description: 'LLM model, e.g. claude-sonnet-4-5; the provider\'s default when unset.', maxLength: LIMITS.modelLength })),
     image: Type.Optional(ImageSpec),
@@ -499,7 +528,9 @@ export const ChatCLIInstanceSpec = Type.Object(
     ),
     apiKeys: Type.Optional(
       CloneType(SecretRef, {
-        description: 'Secret whose keys (OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLEAI_API_KEY, XAI_API_KEY, CLIENT_ID and CLIENT_KEY: src/desired/chatcli.ts PROVIDER_CREDENTIALS) reach the server as environment variables through envFrom.',
+        description:
+          'Secret whose keys reach the server as environment variables through envFrom: the provider\'s credentials ' +
+          '(e.g. OPENAI_API_KEY, ANTHROPIC_API_KEY, OPENROUTER_API_KEY, CLIENT_ID and CLIENT_KEY; every provider\'s in src/desired/chatcli.ts PROVIDER_FACTS).',
       }),
     ),
     env: Type.Optional(
@@ -518,6 +549,7 @@ export const ChatCLIInstanceSpec = Type.Object(
       }),
     ),
     service: Type.Optional(ServiceSpec),
+    serviceAccount: Type.Optional(ServiceAccountSpec),
     autoscaling: Type.Optional(AutoscalingSpec),
     nodeSelector: Type.Optional(labelMap('Labels a node must have for the server pods to run on it.')),
     tolerations: Type.Optional(
@@ -647,6 +679,7 @@ export type WatchTargetSpec = Static<typeof WatchTargetSpec>;
 export type WatcherSpec = Static<typeof WatcherSpec>;
 export type PersistenceSpec = Static<typeof PersistenceSpec>;
 export type ServiceSpec = Static<typeof ServiceSpec>;
+export type ServiceAccountSpec = Static<typeof ServiceAccountSpec>;
 export type AutoscalingSpec = Static<typeof AutoscalingSpec>;
 export type EnvVar = Static<typeof EnvVar>;
 export type { EnvFromSource } from './environment.ts';

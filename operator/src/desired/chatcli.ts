@@ -78,23 +78,81 @@ export const SESSIONS_DIR = `${STATE_DIR}/sessions`;
 /** config/defaults.go DefaultLogFile `~/.chatcli/app.log` (LOG_FILE overrides). */
 export const LOG_FILE = `${STATE_DIR}/app.log`;
 
+/** What a provider needs and which releases have it. */
+export interface ProviderFacts {
+  /** The first supported release whose server has it (v1.57.1: in both). */
+  since: ChatCLIVersion;
+  /** Every one of these must be set. */
+  required: readonly string[];
+  /** When not empty, at least one of these must be set (alternatives). */
+  anyOf: readonly string[];
+  /** Read when set: defaults, extras. */
+  optional: readonly string[];
+}
+
 /**
- * The environment variables each provider's credentials are read from
- * (llm/manager/llm_manager.go; auth/resolver.go for OpenAI and Anthropic), the
- * same in both releases. `required`: all of them must be set for the provider
- * to exist; `optional`: alternatives or extras it also reads.
+ * Every provider `spec.provider` accepts: the release that added it and the
+ * environment variables its server reads (llm/manager/llm_manager.go
+ * NewLLMManager and its configurar*Client, auth/resolver.go envFallbackProvider
+ * for OPENAI, CLAUDEAI, COPILOT and GITHUB_MODELS; defaults in config/defaults.go).
+ * A provider is registered at start only when its credentials are there, in
+ * both releases; none of them needs a variable the operator sets, except
+ * OLLAMA (OLLAMA_ENABLED, configmap.ts). `optional` lists only what the server
+ * reads (the CLI's <PROVIDER>_MODEL variables are not: the model is `--model`),
+ * and for BEDROCK what the AWS SDK reads besides. v1.188.0 also registers DEVIN when a
+ * `devin` binary is on the PATH (llm/devincli): its image has none, so the API
+ * refuses it.
  */
-export const PROVIDER_CREDENTIALS: Readonly<Record<Provider, { required: readonly string[]; optional: readonly string[] }>> = {
-  OPENAI: { required: ['OPENAI_API_KEY'], optional: [] },
-  OPENAI_ASSISTANT: { required: ['OPENAI_API_KEY'], optional: [] },
-  CLAUDEAI: { required: ['ANTHROPIC_API_KEY'], optional: ['ANTHROPIC_OAUTH_TOKEN'] },
-  GOOGLEAI: { required: ['GOOGLEAI_API_KEY'], optional: [] },
-  XAI: { required: ['XAI_API_KEY'], optional: [] },
+export const PROVIDER_FACTS: Readonly<Record<Provider, ProviderFacts>> = {
+  OPENAI: { since: 'v1.57.1', required: ['OPENAI_API_KEY'], anyOf: [], optional: ['OPENAI_USE_RESPONSES'] },
+  OPENAI_ASSISTANT: { since: 'v1.57.1', required: ['OPENAI_API_KEY'], anyOf: [], optional: [] },
+  CLAUDEAI: { since: 'v1.57.1', required: [], anyOf: ['ANTHROPIC_API_KEY', 'ANTHROPIC_OAUTH_TOKEN'], optional: [] },
+  GOOGLEAI: { since: 'v1.57.1', required: ['GOOGLEAI_API_KEY'], anyOf: [], optional: [] },
+  XAI: { since: 'v1.57.1', required: ['XAI_API_KEY'], anyOf: [], optional: [] },
   // STACKSPOT_REALM and STACKSPOT_AGENT_ID default to `zup` and `default` (config/defaults.go).
-  STACKSPOT: { required: ['CLIENT_ID', 'CLIENT_KEY'], optional: ['STACKSPOT_REALM', 'STACKSPOT_AGENT_ID'] },
-  // No key; the operator sets OLLAMA_ENABLED, the address defaults to http://localhost:11434.
-  OLLAMA: { required: [], optional: ['OLLAMA_BASE_URL', 'OLLAMA_MODEL'] },
+  STACKSPOT: { since: 'v1.57.1', required: ['CLIENT_ID', 'CLIENT_KEY'], anyOf: [], optional: ['STACKSPOT_REALM', 'STACKSPOT_AGENT_ID'] },
+  // No key; the operator sets OLLAMA_ENABLED, the address defaults to
+  // http://localhost:11434 (the pod itself). Registered only if /api/tags there
+  // answers with at least one model when the server starts.
+  OLLAMA: { since: 'v1.57.1', required: [], anyOf: [], optional: ['OLLAMA_BASE_URL', 'OLLAMA_MODEL'] },
+  ZAI: { since: 'v1.188.0', required: ['ZAI_API_KEY'], anyOf: [], optional: [] },
+  MINIMAX: { since: 'v1.188.0', required: ['MINIMAX_API_KEY'], anyOf: [], optional: ['MINIMAX_API_COMPAT'] },
+  MOONSHOT: { since: 'v1.188.0', required: ['MOONSHOT_API_KEY'], anyOf: [], optional: [] },
+  // auth/resolver.go: GITHUB_COPILOT_TOKEN, or a profile `chatcli auth login` stored (none in a pod).
+  COPILOT: { since: 'v1.188.0', required: ['GITHUB_COPILOT_TOKEN'], anyOf: [], optional: [] },
+  GITHUB_MODELS: { since: 'v1.188.0', required: [], anyOf: ['GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_MODELS_TOKEN'], optional: [] },
+  OPENROUTER: { since: 'v1.188.0', required: ['OPENROUTER_API_KEY'], anyOf: [], optional: [] },
+  // bedrockCredentialsAvailable: static keys, a profile, IRSA (AWS_WEB_IDENTITY_TOKEN_FILE,
+  // which the EKS webhook sets with AWS_ROLE_ARN) or a container credentials URI
+  // (EKS Pod Identity). The region falls back to us-east-1 (config/defaults.go DefaultBedrockRegion).
+  BEDROCK: {
+    since: 'v1.188.0',
+    required: [],
+    anyOf: ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI'],
+    optional: ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ROLE_ARN', 'AWS_REGION', 'BEDROCK_REGION', 'BEDROCK_MODEL'],
+  },
 };
+
+/** A provider the instance's image cannot serve: its tag is a supported release older than the one that added it. */
+export interface ProviderNotInImage {
+  provider: Provider;
+  tag: ChatCLIVersion;
+  since: ChatCLIVersion;
+}
+
+/**
+ * Whether the image tag names a supported release that lacks the provider.
+ * Only exact release tags are known: `latest`, a digest or any other tag may
+ * be anything. Such a server starts and answers Health, but every request that
+ * names no provider of its own fails (cmd/serve.go keeps LLM_PROVIDER as its
+ * default; server/handler.go getClient: provider not supported).
+ */
+export function providerNotInImage(spec: { provider: Provider; image?: { tag?: string } }): ProviderNotInImage | undefined {
+  const tag = SUPPORTED_VERSIONS.find((v) => v === spec.image?.tag);
+  const since = PROVIDER_FACTS[spec.provider]?.since;
+  if (tag === undefined || since === undefined) return undefined;
+  return SUPPORTED_VERSIONS.indexOf(tag) < SUPPORTED_VERSIONS.indexOf(since) ? { provider: spec.provider, tag, since } : undefined;
+}
 
 /** One Kubernetes API call the server's watcher makes. */
 export interface WatcherCall {

@@ -42,10 +42,16 @@ export function oversizeErrors(objects: readonly KubeObject[]): ValidationError[
     }));
 }
 
+/** The spec field an object's own annotations come from, by kind (the others carry only the operator's). */
+const ANNOTATIONS_FIELD: Readonly<Record<string, string>> = {
+  Service: 'spec.service.annotations',
+  ServiceAccount: 'spec.serviceAccount.annotations',
+};
+
 function measured(o: KubeObject): Measured[] {
   const name = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
   const sizes: Measured[] = [{
-    field: o.kind === 'Service' ? 'spec.service.annotations' : '',
+    field: ANNOTATIONS_FIELD[o.kind] ?? '',
     what: `the annotations of ${name} (keys and values)`,
     bytes: mapBytes(o.metadata.annotations, true),
     limit: ANNOTATIONS_MAX_BYTES,

@@ -24,6 +24,7 @@ import { API_VERSION, KIND, type ChatCLIInstance, type DefaultedChatCLIInstance 
 import { withDefaults } from '../api/defaults.ts';
 import { formatErrors, validateInstance } from '../api/validate.ts';
 import { desiredObjects, objectsToPrune, refOf, watcherScope, type KubeObject, type ObjectRef } from '../desired/index.ts';
+import { providerNotInImage } from '../desired/chatcli.ts';
 import { strategyResetBeforeApply } from '../desired/deployment.ts';
 import { oversizeErrors } from '../desired/limits.ts';
 import { replicasHandover } from '../desired/hpa.ts';
@@ -408,7 +409,8 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     const { namespace, name } = live.metadata;
     const deployment = view.get(DEPLOYMENTS, namespace, name) as DeploymentView | undefined;
     const pods = labelledFor(PODS, { namespace, name }).filter((p) => p.metadata?.namespace === namespace) as PodView[];
-    const status = computeStatus({ instance, deployment, pods, reconcileError, conflict, notPermitted, watcher, now: conditionTime(now()) });
+    const providerGap = providerNotInImage(instance.spec);
+    const status = computeStatus({ instance, deployment, pods, reconcileError, conflict, notPermitted, watcher, providerGap, now: conditionTime(now()) });
     deps.onInstanceStatus?.({ namespace, name }, status.ready === true);
     if (!statusChanged(live.status, status)) return;
     view.record(INSTANCES, await applyStatus(deps.kc, INSTANCES, { ...instanceMeta({ namespace, name }), status } as never, { ...apply, signal }));

@@ -8,7 +8,7 @@ import { clipMessage, findCondition, setCondition, type Verdict } from './condit
 import { podsHealthyVerdict } from './pods.ts';
 import { watcherVerdict, type WatcherView } from './watcher.ts';
 import { referencedSecrets, secretsFoundVerdict, secretsVerdictFromPods } from './secrets.ts';
-import type { DeploymentView, InstanceView, PodView, SecretKeysByName } from './views.ts';
+import type { DeploymentView, InstanceView, PodView, ProviderGapView, SecretKeysByName } from './views.ts';
 
 export interface StatusInput {
   /** The instance as read; its previous status supplies lastTransitionTimes. */
@@ -42,6 +42,8 @@ export interface StatusInput {
    * undefined when the reconcile could not tell (WatcherReady Unknown).
    */
   watcher?: WatcherView;
+  /** The image's release lacks spec.provider (PodsHealthy ProviderNotInImage); undefined when it has it or cannot tell. */
+  providerGap?: ProviderGapView;
   /** Now, as conditionTime() formats it. */
   now: string;
 }
@@ -54,7 +56,7 @@ export function computeStatus(input: StatusInput): ChatCLIInstanceStatus {
     [ConditionType.Available]: available,
     [ConditionType.ReconcileSucceeded]: reconcileVerdict(input.reconcileError, input.conflict === true, input.notPermitted),
     [ConditionType.SecretsFound]: secretsVerdict(input),
-    [ConditionType.PodsHealthy]: podsHealthyVerdict(input.pods, deployment),
+    [ConditionType.PodsHealthy]: podsHealthyVerdict(input.pods, deployment, input.providerGap),
     [ConditionType.WatcherReady]: watcherVerdict(input.watcher),
   };
 

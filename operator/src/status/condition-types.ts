@@ -68,8 +68,8 @@
 //   imagePullSecret, which the kubelet skips with an Event)
 //
 // PodsHealthy: no failure that keeps a server from running is seen on the
-// instance's pods or in the Deployment's conditions (it says nothing about
-// readiness: that is Available)
+// instance's pods or in the Deployment's conditions, and the image can serve
+// the provider asked for (it says nothing about readiness: that is Available)
 //   True    NoFailuresSeen
 //   False   ReplicaFailure        the Deployment cannot create pods; the message
 //                                 is the API server's refusal; wins over
@@ -78,6 +78,12 @@
 //   False   ImagePullFailed       the image cannot be pulled or is invalid; wins over
 //   False   CrashLoop             the container keeps exiting; wins over
 //   False   Unschedulable         the scheduler finds no node for a pod; wins over
+//   False   ProviderNotInImage    image.tag is a supported release older than the
+//                                 one that added spec.provider ("spec.provider
+//                                 OPENROUTER: image tag v1.57.1 has no such provider
+//                                 (added in v1.188.0) ..."): that server starts and
+//                                 answers Health, but refuses every request naming
+//                                 no provider of its own; wins over
 //   False   ProgressDeadlineExceeded, RolloutFailed
 //                                 the Deployment reports Progressing=False and no
 //                                 pod shows one of the above: the message gives
@@ -156,6 +162,7 @@ export const PodsReason = {
   ImagePullFailed: 'ImagePullFailed',
   CrashLoop: 'CrashLoop',
   Unschedulable: 'Unschedulable',
+  ProviderNotInImage: 'ProviderNotInImage',
   ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
   RolloutFailed: 'RolloutFailed',
   PodsNotChecked: 'PodsNotChecked',

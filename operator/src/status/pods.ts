@@ -6,7 +6,7 @@
 import { conditionWords, progressingFalse, replicaFailure, replicaFailureWords } from './deployment-conditions.ts';
 import { PodsReason } from './condition-types.ts';
 import { clipMessage, type Verdict } from './conditions.ts';
-import type { ContainerStatusView, DeploymentView, PodView } from './views.ts';
+import type { ContainerStatusView, DeploymentView, PodView, ProviderGapView } from './views.ts';
 
 // Waiting reasons set by the kubelet (pkg/kubelet/images, kuberuntime).
 const IMAGE_PULL_WAITING_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
@@ -23,7 +23,7 @@ const UNSCHEDULABLE = 'Unschedulable';
  */
 const REASON_PRIORITY: readonly string[] = [
   PodsReason.ReplicaFailure, PodsReason.ContainerConfigError, PodsReason.ImagePullFailed, PodsReason.CrashLoop, PodsReason.Unschedulable,
-  PodsReason.ProgressDeadlineExceeded, PodsReason.RolloutFailed,
+  PodsReason.ProviderNotInImage, PodsReason.ProgressDeadlineExceeded, PodsReason.RolloutFailed,
 ];
 
 /** Problems listed in a message before "and N more": one per replica is rarely news. */
@@ -112,15 +112,29 @@ function imageTrouble(reason: string, image: string): string {
   return `cannot pull image "${image}"`;
 }
 
-/** `pods` undefined: the reconciler could not list them. */
-export function podsHealthyVerdict(pods: readonly PodView[] | undefined, deployment?: DeploymentView): Verdict {
+/** What the provider gap means for the pods, in words. */
+export function providerGapProblem(gap: ProviderGapView): PodProblem {
+  return {
+    reason: PodsReason.ProviderNotInImage,
+    description:
+      `spec.provider ${gap.provider}: image tag ${gap.tag} has no such provider (added in ${gap.since}); ` +
+      'the server runs but refuses every request that names no provider of its own: set image.tag or spec.provider',
+  };
+}
+
+/**
+ * `pods` undefined: the reconciler could not list them. `providerGap`: the
+ * image's release lacks spec.provider (src/desired/chatcli.ts providerNotInImage).
+ */
+export function podsHealthyVerdict(pods: readonly PodView[] | undefined, deployment?: DeploymentView, providerGap?: ProviderGapView): Verdict {
+  const fromSpec = providerGap === undefined ? [] : [providerGapProblem(providerGap)];
   const fromDeployment = deploymentProblems(deployment, pods);
-  if (pods === undefined && fromDeployment.length === 0) {
+  if (pods === undefined && fromDeployment.length === 0 && fromSpec.length === 0) {
     return { status: 'Unknown', reason: PodsReason.PodsNotChecked, message: 'the pods could not be listed' };
   }
   const fromPods = podProblems(pods ?? []);
   // A stalled rollout is news only when no pod says why.
-  const problems = [...fromDeployment.filter((p) => p.reason === PodsReason.ReplicaFailure || fromPods.length === 0), ...fromPods];
+  const problems = [...fromDeployment.filter((p) => p.reason === PodsReason.ReplicaFailure || fromPods.length === 0), ...fromPods, ...fromSpec];
   if (problems.length === 0) {
     const n = pods?.length ?? 0;
     return { status: 'True', reason: PodsReason.NoFailuresSeen, message: `no pod creation, scheduling, image pull, crash-loop or container config failure on ${n} ${n === 1 ? 'pod' : 'pods'}` };

@@ -10,6 +10,17 @@ export interface InstanceView {
   status?: ChatCLIInstanceStatus;
 }
 
+/**
+ * The image's release lacks the instance's provider: its tag names a supported
+ * ChatCLI release older than the one that added it (the reconciler asks
+ * src/desired/chatcli.ts providerNotInImage).
+ */
+export interface ProviderGapView {
+  provider: string;
+  tag: string;
+  since: string;
+}
+
 export interface DeploymentConditionView {
   type: string;
   status: string;

@@ -2,6 +2,7 @@
 // the invalid-instance corpus with a message naming the field, exactly where
 // the offline validator (render) does; it accepts the seed's samples and
 // stores them with the seed's defaults, the same ones withDefaults() applies;
+// it accepts the valid-instance corpus (every provider, workload identity);
 // and `kubectl explain` documents the watcher's targets.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +17,7 @@ import { ApiError, closeConnections, request } from '../../src/runtime/kube.ts';
 import { waitForCrd } from '../../hack/controlplane/wait.ts';
 import { usePlane } from '../support/cluster.ts';
 import { INVALID_CASES } from '../unit/api/invalid-instances.ts';
+import { VALID_CASES } from '../unit/api/valid-instances.ts';
 import { MINIMAL_SPEC_WITH_SEED_DEFAULTS, PACKAGE_DIR, SAMPLE_FILES, readSample } from '../unit/api/samples.ts';
 import { retrying } from '../support/wait.ts';
 
@@ -82,6 +84,19 @@ describe('the ChatCLIInstance API on a real API server', () => {
     }
   });
 
+  describe('the API server accepts the valid-instance corpus (every provider, workload identity) as the offline validator does', () => {
+    for (const c of VALID_CASES) {
+      it(c.name, async () => {
+        const body = { ...c.instance, metadata: { ...(c.instance.metadata as object), namespace } };
+        const created = await request<ChatCLIInstance>(kc, { method: 'POST', path: collection(), query: { dryRun: 'All', fieldValidation: 'Strict' }, body });
+        const spec = c.instance.spec as ChatCLIInstance['spec'];
+        assert.equal(created.spec.provider, spec.provider);
+        assert.deepEqual(created.spec.serviceAccount, spec.serviceAccount);
+        assert.deepEqual(validateInstance(c.instance), []);
+      });
+    }
+  });
+
   describe('the API server accepts the seed samples and stores them with the seed defaults', () => {
     const stored = new Map<string, ChatCLIInstance>();
 
@@ -134,7 +149,8 @@ describe('the ChatCLIInstance API on a real API server', () => {
     });
 
     it('lists them by short name with the READY, REPLICAS and PROVIDER columns', async () => {
-      const out = await plane().kubectl(['get', 'cci', '-n', namespace]);
+      // The short name comes from discovery, which the API server updates after the CRD is Established.
+      const out = await retrying(() => plane().kubectl(['get', 'cci', '-n', namespace]), 30_000, 250);
       const [header, ...lines] = out.trim().split('\n');
       assert.deepEqual(header?.split(/\s+/), ['NAME', 'READY', 'REPLICAS', 'PROVIDER', 'AGE']);
       assert.deepEqual(lines.map((l) => l.split(/\s+/)[0]).sort(), ['chatcli-multi', 'chatcli-prod', 'chatcli-simple', 'chatcli-watcher']);

@@ -101,7 +101,10 @@ describe('the CRD', () => {
     assert.deepEqual(spec.properties!.provider, {
       description: spec.properties!.provider!.description,
       type: 'string',
-      enum: ['OPENAI', 'OPENAI_ASSISTANT', 'CLAUDEAI', 'GOOGLEAI', 'XAI', 'STACKSPOT', 'OLLAMA'],
+      enum: [
+        'OPENAI', 'OPENAI_ASSISTANT', 'CLAUDEAI', 'GOOGLEAI', 'XAI', 'STACKSPOT', 'OLLAMA',
+        'OPENROUTER', 'BEDROCK', 'COPILOT', 'GITHUB_MODELS', 'ZAI', 'MINIMAX', 'MOONSHOT',
+      ],
     });
   });
 

@@ -37,6 +37,7 @@ const rows: Array<[name: string, path: string, spec: Spec, name?: string]> = [
   ['provider missing', 'spec.provider', { provider: undefined }],
   ['provider unknown', 'spec.provider', { provider: 'CHATGPT' }],
   ['provider in lower case', 'spec.provider', { provider: 'openai' }],
+  ['provider DEVIN (v1.188.0 offers it only with a devin binary, which no image has)', 'spec.provider', { provider: 'DEVIN' }],
   ['model longer than 256 characters', 'spec.model', { model: 'm'.repeat(257) }],
   ['model of 257 emoji (characters, not UTF-16 units)', 'spec.model', { model: '\u{1F600}'.repeat(257) }],
   // replicas
@@ -192,6 +193,10 @@ const knobRows: Array<[name: string, path: string, message: string | undefined, 
   // service
   ['service type ExternalName', 'spec.service.type', undefined, { service: { type: 'ExternalName' } }],
   ['service annotation in the operator domain', 'spec.service.annotations', OPERATOR_ANNOTATIONS, { service: { annotations: { 'chatcli.diillson.com/owner-uid': 'x' } } }],
+  // serviceAccount
+  ['serviceAccount annotation in the operator domain', 'spec.serviceAccount.annotations', OPERATOR_ANNOTATIONS, { serviceAccount: { annotations: { 'chatcli.diillson.com/owner-uid': 'x' } } }],
+  ['serviceAccount annotation key with a space', 'spec.serviceAccount.annotations', QUALIFIED_KEYS, { serviceAccount: { annotations: { 'role arn': 'x' } } }],
+  ['serviceAccount annotation value over 4096 characters', 'spec.serviceAccount.annotations.note', undefined, { serviceAccount: { annotations: { note: 'a'.repeat(4097) } } }],
   // autoscaling
   ['autoscaling without maxReplicas', 'spec.autoscaling.maxReplicas', 'maxReplicas is required when autoscaling is enabled', autoscaling({ maxReplicas: undefined })],
   ['autoscaling without a target', 'spec.autoscaling.targetCPUUtilizationPercentage', 'an enabled autoscaler needs targetCPUUtilizationPercentage, targetMemoryUtilizationPercentage or both', autoscaling({ targetCPUUtilizationPercentage: undefined })],
@@ -215,5 +220,6 @@ export const INVALID_CASES: InvalidCase[] = [
   ...knobRows.map(([name, path, message, spec]) => ({ name, path, instance: instanceWith(spec), ...(message ? { message } : {}) })),
   { name: 'spec missing', path: 'spec', instance: { apiVersion: API_VERSION, kind: KIND, metadata: { name: 'chat' } } },
   { name: 'a misspelt field', path: 'spec.replica', instance: instanceWith({ replica: 2 }), refusedAtDecoding: true },
+  { name: 'serviceAccount name (the operator always makes <name>)', path: 'spec.serviceAccount.name', instance: instanceWith({ serviceAccount: { name: 'default' } }), refusedAtDecoding: true },
   { name: 'a field the watcher lacks', path: 'spec.watcher.targets[0].port', instance: instanceWith(targets(target({ port: 9090 }))), refusedAtDecoding: true },
 ];

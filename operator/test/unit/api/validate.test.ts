@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RULES_NOT_CHECKED, formatErrors, validateInstance } from '../../../src/api/validate.ts';
 import { INVALID_CASES, instanceWith } from './invalid-instances.ts';
+import { VALID_CASES } from './valid-instances.ts';
 import { KNOB_FILES, SAMPLE_FILES, readSample } from './samples.ts';
 
 describe('validateInstance accepts what the seed shows', () => {
@@ -108,4 +109,10 @@ describe('validateInstance refuses, naming the field', () => {
     validateInstance(input);
     assert.deepEqual(input, before);
   });
+});
+
+describe('validateInstance accepts the valid-instance corpus', () => {
+  for (const c of VALID_CASES) {
+    it(c.name, () => assert.deepEqual(validateInstance(c.instance), []));
+  }
 });

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PROVIDERS } from '../../../src/api/chatcliinstance.ts';
-import { PROVIDER_CREDENTIALS, RENDERED_TARGET_KINDS, SUPPORTED_VERSIONS, WATCHER_CALLS, type WatcherCall } from '../../../src/desired/chatcli.ts';
+import { PROVIDER_FACTS, providerNotInImage, RENDERED_TARGET_KINDS, SUPPORTED_VERSIONS, WATCHER_CALLS, type WatcherCall } from '../../../src/desired/chatcli.ts';
 import { WATCHER_RULES } from '../../../src/desired/index.ts';
 
 // The rules go into Roles in the targets' namespaces: they never cover a cluster-scoped call.
@@ -54,10 +54,28 @@ describe('ChatCLI compatibility facts', () => {
   });
 
   it('names the credential variables of every provider the API accepts', () => {
-    assert.deepEqual(Object.keys(PROVIDER_CREDENTIALS).sort(), [...PROVIDERS].sort());
-    assert.deepEqual(PROVIDER_CREDENTIALS.GOOGLEAI.required, ['GOOGLEAI_API_KEY']);
-    for (const { required, optional } of Object.values(PROVIDER_CREDENTIALS)) {
-      for (const name of [...required, ...optional]) assert.match(name, /^[A-Z][A-Z0-9_]*$/);
+    assert.deepEqual(Object.keys(PROVIDER_FACTS).sort(), [...PROVIDERS].sort());
+    assert.deepEqual(PROVIDER_FACTS.GOOGLEAI.required, ['GOOGLEAI_API_KEY']);
+    assert.deepEqual(PROVIDER_FACTS.OPENROUTER.required, ['OPENROUTER_API_KEY']);
+    assert.ok(PROVIDER_FACTS.BEDROCK.anyOf.includes('AWS_WEB_IDENTITY_TOKEN_FILE'));
+    for (const { required, anyOf, optional } of Object.values(PROVIDER_FACTS)) {
+      for (const name of [...required, ...anyOf, ...optional]) assert.match(name, /^[A-Z][A-Z0-9_]*$/);
     }
+  });
+
+  it('v1.57.1 has the seven providers of the seed, v1.188.0 all the others; DEVIN (a binary no image has) is not accepted', () => {
+    const since = (v: string) => PROVIDERS.filter((p) => PROVIDER_FACTS[p].since === v);
+    assert.deepEqual(since('v1.57.1'), ['OPENAI', 'OPENAI_ASSISTANT', 'CLAUDEAI', 'GOOGLEAI', 'XAI', 'STACKSPOT', 'OLLAMA']);
+    assert.deepEqual(since('v1.188.0').sort(), ['BEDROCK', 'COPILOT', 'GITHUB_MODELS', 'MINIMAX', 'MOONSHOT', 'OPENROUTER', 'ZAI']);
+    assert.ok(!(PROVIDERS as readonly string[]).includes('DEVIN'));
+  });
+
+  it('a provider is missing from the image only when its tag is exactly an older supported release', () => {
+    assert.deepEqual(providerNotInImage({ provider: 'OPENROUTER', image: { tag: 'v1.57.1' } }), { provider: 'OPENROUTER', tag: 'v1.57.1', since: 'v1.188.0' });
+    assert.equal(providerNotInImage({ provider: 'OPENROUTER', image: { tag: 'v1.188.0' } }), undefined);
+    assert.equal(providerNotInImage({ provider: 'CLAUDEAI', image: { tag: 'v1.57.1' } }), undefined);
+    // Unknown: latest, another tag, a digest, no image at all.
+    for (const tag of ['latest', '1.57.1', 'v1.57.2', 'sha256:' + 'a'.repeat(64)]) assert.equal(providerNotInImage({ provider: 'BEDROCK', image: { tag } }), undefined, tag);
+    assert.equal(providerNotInImage({ provider: 'BEDROCK' }), undefined);
   });
 });

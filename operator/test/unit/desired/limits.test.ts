@@ -43,6 +43,13 @@ describe('oversizeErrors', () => {
     assert.deepEqual(errors.map((e) => e.path), ['spec.service.annotations']);
   });
 
+  it('refuses 22 ServiceAccount annotations of 4096 "€", naming spec.serviceAccount.annotations; 21 pass', () => {
+    const errors = oversizeErrors(desiredObjects(accepted({ serviceAccount: { annotations: euros(22) } })));
+    assert.deepEqual(errors.map((e) => e.path), ['spec.serviceAccount.annotations']);
+    assert.match(errors[0]?.message ?? '', /annotations of ServiceAccount default\/chat/);
+    assert.deepEqual(oversizeErrors(desiredObjects(accepted({ serviceAccount: { annotations: euros(21) } }))), []);
+  });
+
   it('refuses 64 targets of 32 filters of 256 quotes: the watch-config ConfigMap is over 1 MiB', () => {
     const errors = oversizeErrors(desiredObjects(accepted({ watcher: quoteFilters() })));
     assert.deepEqual(errors.map((e) => e.path), ['spec.watcher.targets']);

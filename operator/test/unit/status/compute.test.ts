@@ -221,3 +221,15 @@ describe('WatcherReady', () => {
     assert.equal(condition(computeStatus(input({})), ConditionType.WatcherReady).status, 'Unknown');
   });
 });
+
+describe('a provider the image lacks', () => {
+  it('PodsHealthy False ProviderNotInImage while READY, ReconcileSucceeded and observedGeneration go on as usual', () => {
+    const status = computeStatus(input({ instance: instance({ generation: 4 }), providerGap: { provider: 'OPENROUTER', tag: 'v1.57.1', since: 'v1.188.0' } }));
+    const pods = condition(status, ConditionType.PodsHealthy);
+    assert.deepEqual([pods.status, pods.reason], ['False', 'ProviderNotInImage']);
+    assert.match(pods.message, /^spec\.provider OPENROUTER: image tag v1\.57\.1 has no such provider \(added in v1\.188\.0\)/);
+    assert.equal(condition(status, ConditionType.ReconcileSucceeded).status, 'True');
+    assert.equal(status.ready, true);
+    assert.equal(status.observedGeneration, 4);
+  });
+});

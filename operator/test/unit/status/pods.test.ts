@@ -101,4 +101,25 @@ describe('PodsHealthy', () => {
   it('pods that could not be listed: Unknown', () => {
     assert.deepEqual([podsHealthyVerdict(undefined).status, podsHealthyVerdict(undefined).reason], ['Unknown', PodsReason.PodsNotChecked]);
   });
+
+  it('a provider the image tag\'s release lacks: ProviderNotInImage naming field, tag and release, though the pods run', () => {
+    const gap = { provider: 'OPENROUTER', tag: 'v1.57.1', since: 'v1.188.0' };
+    const v = podsHealthyVerdict([pod('chat-5d9c-abcde', container({ ready: true }))], deployment({ desired: 1 }), gap);
+    assert.equal(v.status, 'False');
+    assert.equal(v.reason, PodsReason.ProviderNotInImage);
+    assert.equal(
+      v.message,
+      'spec.provider OPENROUTER: image tag v1.57.1 has no such provider (added in v1.188.0); ' +
+        'the server runs but refuses every request that names no provider of its own: set image.tag or spec.provider',
+    );
+    // Known from the spec alone, even when the pods could not be listed.
+    assert.equal(podsHealthyVerdict(undefined, undefined, gap).reason, PodsReason.ProviderNotInImage);
+  });
+
+  it('a crash-looping pod outranks the provider gap, which is still named', () => {
+    const gap = { provider: 'BEDROCK', tag: 'v1.57.1', since: 'v1.188.0' };
+    const v = podsHealthyVerdict([pod('p', container({ restartCount: 3, ...waiting('CrashLoopBackOff') }))], undefined, gap);
+    assert.equal(v.reason, PodsReason.CrashLoop);
+    assert.match(v.message, /; spec\.provider BEDROCK: image tag v1\.57\.1 has no such provider/);
+  });
 });

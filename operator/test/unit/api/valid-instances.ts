@@ -1,0 +1,30 @@
+// Valid ChatCLIInstances that exercise one field each: every provider, and the
+// ServiceAccount's workload-identity annotations. The offline validator
+// (validate.test.ts) and the real API server (test/integration/api-validation.test.ts)
+// both accept them.
+import { PROVIDERS } from '../../../src/api/chatcliinstance.ts';
+import { instanceWith } from './invalid-instances.ts';
+
+export interface ValidCase {
+  name: string;
+  instance: Record<string, unknown>;
+}
+
+export const VALID_CASES: ValidCase[] = [
+  ...PROVIDERS.map((provider) => ({ name: `provider ${provider}`, instance: instanceWith({ provider }) })),
+  // Accepted: the status names the gap (PodsHealthy ProviderNotInImage).
+  { name: 'provider OPENROUTER with image tag v1.57.1, which lacks it', instance: instanceWith({ provider: 'OPENROUTER', image: { tag: 'v1.57.1' } }) },
+  {
+    name: 'BEDROCK with an IRSA role on the ServiceAccount',
+    instance: instanceWith({ provider: 'BEDROCK', serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/chatcli-bedrock' } }, env: [{ name: 'AWS_REGION', value: 'eu-west-1' }] }),
+  },
+  { name: 'a GKE service account on the ServiceAccount', instance: instanceWith({ serviceAccount: { annotations: { 'iam.gke.io/gcp-service-account': 'chatcli@project.iam.gserviceaccount.com' } } }) },
+  {
+    name: 'Azure workload identity: client id on the ServiceAccount, use label on the pods',
+    instance: instanceWith({
+      serviceAccount: { annotations: { 'azure.workload.identity/client-id': '00000000-0000-0000-0000-000000000000' } },
+      podLabels: { 'azure.workload.identity/use': 'true' },
+    }),
+  },
+  { name: 'serviceAccount with no annotations', instance: instanceWith({ serviceAccount: {} }) },
+];
