@@ -25,7 +25,7 @@ const plane = usePlane('api');
 
 interface ManagedFields { manager: string; operation: string; subresource?: string; fieldsV1?: { 'f:spec'?: Record<string, unknown> } }
 interface Deployment {
-  metadata: { generation: number; managedFields?: ManagedFields[] };
+  metadata: { generation: number; resourceVersion: string; managedFields?: ManagedFields[] };
   spec: { replicas?: number; strategy?: { type: string }; template: { metadata: { labels: Record<string, string> }; spec: { volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] } } };
 }
 interface Service { metadata: { annotations?: Record<string, string> }; spec: { type: string; ports: { name: string; nodePort?: number }[] } }
@@ -41,22 +41,32 @@ async function applyInstance(ns: string, name: string, spec: Record<string, unkn
 
 const deployment = (ns: string, name = 'chat') => getJson<Deployment>(plane(), ['deployment', name, '-n', ns, '--show-managed-fields']);
 const exists = async (args: string[]) => (await getJson(plane(), args)) !== undefined;
+/** The latest spec reconciled: status written for the instance's current generation (after every apply and prune). */
+const reconciled = async (ns: string, name = 'chat') => {
+  const i = await getJson<{ metadata: { generation: number }; status?: { observedGeneration?: number } }>(plane(), ['chatcliinstance', name, '-n', ns]);
+  return i !== undefined && i.status?.observedGeneration === i.metadata.generation;
+};
+/** Whether an Event with this reason is about the instance (Events are written after the status, and not awaited). */
+const hasEvent = async (ns: string, name: string, reason: string) =>
+  (await plane().kubectl(['get', 'events', '-n', ns, `--field-selector=involvedObject.name=${name},reason=${reason}`, '-o', 'name'])).trim() !== '';
 
 /** Whether a field manager's entry (by operation) holds spec.replicas. */
 function holdsReplicas(d: Deployment | undefined, manager: string, operation: string): boolean {
   return (d?.metadata.managedFields ?? []).some((m) => m.manager === manager && m.operation === operation && !m.subresource && m.fieldsV1?.['f:spec']?.['f:replicas'] !== undefined);
 }
 
-/** Every spec.replicas value the API server sends for a namespace's Deployments, as it happens (kubectl get -w). */
-function watchReplicas(ns: string): { seen: () => number[]; stop: () => void } {
+/** Every spec.replicas value the API server sends for a namespace's Deployments, as it happens (kubectl get -w), and the resourceVersions it came with. */
+function watchReplicas(ns: string): { seen: () => number[]; versions: () => string[]; stop: () => void } {
   const p = plane();
   const child: ChildProcess = spawn(join(p.binDir, 'kubectl'), [
-    `--kubeconfig=${p.kubeconfigPath}`, 'get', 'deployments', '-n', ns, '--watch', '-o', 'jsonpath={.spec.replicas}{"\\n"}',
+    `--kubeconfig=${p.kubeconfigPath}`, 'get', 'deployments', '-n', ns, '--watch', '-o', 'jsonpath={.metadata.resourceVersion} {.spec.replicas}{"\\n"}',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  const lines = () => out.split('\n').filter((l) => l.trim() !== '').map((l) => l.trim().split(' '));
   return {
-    seen: () => out.split('\n').filter((l) => l.trim() !== '').map(Number),
+    seen: () => lines().map(([, replicas]) => Number(replicas)),
+    versions: () => lines().map(([version]) => version ?? ''),
     stop: () => child.kill('SIGTERM'),
   };
 }
@@ -87,7 +97,8 @@ describe('instance knobs on the API server', () => {
     await plane().kubectl(['scale', 'deployment', 'chat', '-n', ns, '--replicas=2']); // the autoscaler's minReplicas
     await markDeploymentReady(plane(), ns, 'chat');
     await eventually('READY true', async () => (await getJson<{ status?: { ready?: boolean } }>(plane(), ['chatcliinstance', 'chat', '-n', ns]))?.status?.ready === true);
-    await new Promise((r) => setTimeout(r, 2000)); // let the last watch events settle
+    // The last write READY brings: its Event, written after the status.
+    await eventually('the Available Event', () => hasEvent(ns, 'chat', 'Available'));
     const [before, eventsBefore] = [await apiServerWrites(plane()), await namespaceEvents(plane(), ns)];
     await new Promise((r) => setTimeout(r, 8000));
     const [afterWrites, eventsAfter] = [await apiServerWrites(plane()), await namespaceEvents(plane(), ns)];
@@ -107,11 +118,15 @@ describe('instance knobs on the API server', () => {
     await eventually('the Deployment with 3 replicas', async () => (await replicasNow()) === 3);
     const watch = watchReplicas(ns);
     try {
+      // The watch lists the Deployment before anything changes it: its first value is the 3.
+      await eventually('the watch listing the Deployment', () => watch.seen().length > 0);
       assert.ok(holdsReplicas(await deployment(ns), FIELD_MANAGER, 'Apply'), 'the operator declares spec.replicas');
 
       // On: the autoscaler appears; the count stays where it is.
       await applyInstance(ns, 'chat', { ...base, replicas: 3, autoscaling: scaling });
       await eventually('the HorizontalPodAutoscaler', () => exists(['hpa', 'chat', '-n', ns]));
+      // The Deployment comes a phase after the autoscaler: read it once the change is reconciled.
+      await eventually('the change reconciled', () => reconciled(ns));
       assert.equal(await replicasNow(), 3);
 
       // The autoscaler scales (through the scale subresource, as kube-controller-manager does).
@@ -138,9 +153,11 @@ describe('instance knobs on the API server', () => {
       assert.equal(d?.spec.replicas, 2);
       assert.equal(holdsReplicas(d, FIELD_MANAGER, 'Apply'), false);
 
-      // Let the reconciles those writes trigger settle, then read the watch.
-      await new Promise((r) => setTimeout(r, 2000));
-      assert.equal(await replicasNow(), 2);
+      // The last change reconciled, then the watch read up to the Deployment as it is now.
+      await eventually('the change reconciled', () => reconciled(ns));
+      d = await deployment(ns);
+      assert.equal(d?.spec.replicas, 2);
+      await eventually(`the watch at resourceVersion ${d?.metadata.resourceVersion}`, () => watch.versions().includes(d?.metadata.resourceVersion ?? ''));
       assert.deepEqual(changes(watch.seen()), [3, 5, 2], `every replicas value the Deployment had: ${watch.seen().join(', ')}`);
     } finally {
       watch.stop();
