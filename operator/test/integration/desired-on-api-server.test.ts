@@ -15,6 +15,7 @@ import { toYamlStream } from '../../src/desired/yamlstream.ts';
 import { applyObject, getObject, patchMerge } from '../../src/runtime/apply.ts';
 import { Deployments } from '../../src/runtime/resources.ts';
 import { usePlane } from '../support/cluster.ts';
+import { eventually } from '../support/wait.ts';
 
 const plane = usePlane('api');
 const samplesDir = new URL('../../config/samples/', import.meta.url);
@@ -64,6 +65,12 @@ describe('desired objects on a real API server', () => {
     assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.namespace}`), ['Role/rbac-target', 'RoleBinding/rbac-target']);
     await plane().kubectl(['apply', '--server-side', '-f', '-'], toYamlStream(objects));
     const sa = { namespace: 'rbac-home', name: 'chat' };
+    // The authorizer reads Roles and bindings from its own caches: wait until it grants by these two.
+    const first = WATCHER_CALLS.find((c) => c.scope === 'namespace' && c.targetKind === undefined);
+    assert.ok(first);
+    const [firstResource, firstSubresource] = first.resource.split('/') as [string, string | undefined];
+    await eventually('the authorizer granting by the new Role', () =>
+      allowed(sa, { namespace: 'rbac-target', verb: first.verb, group: first.group, resource: firstResource, ...(firstSubresource ? { subresource: firstSubresource } : {}) }));
 
     for (const call of WATCHER_CALLS) {
       const [resource, subresource] = call.resource.split('/') as [string, string | undefined];
