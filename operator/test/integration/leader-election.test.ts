@@ -43,9 +43,11 @@ describe('leader election', () => {
     const k = plane().kubectl;
     await k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'first', namespace: 'default' }, spec: { provider: 'OPENAI' } }));
     await eventually('the first instance applied', async () => (await getJson(plane(), ['deployment', 'first', '-n', 'default'])) !== undefined);
-    await new Promise((r) => setTimeout(r, 1000));
-    const [ra, rb] = [await reconciles(a), await reconciles(b)];
-    assert.ok(ra > 0, 'the first replica leads and reconciles');
+    // The count moves once a reconcile has ended, after its last write.
+    await eventually('a reconcile counted by the leader', async () => (await reconciles(a)) > 0);
+    // The standby has read the Lease and seen the leader: it does not lead, so it does not reconcile.
+    await eventually('the standby seeing the leader', () => /new leader observed/.test(b.logs()));
+    const rb = await reconciles(b);
     assert.equal(rb, 0, 'the standby does not reconcile');
     assert.match(a.logs(), /became leader/);
     assert.doesNotMatch(b.logs(), /became leader/);
@@ -59,7 +61,7 @@ describe('leader election', () => {
     await k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'second', namespace: 'default' }, spec: { provider: 'OPENAI' } }));
     await eventually('the second instance applied by the new leader', async () => (await getJson(plane(), ['deployment', 'second', '-n', 'default'])) !== undefined);
     assert.match(b.logs(), /became leader/);
-    assert.ok((await reconciles(b)) > 0);
+    await eventually('a reconcile counted by the new leader', async () => (await reconciles(b)) > 0);
   });
 
   it('a SIGTERM releases the Lease at once', async () => {
@@ -108,7 +110,9 @@ describe('a deposed leader', () => {
     const code = await Promise.race([op!.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 5_000))]);
     assert.equal(code, 1, 'the deposed leader exits with 1');
     const exitedIn = Date.now() - takenAt;
-    await new Promise((r) => setTimeout(r, HOLD_MS));
+    // The held write is decided once its hold ends: forwarded, or dropped (its client gone).
+    await eventually('the held Deployment write decided', () =>
+      proxy.requests.filter((r) => r.path.endsWith('/deployments/held') && isWrite(r)).every((r) => r.outcome !== 'pending'), HOLD_MS + 10_000);
 
     const lateWrites = proxy.requests.filter((r) => isWrite(r) && r.forwardedAt !== undefined && r.forwardedAt >= takenAt);
     // `takenAt` is taken before kubectl starts, so a renewal may still land before the takeover
