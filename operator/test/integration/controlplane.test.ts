@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { ApiException, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { waitForCrd } from '../../hack/controlplane/wait.ts';
 import { usePlane } from '../support/cluster.ts';
+import { eventually } from '../support/wait.ts';
 import { pinnedVersions } from '../support/versions.ts';
 
 const plane = usePlane('api');
@@ -32,6 +33,10 @@ describe('local control plane (api mode)', () => {
     // The granter may manage Roles, and read pods, but not pods/log.
     await p.kubectl(['create', 'role', 'role-admin', '-n', ns, '--verb=create,get,list', '--resource=roles,pods']);
     await p.kubectl(['create', 'rolebinding', 'role-admin', '-n', ns, '--role=role-admin', `--serviceaccount=${ns}:granter`]);
+    // The authorizer reads RBAC from its own caches: each grant is waited for until it takes effect.
+    const can = async (what: string[]) =>
+      (await p.kubectl(['auth', 'can-i', ...what, '-n', ns, `--as=system:serviceaccount:${ns}:granter`]).catch(() => 'no')).trim() === 'yes';
+    await eventually('the granter may create Roles', () => can(['create', 'roles']));
     const rbac = (await p.serviceAccountKubeConfig(ns, 'granter')).makeApiClient(RbacAuthorizationV1Api);
     const role = (name: string) => ({
       metadata: { name },
@@ -42,6 +47,7 @@ describe('local control plane (api mode)', () => {
 
     await p.kubectl(['create', 'role', 'log-reader', '-n', ns, '--verb=get', '--resource=pods/log']);
     await p.kubectl(['create', 'rolebinding', 'log-reader', '-n', ns, '--role=log-reader', `--serviceaccount=${ns}:granter`]);
+    await eventually('the granter holds pods/log', () => can(['get', 'pods', '--subresource=log']));
     assert.equal(await statusOf(rbac.createNamespacedRole({ namespace: ns, body: role('logs-2') })), 200);
   });
 
