@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { applyObject, createObject, deleteObject } from '../../../src/runtime/apply.ts';
+import { applyObject, createObject, deleteObject, patchMerge } from '../../../src/runtime/apply.ts';
 import { startController, type Controller, type ControllerOptions } from '../../../src/runtime/controller.ts';
 import { objectKey, parseObjectKey, type KubeObject } from '../../../src/runtime/kube.ts';
 import { createOperatorMetrics, type OperatorMetrics } from '../../../src/runtime/metrics.ts';
@@ -82,16 +82,20 @@ describe('controller', () => {
     await eventually(() => assert.ok(calls.filter((k) => k === `${ns}/fresh`).length > before), 5_000);
     await eventually(() => assert.ok(controller.get(Secrets, ns, 'fresh-child'), 'child recreated'));
 
-    // Objects without the labels are neither cached nor a reason to reconcile.
+    // Objects without the labels are neither cached nor a reason to reconcile. Each watch
+    // delivers in order: a labelled change made after them, once seen, proves they were passed over.
     const callsBefore = calls.length;
     await createObject(kc, Secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { namespace: ns, name: 'unrelated', annotations: { [OWNER_ANNOTATION]: `${ns}/fresh` } } });
     await createObject(kc, ConfigMaps, configMap(ns, 'not-an-instance', {}));
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(calls.length, callsBefore);
+    await patchMerge(kc, Secrets, { namespace: ns, name: 'existing-child' }, { metadata: { labels: { 'runtime-test.example.com/touched': 'yes' } } });
+    await createObject(kc, ConfigMaps, configMap(ns, 'marker', { [PRIMARY]: ns }, { k: 'v' }));
+    await eventually(() => assert.ok(controller.get(ConfigMaps, ns, 'marker') && controller.get(Secrets, ns, 'existing-child')?.metadata?.labels?.['runtime-test.example.com/touched']));
+    await eventually(() => assert.ok(calls.slice(callsBefore).includes(`${ns}/marker`) && calls.slice(callsBefore).includes(`${ns}/existing`)));
+    assert.deepEqual([...new Set(calls.slice(callsBefore))].sort(), [`${ns}/existing`, `${ns}/marker`].sort(), 'only the labelled changes were reconciled');
     assert.equal(controller.get(Secrets, ns, 'unrelated'), undefined);
     assert.deepEqual(
       controller.list(ConfigMaps).map((o) => o.metadata?.name).sort(),
-      ['existing', 'fresh'],
+      ['existing', 'fresh', 'marker'],
     );
   });
 
@@ -108,6 +112,8 @@ describe('controller', () => {
     await controller.synced;
     await createObject(kc, ConfigMaps, configMap(ns, 'flaky', { [PRIMARY]: ns }));
     await eventually(() => assert.equal(attempts.length, 4), 5_000);
+    // An attempt is counted once it has ended.
+    await eventually(async () => assert.equal(await counter(metrics, 'success'), 1), 5_000);
     const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
     // Backoff 50, 100, 200 ms: each gap at least its delay.
     assert.ok(gaps[0]! >= 45 && gaps[1]! >= 95 && gaps[2]! >= 195, `gaps ${gaps.join(', ')}`);
@@ -242,9 +248,10 @@ describe('controller', () => {
     await createObject(kc, ConfigMaps, configMap(ns, 'x', { [PRIMARY]: ns }, { value: 'created' }));
     await eventually(() => assert.ok(seen.includes('created')));
     // Our write, which the (now silent) watch never delivers; then someone else's newer one.
+    const watchesBefore = proxy.requests.filter((r) => r.watch && r.path.endsWith('/configmaps')).length;
     proxy.watchMode = 'stall';
     proxy.cutConnections();
-    await new Promise((r) => setTimeout(r, 200));
+    await eventually(() => assert.ok(proxy.requests.filter((r) => r.watch && r.path.endsWith('/configmaps')).length > watchesBefore, 'the ConfigMaps watch reopened, silent'));
     const ours = await applyObject(kc, ConfigMaps, configMap(ns, 'x', { [PRIMARY]: ns }, { value: 'ours' }), { fieldManager: FIELD_MANAGER });
     overlay.view.record(ConfigMaps, ours);
     await applyObject(admin, ConfigMaps, configMap(ns, 'x', { [PRIMARY]: ns }, { value: 'theirs' }), { fieldManager: 'someone-else', force: true });

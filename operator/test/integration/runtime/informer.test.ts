@@ -161,7 +161,9 @@ describe('informer', () => {
     const log = createLogger({ level: 'warn', destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }) });
     const { informer } = watchLabelled(kc, ns, { log });
     await informer.synced;
-    await new Promise((r) => setTimeout(r, 100));
+    // Its watch is open once it delivers a change made after the list: the connection to close.
+    await createObject(kc, ConfigMaps, configMap(ns, 'before-close', { [LABEL]: ns }));
+    await eventually(() => assert.ok(informer.get(ns, 'before-close')));
     closeConnections(kc);
     await eventually(() => assert.ok(lines.some((l) => l.includes('list/watch failed; retrying')), 'the watch broke'));
     await createObject(kc, ConfigMaps, configMap(ns, 'after-close', { [LABEL]: ns }));

@@ -68,12 +68,12 @@ describe('leader election', () => {
     const a = candidate(kc, ns, 'candidate-a');
     const b = candidate(kc, ns, 'candidate-b');
     await eventually(() => assert.ok(a.leading || b.leading));
-    await new Promise((r) => setTimeout(r, 1_500));
-    assert.equal(leadersNow.max, 1, 'never two leaders');
     const [leader, follower] = a.leading ? [a, b] : [b, a];
+    // The follower has read the Lease since the leader took it: it tried, and knows who leads.
+    await eventually(() => assert.ok(follower.leadersSeen.includes(leader.identity), 'the follower knows who leads'), 5_000);
+    assert.equal(leadersNow.max, 1, 'never two leaders');
     assert.equal(follower.leading, false);
     assert.equal((await lease(kc, ns)).holderIdentity, leader.identity);
-    assert.ok(follower.leadersSeen.includes(leader.identity), 'the follower knows who leads');
 
     const releasedAt = Date.now();
     leader.stop.abort();
@@ -93,7 +93,8 @@ describe('leader election', () => {
     const first = candidate(kc, ns, 'crashes', false);
     await eventually(() => assert.ok(first.leading));
     const second = candidate(kc, ns, 'survives');
-    await new Promise((r) => setTimeout(r, 1_000));
+    // It has read the Lease and found it held.
+    await eventually(() => assert.ok(second.leadersSeen.includes('crashes')), 5_000);
     assert.equal(second.leading, false);
 
     const diedAt = Date.now();
