@@ -14,8 +14,13 @@ describe('local control plane (full mode)', () => {
     await p.kubectl(['create', 'deployment', 'web', '--image=nginx', '--replicas=2', '-n', 'default']);
     await eventually('2 available replicas', async () =>
       (await p.kubectl(['get', 'deployment', 'web', '-n', 'default', '-o', 'jsonpath={.status.availableReplicas}'])) === '2');
-    const pods = await p.kubectl(['get', 'pods', '-n', 'default', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.phase}']);
-    assert.deepEqual(pods.split(' ').sort(), ['Running', 'Running']);
+    // The Deployment counts what its controller saw of the pods: the pods themselves are read until they say so.
+    let phases: string[] = [];
+    await eventually('2 Running pods', async () => {
+      phases = (await p.kubectl(['get', 'pods', '-n', 'default', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.phase}'])).split(' ').sort();
+      return phases.length === 2 && phases.every((ph) => ph === 'Running');
+    });
+    assert.deepEqual(phases, ['Running', 'Running']);
   });
 
   it('deleting an owner garbage-collects a ConfigMap that holds an ownerReference to it', async () => {

@@ -51,7 +51,7 @@ describe('the Helm chart on a cluster (full plane)', () => {
     await h(['install', RELEASE_NAME, CHART_DIR, '--namespace', RELEASE_NAMESPACE, '--create-namespace', '--wait', '--timeout', '90s']);
     await k(['label', 'namespace', RELEASE_NAMESPACE, 'pod-security.kubernetes.io/enforce=restricted']);
     await waitForCondition(k, ['-n', RELEASE_NAMESPACE, `deployment/${RELEASE_NAME}`], 'Available');
-    assert.ok(await rolledOut(2));
+    await eventually('the operator rolled out', () => rolledOut(2), 60_000);
     assert.match(await k(['get', CRD, '-o', 'name']), /chatcliinstances/);
     assert.match(await h(['status', RELEASE_NAME, '-n', RELEASE_NAMESPACE]), /STATUS: deployed/);
     const policy = await getJson(plane(), ['validatingadmissionpolicy', 'chatcli-watcher-targets']);
@@ -87,8 +87,9 @@ describe('the Helm chart on a cluster (full plane)', () => {
     const d = (await deployment())!;
     assert.ok(d.metadata.generation > before!.metadata.generation);
     assert.deepEqual(d.spec.template.spec.containers[0]!.args.filter((a) => a.startsWith('--log-level')), ['--log-level=debug']);
-    const pods = await getJson<{ items: { metadata: { deletionTimestamp?: string } }[] }>(plane(), ['pods', '-n', RELEASE_NAMESPACE, '-l', 'app.kubernetes.io/name=chatcli-operator']);
-    assert.equal(pods?.items.filter((p) => !p.metadata.deletionTimestamp).length, 1);
+    // The Deployment's status is its controller's count: the pods themselves are read until they say so.
+    await eventually('one operator pod not being deleted', async () =>
+      (await getJson<{ items: { metadata: { deletionTimestamp?: string } }[] }>(plane(), ['pods', '-n', RELEASE_NAMESPACE, '-l', 'app.kubernetes.io/name=chatcli-operator']))?.items.filter((p) => !p.metadata.deletionTimestamp).length === 1, 60_000);
     assert.match(await h(['history', RELEASE_NAME, '-n', RELEASE_NAMESPACE]), /^2\s.*deployed/m);
   });
 
@@ -115,8 +116,9 @@ describe('the Helm chart on a cluster (full plane)', () => {
       // Helm 4 applies server-side: fields kubectl applied are taken over with --force-conflicts.
       await h(['install', RELEASE_NAME, CHART_DIR, '--namespace', RELEASE_NAMESPACE, '--take-ownership', '--force-conflicts', '--wait', '--timeout', '90s']);
       // Helm's ownership annotations bump the Deployment's generation (the API server
-      // counts annotation changes on a Deployment), but the pod template is the same.
-      assert.ok(await rolledOut(2));
+      // counts annotation changes on a Deployment), but the pod template is the same:
+      // once the controller has observed that generation, the same ReplicaSet and pods.
+      await eventually('the new generation observed, still rolled out', () => rolledOut(2), 60_000);
       assert.equal(await names('replicasets'), setsBefore, 'no new ReplicaSet');
       assert.equal(await names('pods'), podsBefore, 'the same pods');
       assert.match(await h(['status', RELEASE_NAME, '-n', RELEASE_NAMESPACE]), /STATUS: deployed/);

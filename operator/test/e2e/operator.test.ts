@@ -65,8 +65,9 @@ describe('operator end to end (full plane)', () => {
       spec: { provider: 'OPENAI', replicas: 2, persistence: { enabled: true, accessModes: ['ReadWriteMany'] }, watcher: { enabled: true, targets: [{ deployment: 'x', namespace: 'production' }] } },
     }));
     await waitForCondition(k, ['-n', 'secure', 'chatcliinstance/locked'], 'Available');
-    const pods = await getJson<{ items: { status: { phase: string } }[] }>(plane(), ['pods', '-n', 'secure', '-l', 'app.kubernetes.io/instance=locked']);
-    assert.equal(pods?.items.filter((p) => p.status.phase === 'Running').length, 2);
+    // Available is the operator's reading of the Deployment: the pods themselves are read until they say so.
+    await eventually('2 Running pods', async () =>
+      (await getJson<{ items: { status: { phase: string } }[] }>(plane(), ['pods', '-n', 'secure', '-l', 'app.kubernetes.io/instance=locked']))?.items.filter((p) => p.status.phase === 'Running').length === 2);
     const rs = await k(['get', 'events', '-n', 'secure', '--field-selector=reason=FailedCreate', '-o', 'name']);
     assert.equal(rs.trim(), '', 'no pod was refused by Pod Security admission');
   });
@@ -96,8 +97,11 @@ describe('operator end to end (full plane)', () => {
         containers: { env: unknown[]; envFrom: unknown[] }[] };
       status: { phase: string };
     };
-    const pods = (await getJson<{ items: Pod[] }>(plane(), ['pods', '-n', 'knobs', '-l', 'app.kubernetes.io/instance=placed']))?.items ?? [];
-    assert.equal(pods.filter((p) => p.status.phase === 'Running').length, 2);
+    let pods: Pod[] = [];
+    await eventually('2 Running pods', async () => {
+      pods = (await getJson<{ items: Pod[] }>(plane(), ['pods', '-n', 'knobs', '-l', 'app.kubernetes.io/instance=placed']))?.items ?? [];
+      return pods.length === 2 && pods.every((p) => p.status.phase === 'Running');
+    });
     for (const pod of pods) {
       assert.equal(pod.spec.nodeName, 'kwok-node-0', 'scheduled where the nodeSelector and affinity allow');
       assert.deepEqual(pod.spec.nodeSelector, { type: 'kwok' });
