@@ -129,8 +129,12 @@ describe('the ChatCLI server under the operator, on the real node', () => {
     }, 30_000);
     const leader = pods.find((pod) => holder.startsWith(`${pod.metadata.name}_`));
     assert.ok(leader, `the holder ${holder} is one of the operator's pods`);
+    const logLines = async (pod: PodView) =>
+      (await p.kubectl(['logs', pod.metadata.name, '-n', OPERATOR_NAMESPACE])).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    // The holder logs "became leader" after it wrote the Lease: its log is read until it has.
+    await eventually('the holder logging that it leads', async () => (await logLines(leader)).some((l) => l.msg === 'became leader'), 30_000);
     for (const pod of pods) {
-      const lines = (await p.kubectl(['logs', pod.metadata.name, '-n', OPERATOR_NAMESPACE])).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = await logLines(pod);
       const starting = lines.find((l) => l.msg === 'starting');
       assert.equal(starting?.kubeconfig, 'in-cluster', `${pod.metadata.name}: ${JSON.stringify(starting)}`);
       assert.equal(starting?.server, 'https://10.96.0.1:443');
@@ -200,7 +204,8 @@ describe('the ChatCLI server under the operator, on the real node', () => {
             const [pod] = await instancePods(plane(), i);
             assert.ok(pod, i.metadata.name);
             const file = join(stateDirOnHost(pod), 'app.log');
-            await eventually(`${file} written`, () => existsSync(file), 10_000);
+            // Created before its first line is written: wait for the line, not the file.
+            await eventually(`${file} written`, async () => existsSync(file) && /"msg":/.test(await readFile(file, 'utf8')), 10_000);
             assert.match(await readFile(file, 'utf8'), /"msg":/, `${i.metadata.name}: JSON log lines`);
           });
         });
@@ -249,8 +254,10 @@ describe('the ChatCLI server under the operator, on the real node', () => {
             const before = (await instancePods(plane(), i)).map((p) => p.metadata.name);
             await plane().kubectl(['delete', 'pod', ...before, '-n', i.metadata.namespace, '--wait=false']);
             await waitForReadyPods(plane(), i, { notAmong: before });
-            assert.ok((await soon(() => withClient(conn, (c) => c.listSessions()))).includes(SESSION), `${name}: listed by the new pod`);
-            const loaded = await withClient(conn, (c) => c.loadSession(SESSION));
+            // Through the Service once its endpoints are the new pod's (the old one may still be terminating).
+            const after = await connection(i);
+            assert.ok((await soon(() => withClient(after, (c) => c.listSessions()))).includes(SESSION), `${name}: listed by the new pod`);
+            const loaded = await withClient(after, (c) => c.loadSession(SESSION));
             assert.deepEqual(loaded.map(({ role, content }) => ({ role, content })), MESSAGES);
           });
         });
@@ -328,6 +335,8 @@ describe('the ChatCLI server under the operator, on the real node', () => {
     const watch = await watchClaimHolders(plane(), i);
     await patchSpec(plane(), i, { image: { tag: `v${to}` } });
     const [pod] = await waitForReadyPods(plane(), i, { notAmong: before, timeoutMs: 150_000 });
+    // The watch reads the pods on its own, maybe a moment behind: stopped once it saw the new pod Running.
+    await eventually(`the pod watch seeing ${pod!.metadata.name} Running`, () => watch.sawRunning(pod!.metadata.name), 30_000);
     const seen = await watch.stop();
     assert.equal(pod?.spec.containers[0]?.image, `ghcr.io/diillson/chatcli:v${to}`);
     assert.ok(seen.pods.length >= 2, `the old and the new pod were seen: ${seen.pods.join(', ')}`);

@@ -96,6 +96,13 @@ async function planeInChild(dir: string): Promise<{ child: ChildProcess; kubectl
   return { child, kubectl };
 }
 
+/** Whether a process runs: it exists and is no zombie (one not ours stays a zombie until its parent reaps it). */
+async function running(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== '' && state !== 'Z' && state !== 'X';
+}
+
 async function janitorOf(pid: number): Promise<number | undefined> {
   for (const p of (await readdir('/proc')).filter((d) => /^\d+$/.test(d))) {
     const cmd = (await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).split('\0');
@@ -152,10 +159,13 @@ describe('node plane lifecycle', () => {
       await runBusyPods(kubectl);
       const janitor = await janitorOf(child.pid ?? 0);
       assert.ok(janitor, 'the plane runs a janitor');
+      const childExited = child.exitCode === null && child.signalCode === null ? new Promise((r) => child.once('exit', r)) : Promise.resolve();
       process.kill(janitor, 'SIGKILL');
       child.kill('SIGKILL');
+      // Both dead, the plane reaped (the next start takes a lock whose owner is gone), not a guessed 2 s later.
+      await childExited;
+      await eventually('the janitor dead', async () => !(await running(janitor)), 10_000);
       // Containers outlive the plane (their shims are not its children): the leftovers to clean.
-      await new Promise((r) => setTimeout(r, 2000));
       const stale = await hostSnapshot();
       assert.ok(stale.paths['/sys/class/net/chatcli0'] && stale.mounts.length > 0, 'a killed run left its bridge and mounts');
 

@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { BRIDGE, NODE_IP, POD_CIDR, paths } from '../../hack/node/layout.ts';
 import { usePlane } from '../support/cluster.ts';
-import { apply, createNamespace, probePod, runProbe, waitForPhase } from '../support/node.ts';
+import { apply, createNamespace, probePod, runProbe, waitForPhase, waitForServiceEndpoints } from '../support/node.ts';
+import { eventually } from '../support/wait.ts';
 
 const run = promisify(execFile);
 const plane = usePlane('node', { images: ['probe'] });
@@ -25,9 +26,11 @@ describe('pod network on the real node', () => {
       probePod('svc', 'server', ['serve', '8080'], { container: { ports: [{ containerPort: 8080 }] } }),
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'svc' }, spec: { selector: { app: 'server' }, ports: [{ port: 80, targetPort: 8080 }] } },
     );
-    await waitForPhase(plane(), 'svc', 'server', ['Running']);
+    const server = await waitForPhase(plane(), 'svc', 'server', ['Running']);
     const clusterIP = (await plane().kubectl(['get', 'service', 'web', '-n', 'svc', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
     assert.match(clusterIP, /^10\.96\./);
+    // A Running pod is not yet an endpoint, nor an endpoint a rule: wait for both, as a client would need them.
+    await waitForServiceEndpoints(plane(), 'svc', 'web', async () => new Set([server.status.podIP]), clusterIP, 80);
     const { exitCode, output } = await runProbe(plane(), 'svc', 'client', ['get', `http://${clusterIP}/`, '--timeout', '5']);
     assert.equal(exitCode, 0, output);
     assert.match(output, /^HTTP 200\nserver$/);
@@ -43,6 +46,9 @@ describe('pod network on the real node', () => {
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'pod-reader', namespace: 'incluster' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] },
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader', namespace: 'incluster' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: 'incluster' }] },
     );
+    // The authorizer reads RBAC from its own caches: the grant is waited for until it takes effect.
+    await eventually('the reader may list pods', async () =>
+      (await plane().kubectl(['auth', 'can-i', 'list', 'pods', '-n', 'incluster', '--as=system:serviceaccount:incluster:reader']).catch(() => 'no')).trim() === 'yes');
     // $(KUBERNETES_SERVICE_HOST) is expanded from the environment the kubelet gives every container.
     const api = 'https://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)/api/v1/namespaces/incluster';
     const auth = ['--token-file', `${SA_DIR}/token`, '--ca-file', `${SA_DIR}/ca.crt`, '--timeout', '5'];

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { connect as netConnect } from 'node:net';
 import { promisify } from 'node:util';
 import type { ControlPlane } from '../../hack/controlplane/controlplane.ts';
 import { BRIDGE, RUN_DIR, STATE_DIR } from '../../hack/node/layout.ts';
@@ -79,6 +80,40 @@ export async function waitForPhase(plane: ControlPlane, namespace: string, name:
     return phases.includes(phase);
   }, timeoutMs, 250);
   return pod as PodView;
+}
+
+/**
+ * Waits for what a call through a Service needs: its EndpointSlices list ready
+ * endpoints, each one an address of `podIPs()` (the pods that must serve, Ready
+ * now), and its ClusterIP accepts a TCP connection on `port` (kube-proxy has
+ * programmed them). A pod Ready a moment ago is not yet an endpoint, and a new
+ * endpoint is not yet a rule.
+ */
+export async function waitForServiceEndpoints(
+  plane: ControlPlane, namespace: string, service: string, podIPs: () => Promise<Set<string | undefined>>, clusterIP: string, port: number,
+): Promise<void> {
+  let last = '';
+  await eventually(`the endpoints of Service ${namespace}/${service}`, async () => {
+    const ips = await podIPs();
+    const slices = JSON.parse(await plane.kubectl(['get', 'endpointslices', '-n', namespace, '-l', `kubernetes.io/service-name=${service}`, '-o', 'json'])) as
+      { items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[] };
+    const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).flatMap((e) => e.addresses);
+    last = `pods ${[...ips].join(',')}, ready endpoints ${ready.join(',')}`;
+    return ready.length > 0 && ready.every((a) => ips.has(a));
+  }, 60_000, 250).catch((err: Error) => {
+    throw new Error(`${err.message} (${last})`);
+  });
+  await eventually(`a TCP connection to ${clusterIP}:${port}`, () => new Promise<boolean>((resolve) => {
+    const socket = netConnect({ host: clusterIP, port, timeout: 2000 }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  }), 30_000, 250);
 }
 
 export async function logs(plane: ControlPlane, namespace: string, name: string, container?: string): Promise<string> {

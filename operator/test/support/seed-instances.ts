@@ -5,7 +5,6 @@
 // change, so each supported ChatCLI version runs every sample side by side.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { paths } from '../../hack/node/layout.ts';
 import { STATE_DIR } from '../../src/desired/chatcli.ts';
 import { selectorLabels, serviceName, sessionsClaimName } from '../../src/desired/names.ts';
 import type { ConnectOptions, ChatCLIProto } from './chatcli-grpc.ts';
-import { PROBE, RESTRICTED_CONTAINER } from './node.ts';
+import { PROBE, RESTRICTED_CONTAINER, waitForServiceEndpoints } from './node.ts';
 import { SAMPLES_DIR, getJson } from './operator.ts';
 import { eventually } from './wait.ts';
 
@@ -159,44 +158,14 @@ export async function serviceConnection(plane: ControlPlane, i: Instance, proto:
   if (!svc) throw new Error(`Service of ${i.metadata.namespace}/${i.metadata.name} not found`);
   const port = svc.spec.ports.find((p) => p.name === 'grpc')?.port;
   const address = `${svc.spec.clusterIP}:${port}`;
-  await waitForServiceEndpoints(plane, i, svc.spec.clusterIP, port!);
+  // Only the instance's current Ready pods serve, and kube-proxy routes to them.
+  const readyPodIPs = async () => new Set((await instancePods(plane, i)).filter(podReady).map((p) => p.status.podIP));
+  await waitForServiceEndpoints(plane, i.metadata.namespace, serviceName(i.metadata), readyPodIPs, svc.spec.clusterIP, port!);
   const token = i.spec.server?.token ? await secretValue(plane, i.metadata.namespace, i.spec.server.token.name, i.spec.server.token.key) : undefined;
   const tlsSecret = i.spec.server?.tls?.enabled ? i.spec.server.tls.secretName : undefined;
   if (!tlsSecret) return { address, proto, token };
   const serverName = serviceDnsNames(i)[2];
   return { address, proto, token, serverName, tls: { ca: await secretValue(plane, i.metadata.namespace, tlsSecret, 'ca.crt'), serverName } };
-}
-
-/**
- * Waits for what a call through the Service needs: its EndpointSlices list only
- * the instance's current Ready pods, all ready, and the ClusterIP accepts a TCP
- * connection (kube-proxy has programmed them). A pod Ready a moment ago is not yet
- * an endpoint, and a new endpoint is not yet a rule.
- */
-async function waitForServiceEndpoints(plane: ControlPlane, i: Instance, clusterIP: string, port: number): Promise<void> {
-  const svc = serviceName(i.metadata);
-  let last = '';
-  await eventually(`the endpoints of Service ${i.metadata.namespace}/${svc}`, async () => {
-    const podIPs = new Set((await instancePods(plane, i)).filter(podReady).map((p) => p.status.podIP));
-    const slices = await getJson<{ items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[] }>(
-      plane, ['endpointslices', '-n', i.metadata.namespace, '-l', `kubernetes.io/service-name=${svc}`]);
-    const ready = (slices?.items ?? []).flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).flatMap((e) => e.addresses);
-    last = `pods ${[...podIPs].join(',')}, ready endpoints ${ready.join(',')}`;
-    return ready.length > 0 && ready.every((a) => podIPs.has(a));
-  }, 60_000, 250).catch((err: Error) => {
-    throw new Error(`${err.message} (${last})`);
-  });
-  await eventually(`a TCP connection to ${clusterIP}:${port}`, () => new Promise<boolean>((resolve) => {
-    const socket = netConnect({ host: clusterIP, port, timeout: 2000 }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-    socket.on('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  }), 30_000, 250);
 }
 
 /** The Service's DNS names, shortest first. */
@@ -256,7 +225,11 @@ export async function canI(plane: ControlPlane, sa: { namespace: string; name: s
  * terminal phase (the Deployment controller's own test before it starts the
  * next pod under Recreate).
  */
-export async function watchClaimHolders(plane: ControlPlane, i: Instance): Promise<{ stop(): Promise<{ maxHolders: number; pods: string[]; timeline: string[] }> }> {
+export async function watchClaimHolders(plane: ControlPlane, i: Instance): Promise<{
+  /** Whether the watch has delivered this pod Running: it caught up with a pod read elsewhere. */
+  sawRunning(pod: string): boolean;
+  stop(): Promise<{ maxHolders: number; pods: string[]; timeline: string[] }>;
+}> {
   const phases = new Map<string, string>();
   const seen = new Set<string>();
   const timeline: string[] = [];
@@ -279,6 +252,7 @@ export async function watchClaimHolders(plane: ControlPlane, i: Instance): Promi
     },
   );
   return {
+    sawRunning: (pod) => phases.get(pod) === 'Running',
     stop: async () => {
       controller.abort();
       if (failure) throw new Error(`pod watch failed: ${String(failure)}`);
