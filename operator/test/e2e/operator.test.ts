@@ -182,14 +182,15 @@ describe('operator end to end (full plane)', () => {
     assert.equal(pods?.items.length, 2);
   });
 
-  it('the admission policy that config/default installs type-checks against the CRD without a warning', { timeout: 60_000 }, async () => {
+  it('the admission policies that config/default installs type-check against the CRD without a warning', { timeout: 60_000 }, async () => {
     // The controller-manager type-checks every ValidatingAdmissionPolicy and writes the result to its status.
-    type Policy = { metadata: { generation: number }; status?: { observedGeneration?: number; typeChecking?: { expressionWarnings?: { fieldRef: string; warning: string }[] } } };
-    const policy = () => getJson<Policy>(plane(), ['validatingadmissionpolicy', 'chatcli-watcher-targets']);
-    await eventually('the policy type-checked', async () => {
-      const p = await policy();
-      return p?.status?.typeChecking !== undefined && p.status.observedGeneration === p.metadata.generation;
+    type Policy = { metadata: { name: string; generation: number }; status?: { observedGeneration?: number; typeChecking?: { expressionWarnings?: { fieldRef: string; warning: string }[] } } };
+    const ours = async () => ((await getJson<{ items: Policy[] }>(plane(), ['validatingadmissionpolicies']))?.items ?? [])
+      .filter((p) => p.metadata.name.startsWith('chatcli-watcher-targets'));
+    await eventually('every policy type-checked', async () => {
+      const policies = await ours();
+      return policies.length === 3 && policies.every((p) => p.status?.typeChecking !== undefined && p.status.observedGeneration === p.metadata.generation);
     }, 45_000);
-    assert.deepEqual((await policy())?.status?.typeChecking?.expressionWarnings ?? [], []);
+    for (const p of await ours()) assert.deepEqual(p.status?.typeChecking?.expressionWarnings ?? [], [], p.metadata.name);
   });
 });
