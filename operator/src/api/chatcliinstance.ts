@@ -16,7 +16,7 @@ import { CloneType, Type, type Static } from '@sinclair/typebox';
 // The keys and variables the operator sets on the pod, spelled once where the
 // pod is built (src/desired); the rules below refuse them in the spec. Both
 // modules are data only (no runtime import back into this one).
-import { OPERATOR_ENV_NAMES } from '../desired/chatcli.ts';
+import { DEFAULT_METRICS_PORT, OPERATOR_ENV_NAMES } from '../desired/chatcli.ts';
 import { OPERATOR_KEY_PREFIX, OPERATOR_POD_LABEL_KEYS } from '../desired/names.ts';
 import { celRule, validations } from './cel.ts';
 import { PodSecurityContext, ResourceRequirements } from './core.ts';
@@ -72,8 +72,8 @@ export type Provider = (typeof PROVIDERS)[number];
 
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 
-/** The server image's fixed Prometheus port (`chatcli serve --metrics-port`), so the gRPC port must differ. */
-export const SERVER_METRICS_PORT = 9090;
+/** The server's Prometheus port when the spec names none: the default of both releases (`chatcli serve --metrics-port`), the port before spec.server.metrics existed. */
+export const SERVER_METRICS_PORT = DEFAULT_METRICS_PORT;
 
 /** The seed's pod security context, used when the spec gives none. */
 export const DEFAULT_SECURITY_CONTEXT = { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } } as const;
@@ -83,6 +83,7 @@ export const DEFAULTS = {
   replicas: 1,
   image: { repository: 'ghcr.io/diillson/chatcli', tag: 'latest', pullPolicy: 'IfNotPresent' },
   serverPort: 50051,
+  metricsPort: SERVER_METRICS_PORT,
   watcher: { enabled: false, interval: '30s', window: '2h', maxLogLines: 100, maxContextChars: 8000 },
   target: { metricsPort: 0, metricsPath: '/metrics' },
   persistence: { enabled: false, size: '1Gi', accessModes: ['ReadWriteOnce'] },
@@ -176,24 +177,40 @@ export const SecretKeyRef = Type.Object(
   { description: 'A key of a Secret in the instance\'s namespace.' },
 );
 
-const portIsNotMetrics = celRule<{ port?: number }>(
+export const MetricsSpec = Type.Object(
   {
-    rule: `!has(self.port) || self.port != ${SERVER_METRICS_PORT}`,
-    message: `port ${SERVER_METRICS_PORT} is taken by the server's Prometheus metrics`,
+    port: port(
+      `Port of the server's Prometheus metrics and HTTP /healthz (CHATCLI_METRICS_PORT), and of the Service's \`metrics\` port; ` +
+        `0 turns them off (no container or Service port). Not the gRPC port.`,
+      0,
+      DEFAULTS.metricsPort,
+    ),
+  },
+  // No default object: an instance that leaves it out is stored as before (port 9090 all the same).
+  { description: `The server's Prometheus metrics (both ChatCLI releases); port ${SERVER_METRICS_PORT} when left out.` },
+);
+
+// Absent metrics means the default port; absent port too (the object's own
+// default `{}` is checked before nested defaults fill it).
+const portIsNotMetrics = celRule<{ port?: number; metrics?: { port?: number } }>(
+  {
+    rule: `!has(self.port) || self.port != (has(self.metrics) && has(self.metrics.port) ? self.metrics.port : ${SERVER_METRICS_PORT})`,
+    message: 'port must differ from metrics.port: the gRPC server and the Prometheus metrics cannot share one port',
     fieldPath: '.port',
   },
-  ({ port }) => port !== SERVER_METRICS_PORT,
+  ({ port, metrics }) => port === undefined || port !== (metrics?.port ?? SERVER_METRICS_PORT),
 );
 
 export const ServerSpec = Type.Object(
   {
-    port: port(`gRPC port of the server (1-65535, not ${SERVER_METRICS_PORT}, the metrics port).`, 1, DEFAULTS.serverPort),
+    port: port(`gRPC port of the server (1-65535, not metrics.port, by default ${SERVER_METRICS_PORT}).`, 1, DEFAULTS.serverPort),
     tls: Type.Optional(TLSSpec),
     token: Type.Optional(
       CloneType(SecretKeyRef, {
         description: 'Secret key holding the server\'s auth token; it reaches the pod only as CHATCLI_SERVER_TOKEN from a secretKeyRef. No token: no auth.',
       }),
     ),
+    metrics: Type.Optional(MetricsSpec),
   },
   { description: 'The gRPC server.', default: {}, ...validations(portIsNotMetrics) },
 );
@@ -373,6 +390,40 @@ export const ServiceAccountSpec = Type.Object(
   { description: 'The ServiceAccount <name> the server pods run as.' },
 );
 
+// ------------------------------------------------------- agents and skills
+
+const configMapRef = (description: string) =>
+  Type.Object({ name: dnsSubdomain('Name of a ConfigMap in the instance\'s namespace.') }, { description });
+
+/** `spec.agents` and `spec.skills`: ConfigMaps whose keys become the Markdown files the server serves. */
+const personaFiles = (what: 'agents' | 'skills', dir: string, files: string) =>
+  Type.Object(
+    {
+      configMaps: Type.Array(configMapRef(`A ConfigMap whose keys become files in ${dir}.`), {
+        description:
+          `ConfigMaps whose keys become the files of ${dir}, read-only (one projected volume). ${files} ` +
+          'A key in two of them: the later ConfigMap wins. A missing ConfigMap keeps new pods from starting. ' +
+          'ChatCLI v1.188.0 reads the folder on every request, so an edit reaches running pods without a restart; v1.57.1 serves none.',
+        minItems: 1,
+        maxItems: LIMITS.personaConfigMaps,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      }),
+    },
+    { description: `The ${what} the server offers its clients (ChatCLI v1.188.0).` },
+  );
+
+export const AgentsSpec = personaFiles(
+  'agents',
+  '$HOME/.chatcli/agents',
+  'Each key ending in .md is one agent (ListRemoteAgents, GetAgentDefinition): YAML frontmatter (name, description, skills, ...) and its prompt; other keys are ignored.',
+);
+export const SkillsSpec = personaFiles(
+  'skills',
+  '$HOME/.chatcli/skills',
+  'Each key ending in .md is one single-file skill (ListRemoteSkills, GetSkillContent); skill packages (a folder with SKILL.md) cannot come from a ConfigMap.',
+);
+
 // -------------------------------------------------------------- autoscaling
 
 type AutoscalingShape = { enabled?: boolean; minReplicas?: number; maxReplicas?: number; targetCPUUtilizationPercentage?: number; targetMemoryUtilizationPercentage?: number };
@@ -550,6 +601,8 @@ export const ChatCLIInstanceSpec = Type.Object(
     ),
     service: Type.Optional(ServiceSpec),
     serviceAccount: Type.Optional(ServiceAccountSpec),
+    agents: Type.Optional(AgentsSpec),
+    skills: Type.Optional(SkillsSpec),
     autoscaling: Type.Optional(AutoscalingSpec),
     nodeSelector: Type.Optional(labelMap('Labels a node must have for the server pods to run on it.')),
     tolerations: Type.Optional(
@@ -673,6 +726,9 @@ export type ChatCLIInstanceSpec = Static<typeof ChatCLIInstanceSpec>;
 export type ChatCLIInstanceStatus = Static<typeof ChatCLIInstanceStatus>;
 export type ImageSpec = Static<typeof ImageSpec>;
 export type ServerSpec = Static<typeof ServerSpec>;
+export type MetricsSpec = Static<typeof MetricsSpec>;
+export type AgentsSpec = Static<typeof AgentsSpec>;
+export type SkillsSpec = Static<typeof SkillsSpec>;
 export type TLSSpec = Static<typeof TLSSpec>;
 export type SecretKeyRef = Static<typeof SecretKeyRef>;
 export type WatchTargetSpec = Static<typeof WatchTargetSpec>;

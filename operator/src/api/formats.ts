@@ -132,6 +132,8 @@ export const LIMITS = {
   envValue: 32_768,
   envFrom: 32,
   imagePullSecrets: 16,
+  /** ConfigMaps of spec.agents and of spec.skills, each. */
+  personaConfigMaps: 16,
 } as const;
 
 /** What each pattern means, for error messages a person can act on. */

@@ -3,7 +3,7 @@
 // the environment it reads, where it writes, the watcher's API calls. Each fact
 // names the file it comes from, at the tags the operator supports; a new
 // release is checked against those files and, where it differs, edited here.
-import type { Provider } from '../api/chatcliinstance.ts';
+import type { Provider, ServerSpec } from '../api/chatcliinstance.ts';
 
 /** The releases every fact below was checked against (SUPPORTED in the README's
  * compatibility table). */
@@ -77,6 +77,35 @@ export const STATE_DIR = `${HOME_DIR}/.chatcli`;
 export const SESSIONS_DIR = `${STATE_DIR}/sessions`;
 /** config/defaults.go DefaultLogFile `~/.chatcli/app.log` (LOG_FILE overrides). */
 export const LOG_FILE = `${STATE_DIR}/app.log`;
+
+/**
+ * Where v1.188.0 reads the agents and skills it serves its clients
+ * (pkg/persona/loader.go NewLoader: $HOME/.chatcli/agents and /skills). Every
+ * ListRemoteAgents, ListRemoteSkills, GetAgentDefinition and GetSkillContent
+ * call reads the folder again (server/handler_remote.go calls the loader, which
+ * keeps no cache), so a ConfigMap volume's update by the kubelet is served
+ * without a restart. Agents: the folder's own `*.md` files (directories and
+ * other names skipped). Skills: its `*.md` files, and folders holding a
+ * SKILL.md; names starting with "." are skipped, and a symlink to a folder is
+ * neither (os.ReadDir's type), so a ConfigMap volume's keys are single-file
+ * skills only. v1.57.1 has the loader but its server serves none (cmd/serve.go).
+ */
+export const AGENTS_DIR = `${STATE_DIR}/agents`;
+export const SKILLS_DIR = `${STATE_DIR}/skills`;
+
+/** `--metrics-port`'s default, CHATCLI_METRICS_PORT unset, in both releases: spec.server.metrics.port's default. */
+export const DEFAULT_METRICS_PORT = 9090;
+
+/**
+ * The server's Prometheus (and HTTP /healthz) port, undefined when off:
+ * `--metrics-port` / CHATCLI_METRICS_PORT, 0 disables it in both releases
+ * (cmd/serve.go, v1.188.0 cmd/server.go; server/server.go starts the metrics
+ * server only when it is above 0).
+ */
+export function serverMetricsPort(server: Pick<ServerSpec, 'metrics'>): number | undefined {
+  const port = server.metrics?.port ?? DEFAULT_METRICS_PORT;
+  return port > 0 ? port : undefined;
+}
 
 /** What a provider needs and which releases have it. */
 export interface ProviderFacts {

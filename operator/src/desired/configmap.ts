@@ -2,8 +2,8 @@
 // environment except secrets (the token and API keys never pass through here).
 // It comes after the API-key Secret in envFrom, so on a duplicate name it wins.
 import type { DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
-import { BIND_ALL_INTERFACES, ENV, HOME_DIR, LOG_MODE_STDOUT } from './chatcli.ts';
-import { METRICS_PORT, WATCH_CONFIG_FILE, envConfigMapName, type InstanceKey } from './names.ts';
+import { BIND_ALL_INTERFACES, DEFAULT_METRICS_PORT, ENV, HOME_DIR, LOG_MODE_STDOUT } from './chatcli.ts';
+import { WATCH_CONFIG_FILE, envConfigMapName, type InstanceKey } from './names.ts';
 import { ownedMeta, type KubeObject } from './object.ts';
 import { watchMode } from './watcher.ts';
 
@@ -12,7 +12,8 @@ export function envConfigData(instance: DefaultedChatCLIInstance): Record<string
   const data: Record<string, string> = { [ENV.provider]: spec.provider };
   if (spec.model) data[ENV.model] = spec.model;
   data[ENV.serverPort] = String(spec.server.port);
-  data[ENV.metricsPort] = String(METRICS_PORT);
+  // Always written, 0 too: the server's own default is 9090.
+  data[ENV.metricsPort] = String(spec.server.metrics?.port ?? DEFAULT_METRICS_PORT);
   // Where the server writes: whatever uid the pod runs as, it may have no passwd
   // entry in the image, and then no usable $HOME.
   data[ENV.home] = HOME_DIR;

@@ -19,21 +19,22 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { SHARED_ACCESS_MODE, type DefaultedChatCLIInstance, type DefaultedSpec } from '../api/chatcliinstance.ts';
-import { ENV, HOME_DIR, SERVER_COMMAND, SESSIONS_DIR, STATE_DIR } from './chatcli.ts';
+import { AGENTS_DIR, ENV, HOME_DIR, SERVER_COMMAND, SESSIONS_DIR, SKILLS_DIR, STATE_DIR, serverMetricsPort } from './chatcli.ts';
 import { autoscaled } from './hpa.ts';
 import {
   CONFIG_HASH_ANNOTATION,
   CONTAINER_NAME,
   DEFAULT_FS_GROUP,
   GRPC_PORT_NAME,
-  METRICS_PORT,
   METRICS_PORT_NAME,
   TLS_CERT_FILE,
   TLS_DIR,
   TLS_KEY_FILE,
   TMP_DIR,
+  VOLUME_AGENTS,
   VOLUME_HOME,
   VOLUME_SESSIONS,
+  VOLUME_SKILLS,
   VOLUME_STATE,
   VOLUME_TLS,
   VOLUME_TMP,
@@ -167,6 +168,7 @@ function container(instance: DefaultedChatCLIInstance): V1Container {
   const args = containerArgs(instance);
   const env = containerEnv(spec);
   const resources = spec.resources as V1ResourceRequirements | undefined;
+  const metricsPort = serverMetricsPort(spec.server);
   return {
     name: CONTAINER_NAME,
     image: imageReference(spec.image.repository, spec.image.tag),
@@ -177,7 +179,7 @@ function container(instance: DefaultedChatCLIInstance): V1Container {
     ...(env.length > 0 ? { env } : {}),
     ports: [
       { name: GRPC_PORT_NAME, containerPort: spec.server.port, protocol: 'TCP' },
-      { name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: 'TCP' },
+      ...(metricsPort === undefined ? [] : [{ name: METRICS_PORT_NAME, containerPort: metricsPort, protocol: 'TCP' }]),
     ],
     // The server has no gRPC health service: probe the TCP port.
     readinessProbe: tcpProbe(5, 10),
@@ -278,6 +280,12 @@ function volumes(instance: DefaultedChatCLIInstance): V1Volume[] {
   if (watchMode(spec, meta.namespace).kind === 'targets') {
     list.push({ name: VOLUME_WATCH_CONFIG, configMap: { name: watchConfigMapName(meta) } });
   }
+  for (const { volume, configMaps } of personaVolumes(spec)) {
+    // Projected, so several ConfigMaps share one folder (the later wins on a
+    // duplicate key); not optional, so a misspelt name is a pod that does not
+    // start rather than a server that silently serves nothing.
+    list.push({ name: volume, projected: { sources: configMaps.map(({ name }) => ({ configMap: { name } })) } });
+  }
   return list;
 }
 
@@ -293,5 +301,16 @@ function volumeMounts(instance: DefaultedChatCLIInstance): V1VolumeMount[] {
   if (watchMode(spec, meta.namespace).kind === 'targets') {
     list.push({ name: VOLUME_WATCH_CONFIG, mountPath: WATCH_CONFIG_DIR, readOnly: true });
   }
+  // Whole volumes, never subPath: the kubelet then updates the files in place,
+  // and the server reads them again on every call (chatcli.ts AGENTS_DIR).
+  for (const { volume, mountPath } of personaVolumes(spec)) list.push({ name: volume, mountPath, readOnly: true });
   return list;
+}
+
+/** spec.agents and spec.skills that name ConfigMaps, with their volume and folder. */
+function personaVolumes(spec: DefaultedSpec): { volume: string; mountPath: string; configMaps: readonly { name: string }[] }[] {
+  return [
+    { volume: VOLUME_AGENTS, mountPath: AGENTS_DIR, configMaps: spec.agents?.configMaps ?? [] },
+    { volume: VOLUME_SKILLS, mountPath: SKILLS_DIR, configMaps: spec.skills?.configMaps ?? [] },
+  ].filter(({ configMaps }) => configMaps.length > 0);
 }

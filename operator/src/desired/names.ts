@@ -117,7 +117,6 @@ export const CONFIG_HASH_ANNOTATION = `${GROUP}/config-hash`;
 export const CONTAINER_NAME = 'chatcli';
 export const GRPC_PORT_NAME = 'grpc';
 export const METRICS_PORT_NAME = 'metrics';
-export const METRICS_PORT = 9090;
 /** Group the pod's volumes are made writable for when the spec names none. */
 export const DEFAULT_FS_GROUP = 1000;
 export const WATCH_CONFIG_KEY = 'watch-config.yaml';
@@ -130,6 +129,9 @@ export const VOLUME_STATE = 'chatcli-state';
 export const VOLUME_SESSIONS = 'sessions';
 export const VOLUME_TLS = 'tls';
 export const VOLUME_WATCH_CONFIG = 'watch-config';
+/** spec.agents and spec.skills: one projected volume each, at chatcli.ts AGENTS_DIR and SKILLS_DIR. */
+export const VOLUME_AGENTS = 'agents';
+export const VOLUME_SKILLS = 'skills';
 
 export const TMP_DIR = '/tmp';
 export const TLS_DIR = '/etc/chatcli/tls';

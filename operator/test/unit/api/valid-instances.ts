@@ -1,5 +1,5 @@
-// Valid ChatCLIInstances that exercise one field each: every provider, and the
-// ServiceAccount's workload-identity annotations. The offline validator
+// Valid ChatCLIInstances that exercise one field each: every provider, the
+// ServiceAccount's workload-identity annotations, agents and skills, the metrics port. The offline validator
 // (validate.test.ts) and the real API server (test/integration/api-validation.test.ts)
 // both accept them.
 import { PROVIDERS } from '../../../src/api/chatcliinstance.ts';
@@ -27,4 +27,9 @@ export const VALID_CASES: ValidCase[] = [
     }),
   },
   { name: 'serviceAccount with no annotations', instance: instanceWith({ serviceAccount: {} }) },
+  { name: 'agents from two ConfigMaps, skills from one', instance: instanceWith({ agents: { configMaps: [{ name: 'team-agents' }, { name: 'sre.agents' }] }, skills: { configMaps: [{ name: 'team-skills' }] } }) },
+  { name: '16 skills ConfigMaps', instance: instanceWith({ skills: { configMaps: Array.from({ length: 16 }, (_, i) => ({ name: `skills-${i}` })) } }) },
+  { name: 'metrics port 0 (off)', instance: instanceWith({ server: { metrics: { port: 0 } } }) },
+  { name: 'metrics port 9100, server port 9090 (free once metrics moved)', instance: instanceWith({ server: { port: 9090, metrics: { port: 9100 } } }) },
+  { name: 'metrics with no port (9090)', instance: instanceWith({ server: { metrics: {} } }) },
 ];
