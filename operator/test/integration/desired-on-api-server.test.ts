@@ -1,7 +1,9 @@
 // What src/desired renders, as a real API server takes it: every seed sample's
 // objects pass validation; the watcher's Role allows exactly the calls ChatCLI
 // makes (src/desired/chatcli.ts) and refuses the rest; the Deployment strategy
-// switches both ways, also from a Deployment an earlier operator made.
+// switches both ways, also from a Deployment an earlier operator made; agents,
+// skills and the metrics port render objects it takes, and turning metrics off
+// takes the Service's metrics port away.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -56,6 +58,25 @@ describe('desired objects on a real API server', () => {
       await ensureNamespaces([...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))]);
       await plane().kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=chatcli-operator', '-f', '-'], toYamlStream(objects));
     }
+  });
+
+  it('agents and skills volumes and a moved or closed metrics port render objects the API server accepts (server-side dry run)', async () => {
+    await ensureNamespaces(['persona']);
+    const persona = { agents: { configMaps: [{ name: 'team-agents' }, { name: 'sre-agents' }] }, skills: { configMaps: [{ name: 'team-skills' }] } };
+    for (const metrics of [{ port: 9100 }, { port: 0 }]) {
+      const objects = desiredObjects(instanceOf({ provider: 'OPENAI', ...persona, server: { metrics } }, 'chat', 'persona'));
+      await plane().kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=chatcli-operator', '-f', '-'], toYamlStream(objects));
+    }
+  });
+
+  it('metrics port 0 takes the metrics port off the Service the operator applied with 9090', async () => {
+    await ensureNamespaces(['metrics-off']);
+    const serviceOf = (metrics: Record<string, unknown>) =>
+      desiredObjects(instanceOf({ provider: 'OPENAI', server: { metrics } }, 'chat', 'metrics-off')).filter((o) => o.kind === 'Service');
+    await plane().kubectl(['apply', '--server-side', '--field-manager=chatcli-operator', '-f', '-'], toYamlStream(serviceOf({})));
+    await plane().kubectl(['apply', '--server-side', '--field-manager=chatcli-operator', '-f', '-'], toYamlStream(serviceOf({ port: 0 })));
+    const live = JSON.parse(await plane().kubectl(['get', 'service', 'chat', '-n', 'metrics-off', '-o', 'json'])) as { spec: { ports: { name: string }[] } };
+    assert.deepEqual(live.spec.ports.map((p) => p.name), ['grpc']);
   });
 
   it('the watcher Role allows every call ChatCLI makes in a target namespace and nothing else: no node, no Secret, no write', async () => {

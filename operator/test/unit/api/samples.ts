@@ -14,7 +14,7 @@ export const SAMPLE_FILES = [
 ] as const;
 
 /** Examples of the instance knobs (config/samples/knobs), not of the seed. */
-export const KNOB_FILES = ['chatcli_v1alpha1_scaled.yaml', 'chatcli_v1alpha1_ollama.yaml', 'chatcli_v1alpha1_stackspot.yaml'] as const;
+export const KNOB_FILES = ['chatcli_v1alpha1_scaled.yaml', 'chatcli_v1alpha1_ollama.yaml', 'chatcli_v1alpha1_stackspot.yaml', 'chatcli_v1alpha1_agents.yaml'] as const;
 
 export function readSample(file: string): Record<string, unknown> & { metadata: { name: string; namespace?: string }; spec: Record<string, unknown> } {
   return parse(readFileSync(join(PACKAGE_DIR, 'config', 'samples', file), 'utf8'));

@@ -39,7 +39,7 @@ describe('golden files of the seed samples', () => {
 
 describe('golden files of the knob examples', () => {
   const knobs = yamlFiles(knobsDir);
-  it('covers the three knob examples', () => assert.equal(knobs.length, 3));
+  it('covers the four knob examples', () => assert.equal(knobs.length, 4));
 
   for (const file of knobs) {
     it(`knobs/${file} becomes golden/knobs/${file}`, () => {
