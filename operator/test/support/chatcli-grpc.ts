@@ -6,8 +6,10 @@
 // and the test must speak the contract of the binary it runs.
 //
 // Only RPCs that never reach an LLM provider are exposed: Health (no token),
-// GetServerInfo, the session calls and GetWatcherStatus (token), and the
-// standard grpc.health.v1 Check (which neither version serves).
+// GetServerInfo, the session calls, GetWatcherStatus and (1.188.0 only) the
+// agent and skill discovery calls (token), the standard grpc.health.v1 Check
+// (which neither version serves), and any RPC a version's proto lacks, by name
+// (to see that server answer UNIMPLEMENTED).
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +90,24 @@ export interface WatcherStatus {
   podCount: number;
 }
 
+// 1.188.0's agent and skill discovery (pkg/persona files under $HOME/.chatcli/agents and /skills).
+export interface AgentInfo {
+  name: string;
+  description: string;
+  skills: string[];
+  plugins: string[];
+  model: string;
+  /** The markdown after the frontmatter (the agent's prompt). */
+  content: string;
+}
+export interface SkillInfo {
+  name: string;
+  description: string;
+  /** The markdown after the frontmatter. */
+  content: string;
+  allowedTools: string[];
+}
+
 export interface ConnectOptions {
   /** host:port of the server (a loopback port, or a Service's ClusterIP:port). */
   address: string;
@@ -108,6 +128,12 @@ export interface ChatCLIClient {
   loadSession(name: string): Promise<ChatMessage[]>;
   deleteSession(name: string): Promise<void>;
   watcherStatus(): Promise<WatcherStatus>;
+  listRemoteAgents(): Promise<AgentInfo[]>;
+  listRemoteSkills(): Promise<SkillInfo[]>;
+  getAgentDefinition(name: string): Promise<AgentInfo>;
+  getSkillContent(name: string): Promise<SkillInfo>;
+  /** Calls `chatcli.v1.ChatCLIService/<method>`, which this version's proto must NOT declare, with an empty request. */
+  undeclared(method: string): Promise<Buffer>;
   /** The standard grpc.health.v1.Health/Check (what grpc-health-probe and kubelet gRPC probes call): "SERVING"... */
   standardHealthCheck(): Promise<string>;
   /** Resolves once the channel is connected (TLS handshake done), rejects with the transport error otherwise. */
@@ -152,6 +178,28 @@ export function connect(opts: ConnectOptions): ChatCLIClient {
       if (!res.success) throw new Error(`DeleteSession ${name}: success=false`);
     },
     watcherStatus: () => unary<WatcherStatus>('GetWatcherStatus', {}),
+    listRemoteAgents: async () => (await unary<{ agents: AgentInfo[] }>('ListRemoteAgents', {})).agents,
+    listRemoteSkills: async () => (await unary<{ skills: SkillInfo[] }>('ListRemoteSkills', {})).skills,
+    getAgentDefinition: async (name) => {
+      const { agent } = await unary<{ agent: AgentInfo | null }>('GetAgentDefinition', { name });
+      if (!agent) throw new Error(`GetAgentDefinition ${name}: no agent in the reply`);
+      return agent;
+    },
+    getSkillContent: async (name) => {
+      const { skill } = await unary<{ skill: SkillInfo | null }>('GetSkillContent', { name });
+      if (!skill) throw new Error(`GetSkillContent ${name}: no skill in the reply`);
+      return skill;
+    },
+    // An empty message is zero bytes whatever its type; the reply is left undecoded.
+    undeclared: (method) => {
+      if (opts.proto.service.service[method]) throw new Error(`${SERVICE}/${method} is in the ChatCLI ${opts.proto.version} proto: call it by its own method`);
+      const md = new grpc.Metadata();
+      if (opts.token !== undefined) md.set('authorization', `Bearer ${opts.token}`);
+      return new Promise((resolve, reject) => {
+        client.makeUnaryRequest(`/${SERVICE}/${method}`, () => Buffer.alloc(0), (b: Buffer) => b, {}, md,
+          { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as Buffer)));
+      });
+    },
     // Hand-encoded: HealthCheckRequest{service: ""} is empty; the reply's field 1 is the status enum.
     standardHealthCheck: () => new Promise((resolve, reject) => {
       client.makeUnaryRequest('/grpc.health.v1.Health/Check', () => Buffer.alloc(0), (b: Buffer) => b, {}, new grpc.Metadata(),

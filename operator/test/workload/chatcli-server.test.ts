@@ -1,19 +1,22 @@
 // The real ChatCLI server of each supported version, run on loopback, and the
 // gRPC client the real-node end-to-end test uses to reach it through a Service.
 // This proves the client and pins the server's behaviour the operator relies
-// on (auth, sessions under $HOME, app.log, TLS, bind address, the watcher's
-// status and exactly which API calls the watcher makes), per version.
+// on (auth, sessions under $HOME, app.log, TLS, bind address, the agents and
+// skills ConfigMap volumes, the watcher's status and exactly which API calls the
+// watcher makes), per version.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { AGENTS_DIR, HOME_DIR, SKILLS_DIR } from '../../src/desired/chatcli.ts';
 import { formatAccess, startApiRecorder } from '../support/api-recorder.ts';
-import { chatcliProto, connect, refusal, withClient, type ChatCLIProto, type ConnectOptions } from '../support/chatcli-grpc.ts';
+import { chatcliProto, connect, refusal, withClient, type ChatCLIClient, type ChatCLIProto, type ConnectOptions } from '../support/chatcli-grpc.ts';
 import { chatcliBinary, listeningAddresses, startLocalChatCLI, throwawayTls, type LocalChatCLI, type LocalChatCLIOptions } from '../support/chatcli-local.ts';
 import { usePlane } from '../support/cluster.ts';
+import { writeConfigMapVolume } from '../support/configmap-volume.ts';
 import { pinnedVersions } from '../support/versions.ts';
 import { eventually } from '../support/wait.ts';
 
@@ -22,15 +25,55 @@ const VERSIONS = (pinnedVersions().CHATCLI_VERSIONS ?? '').split(/\s+/).filter(B
 /** Where the supported releases differ, as seen from outside the server. */
 const BEHAVIOUR: Record<string, {
   wrongTokenCode: string; consoleLogsByDefault: boolean; listensOnAllByDefault: boolean; authenticatedCallsPerConnection: number;
+  servesAgentsAndSkills: boolean;
 }> = {
-  // server/auth.go: a wrong token is PermissionDenied; server.go listens on ":port"; utils: ENV defaults to dev.
-  '1.57.1': { wrongTokenCode: 'PERMISSION_DENIED', consoleLogsByDefault: true, listensOnAllByDefault: true, authenticatedCallsPerConnection: Infinity },
+  // server/auth.go: a wrong token is PermissionDenied; server.go listens on ":port"; utils: ENV defaults to dev;
+  // proto/chatcli/v1/chatcli.proto: no agent or skill RPC (cmd/serve.go never loads pkg/persona).
+  '1.57.1': {
+    wrongTokenCode: 'PERMISSION_DENIED', consoleLogsByDefault: true, listensOnAllByDefault: true, authenticatedCallsPerConnection: Infinity,
+    servesAgentsAndSkills: false,
+  },
   // server/auth.go: every failure is Unauthenticated, and checkFailureRate takes a token from a per-peer
   // (address:port) limiter, burst 5 then one per 12 s, on EVERY authenticated call, right token or not;
   // server.go: 127.0.0.1 unless CHATCLI_BIND_ADDRESS or KUBERNETES_SERVICE_HOST;
-  // utils: CHATCLI_ENV (else ENV) defaults to prod, the log file only.
-  '1.188.0': { wrongTokenCode: 'UNAUTHENTICATED', consoleLogsByDefault: false, listensOnAllByDefault: false, authenticatedCallsPerConnection: 5 },
+  // utils: CHATCLI_ENV (else ENV) defaults to prod, the log file only;
+  // server/handler_remote.go: ListRemoteAgents, ListRemoteSkills, GetAgentDefinition, GetSkillContent read
+  // $HOME/.chatcli/agents and /skills through pkg/persona/loader.go on every call (no cache).
+  '1.188.0': {
+    wrongTokenCode: 'UNAUTHENTICATED', consoleLogsByDefault: false, listensOnAllByDefault: false, authenticatedCallsPerConnection: 5,
+    servesAgentsAndSkills: true,
+  },
 };
+
+// --- spec.agents / spec.skills -------------------------------------------------
+// What the "ConfigMaps" hold, before and after an edit. Each value is what a user
+// puts in a key: YAML frontmatter, then the markdown. A key not ending in .md is
+// ignored by the server even when it reads like an agent or a skill.
+const persona = (name: string, description: string, body: string) => `---\nname: ${name}\ndescription: ${description}\n---\n${body}\n`;
+const NOT_AN_AGENT = persona('notes', 'not an agent: the key does not end in .md', 'Ignored.');
+const NOT_A_SKILL = persona('runbook', 'not a skill: the key does not end in .md', 'Ignored.');
+const AGENTS_BEFORE = {
+  'reviewer.md': persona('reviewer', 'Reviews a change (before)', 'Review the diff.'),
+  'legacy.md': persona('legacy', 'Gone after the edit', 'Old prompt.'),
+  'notes.txt': NOT_AN_AGENT,
+};
+const AGENTS_AFTER = {
+  'reviewer.md': persona('reviewer', 'Reviews a change (after)', 'Review the diff, then the tests.'),
+  'oncall.md': persona('oncall', 'Added by the edit', 'Page the owner.'),
+  'notes.txt': NOT_AN_AGENT,
+};
+const SKILLS_BEFORE = {
+  'k8s-triage.md': persona('k8s-triage', 'Triage a pod (before)', 'Describe the pod.'),
+  'runbook.txt': NOT_A_SKILL,
+};
+const SKILLS_AFTER = {
+  'k8s-triage.md': persona('k8s-triage', 'Triage a pod (after)', 'Describe the pod, then its events.'),
+  'rollback.md': persona('rollback', 'Added by the edit', 'Roll the Deployment back.'),
+  'runbook.txt': NOT_A_SKILL,
+};
+const named = (items: { name: string; description: string }[]) =>
+  items.map(({ name, description }) => [name, description]).toSorted((a, b) => a[0]!.localeCompare(b[0]!));
+const PERSONA_RPCS = ['ListRemoteAgents', 'ListRemoteSkills', 'GetAgentDefinition', 'GetSkillContent'];
 
 test('the supported versions are the ones this test knows', () => {
   assert.deepEqual(VERSIONS.toSorted(), Object.keys(BEHAVIOUR).toSorted());
@@ -239,6 +282,71 @@ for (const version of VERSIONS) {
         const a = await listeningAddresses(s.port);
         await stop(s);
         assert.ok(wildcard(a), `${JSON.stringify(env)}: ${a.join(',')}`);
+      }
+    });
+
+    // spec.agents and spec.skills: a ConfigMap volume each, at the operator's AGENTS_DIR and SKILLS_DIR
+    // (relative to its HOME_DIR), laid out as the kubelet does; an edit of the ConfigMap is the kubelet's
+    // atomic swap of `..data`, which the server must follow without a restart.
+    test(behaviour.servesAgentsAndSkills
+      ? 'agents and skills ConfigMap volumes: the .md keys are served (other keys ignored), and an edit swapped in by the kubelet is served by the same process'
+      : 'agents and skills ConfigMap volumes are harmless: the server starts and answers Health, and has no agent or skill RPC (UNIMPLEMENTED)', async () => {
+      const serverHome = await home('persona');
+      const agentsDir = join(serverHome, relative(HOME_DIR, AGENTS_DIR));
+      const skillsDir = join(serverHome, relative(HOME_DIR, SKILLS_DIR));
+      assert.equal(relative(serverHome, agentsDir), join('.chatcli', 'agents'), 'pkg/persona/loader.go NewLoader reads $HOME/.chatcli/agents');
+      assert.equal(relative(serverHome, skillsDir), join('.chatcli', 'skills'), 'pkg/persona/loader.go NewLoader reads $HOME/.chatcli/skills');
+      assert.ok(await writeConfigMapVolume(agentsDir, AGENTS_BEFORE));
+      assert.ok(await writeConfigMapVolume(skillsDir, SKILLS_BEFORE));
+      // The kubelet's layout: keys are symlinks into ..data, itself a symlink to the timestamped folder.
+      assert.equal(await readlink(join(agentsDir, 'reviewer.md')), join('..data', 'reviewer.md'));
+      const agentsData = await readlink(join(agentsDir, '..data'));
+      const skillsData = await readlink(join(skillsDir, '..data'));
+      assert.match(agentsData, /^\.\.\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}\.\w+$/);
+      const layout = async (dir: string) => (await readdir(dir)).toSorted();
+      const agentsLayout = await layout(agentsDir);
+      assert.deepEqual(agentsLayout, ['..data', agentsData, ...Object.keys(AGENTS_BEFORE)].toSorted());
+
+      const server = await start({ home: serverHome });
+      const ask = <T>(use: (c: ChatCLIClient) => Promise<T>) => withClient({ address: server.address, proto, token }, use);
+      try {
+        if (!behaviour.servesAgentsAndSkills) {
+          for (const rpc of PERSONA_RPCS) {
+            assert.equal(proto.service.service[rpc], undefined, `${rpc} is not in the ${version} proto`);
+            assert.equal((await refusal(ask((c) => c.undeclared(rpc)))).code, 'UNIMPLEMENTED', rpc);
+          }
+          assert.ok(await writeConfigMapVolume(agentsDir, AGENTS_AFTER));
+          assert.equal((await ask((c) => c.health())).status, 'SERVING', 'still serving after the volume is swapped');
+          assert.deepEqual(await layout(skillsDir), ['..data', skillsData, ...Object.keys(SKILLS_BEFORE)].toSorted(), 'the server left the volume alone');
+          return;
+        }
+
+        // Each group stays within 1.188.0's per-connection budget of authenticated calls.
+        await ask(async (c) => {
+          assert.deepEqual(named(await c.listRemoteAgents()), [['legacy', 'Gone after the edit'], ['reviewer', 'Reviews a change (before)']]);
+          assert.deepEqual(named(await c.listRemoteSkills()), [['k8s-triage', 'Triage a pod (before)']]);
+          assert.equal((await c.getAgentDefinition('reviewer')).content.trim(), 'Review the diff.');
+          assert.equal((await c.getSkillContent('k8s-triage')).content.trim(), 'Describe the pod.');
+        });
+
+        // The ConfigMaps are edited: the kubelet writes a new timestamped folder and swaps ..data.
+        assert.ok(await writeConfigMapVolume(agentsDir, AGENTS_AFTER));
+        assert.ok(await writeConfigMapVolume(skillsDir, SKILLS_AFTER));
+        assert.notEqual(await readlink(join(agentsDir, '..data')), agentsData);
+        assert.notEqual(await readlink(join(skillsDir, '..data')), skillsData);
+
+        await ask(async (c) => {
+          assert.deepEqual(named(await c.listRemoteAgents()), [['oncall', 'Added by the edit'], ['reviewer', 'Reviews a change (after)']]);
+          assert.deepEqual(named(await c.listRemoteSkills()), [['k8s-triage', 'Triage a pod (after)'], ['rollback', 'Added by the edit']]);
+          assert.equal((await c.getAgentDefinition('reviewer')).content.trim(), 'Review the diff, then the tests.');
+        });
+        await ask(async (c) => {
+          assert.equal((await c.getSkillContent('k8s-triage')).content.trim(), 'Describe the pod, then its events.');
+          assert.equal((await refusal(c.getAgentDefinition('legacy'))).code, 'NOT_FOUND', 'a key removed by the edit');
+          assert.equal((await refusal(c.getAgentDefinition('notes'))).code, 'NOT_FOUND', 'a key not ending in .md');
+        });
+      } finally {
+        await stop(server);
       }
     });
   });
