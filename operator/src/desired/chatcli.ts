@@ -45,6 +45,9 @@ export const ENV = {
   /** llm/manager/llm_manager.go configurarOllamaClient: without `true` the
    * OLLAMA provider is never registered, in both releases. */
   ollamaEnabled: 'OLLAMA_ENABLED',
+  /** server/hub/open.go DefaultDBPath (v1.188.0): the conversation hub's
+   * SQLite file, else $HOME/.chatcli/hub.db. v1.57.1 has no hub and ignores it. */
+  hubDatabase: 'CHATCLI_HUB_DB',
 } as const;
 
 /** Every variable the operator sets in the server's environment, in some
@@ -75,6 +78,18 @@ export const STATE_DIR = `${HOME_DIR}/.chatcli`;
  * MkdirAll($HOME/.chatcli/sessions, 0700)); unusable sessions only log a
  * warning at start and fail every session call later. */
 export const SESSIONS_DIR = `${STATE_DIR}/sessions`;
+/**
+ * The conversation hub (v1.188.0) on the sessions claim, so it outlives the pod:
+ * a file in the claim's folder, not a second mount of it. The session store
+ * lists only `*.json` files there (cli/session_manager.go ListSessions and its
+ * cleanups), so the hub is never taken for a session. SQLite in WAL mode
+ * (server/hub/sqlite_store.go OpenSQLiteStore) writes hub.db-wal and
+ * hub.db-shm beside it, and with CHATCLI_HUB_DB set the server creates no
+ * folder (server/hub/open.go): the mount is that folder. A hub the server
+ * cannot open is only a warning, the server then runs without one
+ * (server/server.go).
+ */
+export const HUB_DATABASE_FILE = `${SESSIONS_DIR}/hub.db`;
 /** config/defaults.go DefaultLogFile `~/.chatcli/app.log` (LOG_FILE overrides). */
 export const LOG_FILE = `${STATE_DIR}/app.log`;
 

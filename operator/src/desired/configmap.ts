@@ -2,7 +2,8 @@
 // environment except secrets (the token and API keys never pass through here).
 // It comes after the API-key Secret in envFrom, so on a duplicate name it wins.
 import type { DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
-import { BIND_ALL_INTERFACES, DEFAULT_METRICS_PORT, ENV, HOME_DIR, LOG_MODE_STDOUT } from './chatcli.ts';
+import { BIND_ALL_INTERFACES, DEFAULT_METRICS_PORT, ENV, HOME_DIR, HUB_DATABASE_FILE, LOG_MODE_STDOUT } from './chatcli.ts';
+import { singleNodeClaim } from './deployment.ts';
 import { WATCH_CONFIG_FILE, envConfigMapName, type InstanceKey } from './names.ts';
 import { ownedMeta, type KubeObject } from './object.ts';
 import { watchMode } from './watcher.ts';
@@ -24,6 +25,11 @@ export function envConfigData(instance: DefaultedChatCLIInstance): Record<string
   // The OLLAMA provider exists only when enabled; its address comes from the
   // API-key Secret (OLLAMA_BASE_URL), so it is not set here.
   if (spec.provider === 'OLLAMA') data[ENV.ollamaEnabled] = 'true';
+  // The hub on the claim only while one pod at a time mounts it (Recreate, one
+  // replica): SQLite's WAL needs every process using the file on one host, and
+  // ReadWriteMany pods on several nodes would share it over the network. Those
+  // keep the hub in their own emptyDir, as without persistence.
+  if (singleNodeClaim(spec)) data[ENV.hubDatabase] = HUB_DATABASE_FILE;
 
   const mode = watchMode(spec, instance.metadata.namespace);
   if (mode.kind === 'targets') {

@@ -120,7 +120,7 @@ describe('environment', () => {
   it('ONE list of what the operator sets: every variable it can put in the ConfigMap or on the container is in OPERATOR_ENV_NAMES', () => {
     const specs = [
       { provider: 'OLLAMA' as const, model: 'm', server: { token: { name: 't', key: 'k' } }, watcher: { enabled: true, deployment: 'd', namespace: 'default' } },
-      { provider: 'OPENAI' as const, watcher: { enabled: true, targets: [{ deployment: 'd', namespace: 'default' }] } },
+      { provider: 'OPENAI' as const, persistence: { enabled: true }, watcher: { enabled: true, targets: [{ deployment: 'd', namespace: 'default' }] } },
     ];
     for (const spec of specs) {
       const inst = instance(spec);
