@@ -17,7 +17,7 @@ import { CloneType, Type, type Static } from '@sinclair/typebox';
 // pod is built (src/desired); the rules below refuse them in the spec. Both
 // modules are data only (no runtime import back into this one).
 import { DEFAULT_METRICS_PORT, OPERATOR_ENV_NAMES } from '../desired/chatcli.ts';
-import { OPERATOR_KEY_PREFIX, OPERATOR_POD_LABEL_KEYS } from '../desired/names.ts';
+import { CA_BUNDLE_FILE, OPERATOR_KEY_PREFIX, OPERATOR_POD_LABEL_KEYS } from '../desired/names.ts';
 import { celRule, validations } from './cel.ts';
 import { PodSecurityContext, ResourceRequirements } from './core.ts';
 import { EnvFromSource, envVar } from './environment.ts';
@@ -424,6 +424,35 @@ export const SkillsSpec = personaFiles(
   'Each key ending in .md is one single-file skill (ListRemoteSkills, GetSkillContent); skill packages (a folder with SKILL.md) cannot come from a ConfigMap.',
 );
 
+// ---------------------------------------------------------------- CA bundle
+
+const oneCABundleSource = celRule<{ configMapKeyRef?: unknown; secretKeyRef?: unknown }>(
+  { rule: 'has(self.configMapKeyRef) != has(self.secretKeyRef)', message: 'exactly one of configMapKeyRef and secretKeyRef' },
+  ({ configMapKeyRef, secretKeyRef }) => (configMapKeyRef !== undefined) !== (secretKeyRef !== undefined),
+);
+
+export const CABundleSpec = Type.Object(
+  {
+    configMapKeyRef: Type.Optional(
+      Type.Object(
+        {
+          name: dnsSubdomain('Name of a ConfigMap in the instance\'s namespace.'),
+          key: Type.String({ description: 'Key within the ConfigMap.', pattern: SECRET_KEY, maxLength: SECRET_KEY_MAX }),
+        },
+        { description: 'A key of a ConfigMap in the instance\'s namespace holding the PEM certificates.' },
+      ),
+    ),
+    secretKeyRef: Type.Optional(CloneType(SecretKeyRef, { description: 'A key of a Secret in the instance\'s namespace holding the PEM certificates.' })),
+  },
+  {
+    description:
+      'Private CA certificates (PEM) the server trusts, beside the system ones, on its outgoing TLS connections (LLM providers, MCP, web tools): ' +
+      `one key of a ConfigMap or a Secret (exactly one of the two), mounted read-only as ${CA_BUNDLE_FILE} (CHATCLI_CA_BUNDLE). ` +
+      'ChatCLI v1.188.0 reads it once at start (an edit reaches new pods; kubectl rollout restart); v1.57.1 does not read it.',
+    ...validations(oneCABundleSource),
+  },
+);
+
 // -------------------------------------------------------------- autoscaling
 
 type AutoscalingShape = { enabled?: boolean; minReplicas?: number; maxReplicas?: number; targetCPUUtilizationPercentage?: number; targetMemoryUtilizationPercentage?: number };
@@ -603,6 +632,7 @@ export const ChatCLIInstanceSpec = Type.Object(
     serviceAccount: Type.Optional(ServiceAccountSpec),
     agents: Type.Optional(AgentsSpec),
     skills: Type.Optional(SkillsSpec),
+    caBundle: Type.Optional(CABundleSpec),
     autoscaling: Type.Optional(AutoscalingSpec),
     nodeSelector: Type.Optional(labelMap('Labels a node must have for the server pods to run on it.')),
     tolerations: Type.Optional(
@@ -729,6 +759,7 @@ export type ServerSpec = Static<typeof ServerSpec>;
 export type MetricsSpec = Static<typeof MetricsSpec>;
 export type AgentsSpec = Static<typeof AgentsSpec>;
 export type SkillsSpec = Static<typeof SkillsSpec>;
+export type CABundleSpec = Static<typeof CABundleSpec>;
 export type TLSSpec = Static<typeof TLSSpec>;
 export type SecretKeyRef = Static<typeof SecretKeyRef>;
 export type WatchTargetSpec = Static<typeof WatchTargetSpec>;

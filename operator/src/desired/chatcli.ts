@@ -48,6 +48,12 @@ export const ENV = {
   /** server/hub/open.go DefaultDBPath (v1.188.0): the conversation hub's
    * SQLite file, else $HOME/.chatcli/hub.db. v1.57.1 has no hub and ignores it. */
   hubDatabase: 'CHATCLI_HUB_DB',
+  /** utils/tls_config.go ApplyGlobalTLSTrust (v1.188.0, once at start, main.go):
+   * a PEM file whose certificates are added to the system pool for every
+   * outgoing TLS connection (providers, MCP, web tools); an unreadable file or
+   * one without a certificate is only a warning, the system pool then stays.
+   * v1.57.1 does not read it. */
+  caBundle: 'CHATCLI_CA_BUNDLE',
 } as const;
 
 /** Every variable the operator sets in the server's environment, in some

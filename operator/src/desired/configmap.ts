@@ -4,7 +4,7 @@
 import type { DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
 import { BIND_ALL_INTERFACES, DEFAULT_METRICS_PORT, ENV, HOME_DIR, HUB_DATABASE_FILE, LOG_MODE_STDOUT } from './chatcli.ts';
 import { singleNodeClaim } from './deployment.ts';
-import { WATCH_CONFIG_FILE, envConfigMapName, type InstanceKey } from './names.ts';
+import { CA_BUNDLE_FILE, WATCH_CONFIG_FILE, envConfigMapName, type InstanceKey } from './names.ts';
 import { ownedMeta, type KubeObject } from './object.ts';
 import { watchMode } from './watcher.ts';
 
@@ -30,6 +30,7 @@ export function envConfigData(instance: DefaultedChatCLIInstance): Record<string
   // ReadWriteMany pods on several nodes would share it over the network. Those
   // keep the hub in their own emptyDir, as without persistence.
   if (singleNodeClaim(spec)) data[ENV.hubDatabase] = HUB_DATABASE_FILE;
+  if (spec.caBundle) data[ENV.caBundle] = CA_BUNDLE_FILE;
 
   const mode = watchMode(spec, instance.metadata.namespace);
   if (mode.kind === 'targets') {

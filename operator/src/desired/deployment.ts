@@ -22,6 +22,8 @@ import { SHARED_ACCESS_MODE, type DefaultedChatCLIInstance, type DefaultedSpec }
 import { AGENTS_DIR, ENV, HOME_DIR, SERVER_COMMAND, SESSIONS_DIR, SKILLS_DIR, STATE_DIR, serverMetricsPort } from './chatcli.ts';
 import { autoscaled } from './hpa.ts';
 import {
+  CA_BUNDLE_DIR,
+  CA_BUNDLE_FILE,
   CONFIG_HASH_ANNOTATION,
   CONTAINER_NAME,
   DEFAULT_FS_GROUP,
@@ -32,6 +34,7 @@ import {
   TLS_KEY_FILE,
   TMP_DIR,
   VOLUME_AGENTS,
+  VOLUME_CA_BUNDLE,
   VOLUME_HOME,
   VOLUME_SESSIONS,
   VOLUME_SKILLS,
@@ -286,7 +289,20 @@ function volumes(instance: DefaultedChatCLIInstance): V1Volume[] {
     // start rather than a server that silently serves nothing.
     list.push({ name: volume, projected: { sources: configMaps.map(({ name }) => ({ configMap: { name } })) } });
   }
+  const caBundle = caBundleVolume(spec);
+  if (caBundle) list.push(caBundle);
   return list;
+}
+
+/** spec.caBundle's one key as the file CA_BUNDLE_FILE; not optional, so a
+ * missing ConfigMap, Secret or key holds the pod (FailedMount) rather than
+ * letting the server start without the CA. */
+function caBundleVolume(spec: DefaultedSpec): V1Volume | undefined {
+  const { configMapKeyRef, secretKeyRef } = spec.caBundle ?? {};
+  const items = (key: string) => [{ key, path: CA_BUNDLE_FILE.slice(CA_BUNDLE_DIR.length + 1) }];
+  if (configMapKeyRef) return { name: VOLUME_CA_BUNDLE, configMap: { name: configMapKeyRef.name, items: items(configMapKeyRef.key) } };
+  if (secretKeyRef) return { name: VOLUME_CA_BUNDLE, secret: { secretName: secretKeyRef.name, items: items(secretKeyRef.key) } };
+  return undefined;
 }
 
 function volumeMounts(instance: DefaultedChatCLIInstance): V1VolumeMount[] {
@@ -304,6 +320,7 @@ function volumeMounts(instance: DefaultedChatCLIInstance): V1VolumeMount[] {
   // Whole volumes, never subPath: the kubelet then updates the files in place,
   // and the server reads them again on every call (chatcli.ts AGENTS_DIR).
   for (const { volume, mountPath } of personaVolumes(spec)) list.push({ name: volume, mountPath, readOnly: true });
+  if (spec.caBundle) list.push({ name: VOLUME_CA_BUNDLE, mountPath: CA_BUNDLE_DIR, readOnly: true });
   return list;
 }
 

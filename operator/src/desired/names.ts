@@ -132,6 +132,8 @@ export const VOLUME_WATCH_CONFIG = 'watch-config';
 /** spec.agents and spec.skills: one projected volume each, at chatcli.ts AGENTS_DIR and SKILLS_DIR. */
 export const VOLUME_AGENTS = 'agents';
 export const VOLUME_SKILLS = 'skills';
+/** spec.caBundle: the one key of its ConfigMap or Secret, as CA_BUNDLE_FILE. */
+export const VOLUME_CA_BUNDLE = 'ca-bundle';
 
 export const TMP_DIR = '/tmp';
 export const TLS_DIR = '/etc/chatcli/tls';
@@ -139,3 +141,5 @@ export const TLS_CERT_FILE = `${TLS_DIR}/tls.crt`;
 export const TLS_KEY_FILE = `${TLS_DIR}/tls.key`;
 export const WATCH_CONFIG_DIR = '/etc/chatcli/watch';
 export const WATCH_CONFIG_FILE = `${WATCH_CONFIG_DIR}/${WATCH_CONFIG_KEY}`;
+export const CA_BUNDLE_DIR = '/etc/chatcli/ca';
+export const CA_BUNDLE_FILE = `${CA_BUNDLE_DIR}/ca-bundle.crt`;

@@ -22,7 +22,7 @@ export interface SecretReference {
  * variables (secretKeyRef), the TLS volume. One marked `optional: true` is
  * left out: the kubelet starts the pod without it. Lookups use these (keys only).
  */
-export function referencedSecrets(spec: Pick<ChatCLIInstanceSpec, 'apiKeys' | 'server' | 'env' | 'envFrom'>): SecretReference[] {
+export function referencedSecrets(spec: Pick<ChatCLIInstanceSpec, 'apiKeys' | 'server' | 'env' | 'envFrom' | 'caBundle'>): SecretReference[] {
   const refs: SecretReference[] = [];
   if (spec.apiKeys?.name) refs.push({ name: spec.apiKeys.name, field: 'spec.apiKeys.name' });
   const token = spec.server?.token;
@@ -31,6 +31,11 @@ export function referencedSecrets(spec: Pick<ChatCLIInstanceSpec, 'apiKeys' | 's
   }
   const tls = spec.server?.tls;
   if (tls?.enabled && tls.secretName) refs.push({ name: tls.secretName, field: 'spec.server.tls.secretName' });
+  // A volume, like the TLS Secret: a missing one shows only in FailedMount Events.
+  const caBundle = spec.caBundle?.secretKeyRef;
+  if (caBundle) {
+    refs.push({ name: caBundle.name, field: 'spec.caBundle.secretKeyRef.name', key: { name: caBundle.key, field: 'spec.caBundle.secretKeyRef.key' } });
+  }
   (spec.envFrom ?? []).forEach((source, i) => {
     const ref = source.secretRef;
     if (ref?.name && ref.optional !== true) refs.push({ name: ref.name, field: `spec.envFrom[${i}].secretRef.name` });

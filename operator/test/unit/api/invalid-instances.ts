@@ -56,6 +56,11 @@ const rows: Array<[name: string, path: string, spec: Spec, name?: string]> = [
   ['server port is the metrics port the spec names', 'spec.server.port', { server: { port: 9100, metrics: { port: 9100 } } }],
   ['metrics port negative', 'spec.server.metrics.port', { server: { metrics: { port: -1 } } }],
   ['metrics port above 65535', 'spec.server.metrics.port', { server: { metrics: { port: 65536 } } }],
+  // caBundle
+  ['caBundle with neither source', 'spec.caBundle', { caBundle: {} }],
+  ['caBundle from both a ConfigMap and a Secret', 'spec.caBundle', { caBundle: { configMapKeyRef: { name: 'ca', key: 'ca.crt' }, secretKeyRef: { name: 'ca', key: 'ca.crt' } } }],
+  ['caBundle ConfigMap without key', 'spec.caBundle.configMapKeyRef.key', { caBundle: { configMapKeyRef: { name: 'ca' } } }],
+  ['caBundle Secret key with a slash', 'spec.caBundle.secretKeyRef.key', { caBundle: { secretKeyRef: { name: 'ca', key: 'a/b' } } }],
   ['tls enabled without secretName', 'spec.server.tls.secretName', { server: { tls: { enabled: true } } }],
   ['tls secretName not a DNS subdomain', 'spec.server.tls.secretName', { server: { tls: { enabled: true, secretName: 'TLS_secret' } } }],
   ['token without key', 'spec.server.token.key', { server: { token: { name: 'auth' } } }],

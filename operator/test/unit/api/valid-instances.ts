@@ -32,4 +32,6 @@ export const VALID_CASES: ValidCase[] = [
   { name: 'metrics port 0 (off)', instance: instanceWith({ server: { metrics: { port: 0 } } }) },
   { name: 'metrics port 9100, server port 9090 (free once metrics moved)', instance: instanceWith({ server: { port: 9090, metrics: { port: 9100 } } }) },
   { name: 'metrics with no port (9090)', instance: instanceWith({ server: { metrics: {} } }) },
+  { name: 'caBundle from a ConfigMap key', instance: instanceWith({ caBundle: { configMapKeyRef: { name: 'corp-ca', key: 'ca.crt' } } }) },
+  { name: 'caBundle from a Secret key', instance: instanceWith({ caBundle: { secretKeyRef: { name: 'corp-ca', key: 'bundle.pem' } } }) },
 ];
