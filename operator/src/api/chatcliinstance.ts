@@ -16,7 +16,7 @@ import { CloneType, Type, type Static } from '@sinclair/typebox';
 // The keys and variables the operator sets on the pod, spelled once where the
 // pod is built (src/desired); the rules below refuse them in the spec. Both
 // modules are data only (no runtime import back into this one).
-import { DEFAULT_METRICS_PORT, OPERATOR_ENV_NAMES } from '../desired/chatcli.ts';
+import { DEFAULT_METRICS_PORT, OPERATOR_ENV_NAMES, SECURITY_DEFAULTS } from '../desired/chatcli.ts';
 import { CA_BUNDLE_FILE, OPERATOR_KEY_PREFIX, OPERATOR_POD_LABEL_KEYS } from '../desired/names.ts';
 import { celRule, validations } from './cel.ts';
 import { PodSecurityContext, ResourceRequirements } from './core.ts';
@@ -190,6 +190,90 @@ export const MetricsSpec = Type.Object(
   { description: `The server's Prometheus metrics (both ChatCLI releases); port ${SERVER_METRICS_PORT} when left out.` },
 );
 
+// ----------------------------------------------------------------- security
+//
+// ChatCLI v1.188.0's security settings (src/desired/chatcli.ts SECURITY_DEFAULTS
+// says how the server reads each). Nothing has a default here: a setting left
+// out is a variable left unset, and the server keeps its own default.
+
+const jwtClaim = (description: string) => Type.Optional(Type.String({ description, minLength: 1, maxLength: LIMITS.longString }));
+
+export const JWTSpec = Type.Object(
+  {
+    // Not CloneType(SecretKeyRef, { description }): TypeBox keeps the clone's own description over the option's.
+    secret: Type.Object(SecretKeyRef.properties, {
+      description: 'Secret key holding the HMAC key the JWTs are signed with (HS256); it reaches the pod only as CHATCLI_JWT_SECRET from a secretKeyRef. Read at start: a new key needs new pods.',
+    }),
+    issuer: jwtClaim('The `iss` every JWT must carry (CHATCLI_JWT_ISSUER); not checked when unset.'),
+    audience: jwtClaim('The `aud` every JWT must carry, as a string (CHATCLI_JWT_AUDIENCE); not checked when unset.'),
+  },
+  {
+    description:
+      'JSON Web Tokens (HS256) accepted beside the static token: signature, then exp and nbf when present (30 s skew), issuer and audience when set; ' +
+      'role from the `role` claim (admin, user, readonly; user by default), while the static token is admin. With no token, only JWTs are accepted.',
+  },
+);
+
+const positiveRate = celRule<number>(
+  { rule: 'self > 0.0', message: `must be greater than 0: ChatCLI reads 0 as "keep the default" (${SECURITY_DEFAULTS.rateLimitRps} per second); the limit cannot be turned off` },
+  (self) => self > 0,
+);
+
+export const RateLimitSpec = Type.Object(
+  {
+    rps: Type.Optional(
+      Type.Number({
+        description: `Requests per second each client may sustain (CHATCLI_RATE_LIMIT_RPS, may be fractional, e.g. 0.5); ${SECURITY_DEFAULTS.rateLimitRps} when unset.`,
+        minimum: 0,
+        maximum: LIMITS.rateLimitRps,
+        ...validations(positiveRate),
+      }),
+    ),
+    burst: Type.Optional(
+      Type.Integer({
+        description: `Requests a client may make at once before the rate applies (CHATCLI_RATE_LIMIT_BURST); ${SECURITY_DEFAULTS.rateLimitBurst} when unset.`,
+        minimum: 1,
+        maximum: LIMITS.rateLimitBurst,
+        format: 'int32',
+      }),
+    ),
+  },
+  {
+    description:
+      'The per-client rate limit, always on in v1.188.0: a token bucket per client connection (address and port), counting every call, Health too; ' +
+      'over it a call gets RESOURCE_EXHAUSTED.',
+  },
+);
+
+const grpcLimit = (description: string) => Type.Optional(Type.Integer({ description, minimum: 1, maximum: LIMITS.grpcLimit, format: 'int32' }));
+
+export const AuditLogSpec = Type.Object(
+  {
+    enabled: Type.Boolean({
+      description:
+        'Append one JSON line per call to $HOME/.chatcli/audit.log (CHATCLI_AUDIT_LOG_PATH) on the pod\'s own emptyDir, beside app.log: ' +
+        'it lives as long as the pod, never rotated, also with persistence on.',
+      default: false,
+    }),
+  },
+  { description: 'The audit log file of the server.' },
+);
+
+export const SecuritySpec = Type.Object(
+  {
+    jwt: Type.Optional(JWTSpec),
+    rateLimit: Type.Optional(RateLimitSpec),
+    maxRecvMsgSize: grpcLimit(`Largest message the server accepts, in bytes (CHATCLI_MAX_RECV_MSG_SIZE); ${SECURITY_DEFAULTS.maxMsgSize} (50 MiB) when unset.`),
+    maxSendMsgSize: grpcLimit(`Largest message the server sends, in bytes (CHATCLI_MAX_SEND_MSG_SIZE); ${SECURITY_DEFAULTS.maxMsgSize} (50 MiB) when unset.`),
+    maxConcurrentStreams: grpcLimit(`Concurrent streams per client connection (CHATCLI_MAX_CONCURRENT_STREAMS); ${SECURITY_DEFAULTS.maxConcurrentStreams} when unset.`),
+    auditLog: Type.Optional(AuditLogSpec),
+  },
+  {
+    description:
+      'Security settings of the ChatCLI v1.188.0 server. v1.57.1 reads none of them: a JWT is refused there, and with jwt but no token a v1.57.1 server asks for no credentials at all.',
+  },
+);
+
 // Absent metrics means the default port; absent port too (the object's own
 // default `{}` is checked before nested defaults fill it).
 const portIsNotMetrics = celRule<{ port?: number; metrics?: { port?: number } }>(
@@ -211,6 +295,7 @@ export const ServerSpec = Type.Object(
       }),
     ),
     metrics: Type.Optional(MetricsSpec),
+    security: Type.Optional(SecuritySpec),
   },
   { description: 'The gRPC server.', default: {}, ...validations(portIsNotMetrics) },
 );
@@ -757,6 +842,7 @@ export type ChatCLIInstanceStatus = Static<typeof ChatCLIInstanceStatus>;
 export type ImageSpec = Static<typeof ImageSpec>;
 export type ServerSpec = Static<typeof ServerSpec>;
 export type MetricsSpec = Static<typeof MetricsSpec>;
+export type SecuritySpec = Static<typeof SecuritySpec>;
 export type AgentsSpec = Static<typeof AgentsSpec>;
 export type SkillsSpec = Static<typeof SkillsSpec>;
 export type CABundleSpec = Static<typeof CABundleSpec>;

@@ -134,6 +134,11 @@ export const LIMITS = {
   imagePullSecrets: 16,
   /** ConfigMaps of spec.agents and of spec.skills, each. */
   personaConfigMaps: 16,
+  /** spec.server.security: requests per second and burst of the rate limit;
+   * message sizes (bytes) and concurrent streams, int32 like every integer of the API. */
+  rateLimitRps: 1_000_000,
+  rateLimitBurst: 1_000_000,
+  grpcLimit: 2_147_483_647,
 } as const;
 
 /** What each pattern means, for error messages a person can act on. */

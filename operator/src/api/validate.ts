@@ -132,8 +132,10 @@ function schemaMessage({ type, schema, value, message }: ValueError): string {
     case ValueErrorType.StringMinLength:
       return s.minLength === 1 ? 'Required value: must not be empty' : `Invalid value: ${show(value)}: must be at least ${s.minLength} characters`;
     case ValueErrorType.IntegerMinimum:
+    case ValueErrorType.NumberMinimum:
       return `Invalid value: ${show(value)}: must be greater than or equal to ${s.minimum}`;
     case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.NumberMaximum:
       return `Invalid value: ${show(value)}: must be less than or equal to ${s.maximum}`;
     case ValueErrorType.ArrayMaxItems:
       return `Too many: ${(value as unknown[]).length}: must have at most ${s.maxItems} items`;

@@ -31,6 +31,21 @@ export const ENV = {
   watchInterval: 'CHATCLI_WATCH_INTERVAL',
   watchWindow: 'CHATCLI_WATCH_WINDOW',
   watchMaxLogLines: 'CHATCLI_WATCH_MAX_LOG_LINES',
+  /** v1.188.0's security settings (SECURITY_DEFAULTS); v1.57.1 reads none of
+   * them. server/auth.go NewTokenAuthInterceptor: the HMAC key of HS256 JWTs,
+   * read once at start; validateJWT: the issuer and audience, when set. */
+  jwtSecret: 'CHATCLI_JWT_SECRET',
+  jwtIssuer: 'CHATCLI_JWT_ISSUER',
+  jwtAudience: 'CHATCLI_JWT_AUDIENCE',
+  /** server/rate_limiter.go DefaultRateLimiterConfig. */
+  rateLimitRps: 'CHATCLI_RATE_LIMIT_RPS',
+  rateLimitBurst: 'CHATCLI_RATE_LIMIT_BURST',
+  /** server/server.go New (envIntOrDefault). */
+  maxRecvMsgSize: 'CHATCLI_MAX_RECV_MSG_SIZE',
+  maxSendMsgSize: 'CHATCLI_MAX_SEND_MSG_SIZE',
+  maxConcurrentStreams: 'CHATCLI_MAX_CONCURRENT_STREAMS',
+  /** server/audit.go NewAuditLogger. */
+  auditLogPath: 'CHATCLI_AUDIT_LOG_PATH',
   /** os.UserHomeDir(), i.e. $HOME, roots every file the server writes
    * (utils/shell_utils.go GetHomeDir, utils/path.go ExpandPath). */
   home: 'HOME',
@@ -113,6 +128,40 @@ export const LOG_FILE = `${STATE_DIR}/app.log`;
  */
 export const AGENTS_DIR = `${STATE_DIR}/agents`;
 export const SKILLS_DIR = `${STATE_DIR}/skills`;
+
+/**
+ * v1.188.0's security settings when their variable is unset, and how it reads
+ * them (spec.server.security; v1.57.1 has none of them: no JWT, no rate limit,
+ * gRPC's own message limits, no audit log).
+ * - JWT (server/auth.go validateJWT, server/jwt_helpers.go): HMAC-SHA256 of
+ *   `header.payload` with CHATCLI_JWT_SECRET's bytes; the header is not read
+ *   (its `alg` neither). `exp` and `nbf` are checked when present (30 s of
+ *   skew; a token without `exp` never expires); `iss` and `aud` must equal the
+ *   issuer and audience when those are set (`aud` as a string: an array never
+ *   matches). `sub` is the user ("jwt-user" when absent), `role` admin, user
+ *   (the default) or readonly. A token that fails as a JWT is tried as the
+ *   static token (CHATCLI_SERVER_TOKEN, role admin); every failure is
+ *   UNAUTHENTICATED. With a JWT key and no token, only JWTs are accepted.
+ * - Rate limit (server/rate_limiter.go): a token bucket per client, rps a
+ *   float and burst an integer; a value that does not parse or is not above 0
+ *   keeps the default, so it cannot be turned off. The interceptor runs before
+ *   authentication (server/server.go New), so the client is the peer's
+ *   address:port, one TCP connection. Every unary call counts, Health too, and
+ *   a stream once when opened; over the limit: RESOURCE_EXHAUSTED.
+ * - Message and stream limits (server/server.go New, envIntOrDefault): plain
+ *   integers (strconv.Atoi, bytes for the sizes, no suffixes), the default
+ *   unless above 0.
+ * - Audit log (server/audit.go): one JSON line per unary call, appended to
+ *   CHATCLI_AUDIT_LOG_PATH (created 0600; a file it cannot open is only an
+ *   error in the log), never rotated; the same entries go to the server's log.
+ */
+export const SECURITY_DEFAULTS = { rateLimitRps: 10, rateLimitBurst: 30, maxMsgSize: 50 * 1024 * 1024, maxConcurrentStreams: 100 } as const;
+
+/** Where spec.server.security.auditLog writes: the $HOME/.chatcli emptyDir,
+ * like app.log, so it lives as long as the pod. Never the sessions claim: the
+ * server appends to it without rotation or locking, and ReadWriteMany replicas
+ * would share one file. */
+export const AUDIT_LOG_FILE = `${STATE_DIR}/audit.log`;
 
 /** `--metrics-port`'s default, CHATCLI_METRICS_PORT unset, in both releases: spec.server.metrics.port's default. */
 export const DEFAULT_METRICS_PORT = 9090;

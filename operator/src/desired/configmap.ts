@@ -1,8 +1,8 @@
 // The environment ConfigMap `<name>`: everything the server reads from its
 // environment except secrets (the token and API keys never pass through here).
 // It comes after the API-key Secret in envFrom, so on a duplicate name it wins.
-import type { DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
-import { BIND_ALL_INTERFACES, DEFAULT_METRICS_PORT, ENV, HOME_DIR, HUB_DATABASE_FILE, LOG_MODE_STDOUT } from './chatcli.ts';
+import type { DefaultedChatCLIInstance, SecuritySpec } from '../api/chatcliinstance.ts';
+import { AUDIT_LOG_FILE, BIND_ALL_INTERFACES, DEFAULT_METRICS_PORT, ENV, HOME_DIR, HUB_DATABASE_FILE, LOG_MODE_STDOUT } from './chatcli.ts';
 import { singleNodeClaim } from './deployment.ts';
 import { CA_BUNDLE_FILE, WATCH_CONFIG_FILE, envConfigMapName, type InstanceKey } from './names.ts';
 import { ownedMeta, type KubeObject } from './object.ts';
@@ -22,6 +22,7 @@ export function envConfigData(instance: DefaultedChatCLIInstance): Record<string
   // only to $HOME/.chatcli/app.log otherwise).
   data[ENV.logMode] = LOG_MODE_STDOUT;
   data[ENV.bindAddress] = BIND_ALL_INTERFACES;
+  Object.assign(data, securityConfigData(spec.server.security));
   // The OLLAMA provider exists only when enabled; its address comes from the
   // API-key Secret (OLLAMA_BASE_URL), so it is not set here.
   if (spec.provider === 'OLLAMA') data[ENV.ollamaEnabled] = 'true';
@@ -42,6 +43,22 @@ export function envConfigData(instance: DefaultedChatCLIInstance): Record<string
     data[ENV.watchWindow] = spec.watcher.window;
     data[ENV.watchMaxLogLines] = String(spec.watcher.maxLogLines);
   }
+  return data;
+}
+
+/** spec.server.security's plain settings, only those it sets (the server keeps
+ * its own defaults otherwise). The JWT key is not one: the container reads it
+ * from its Secret (deployment.ts). */
+export function securityConfigData(security: SecuritySpec | undefined): Record<string, string> {
+  const data: Record<string, string> = {};
+  if (security?.jwt?.issuer) data[ENV.jwtIssuer] = security.jwt.issuer;
+  if (security?.jwt?.audience) data[ENV.jwtAudience] = security.jwt.audience;
+  if (security?.rateLimit?.rps !== undefined) data[ENV.rateLimitRps] = String(security.rateLimit.rps);
+  if (security?.rateLimit?.burst !== undefined) data[ENV.rateLimitBurst] = String(security.rateLimit.burst);
+  if (security?.maxRecvMsgSize !== undefined) data[ENV.maxRecvMsgSize] = String(security.maxRecvMsgSize);
+  if (security?.maxSendMsgSize !== undefined) data[ENV.maxSendMsgSize] = String(security.maxSendMsgSize);
+  if (security?.maxConcurrentStreams !== undefined) data[ENV.maxConcurrentStreams] = String(security.maxConcurrentStreams);
+  if (security?.auditLog?.enabled) data[ENV.auditLogPath] = AUDIT_LOG_FILE;
   return data;
 }
 

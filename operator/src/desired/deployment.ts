@@ -220,10 +220,14 @@ function containerEnvFrom(instance: DefaultedChatCLIInstance): V1EnvFromSource[]
   return sources;
 }
 
-/** The token, then the spec's own variables (which never name one the operator sets: the API refuses them). */
+/** The token and the JWT key, each from its Secret, then the spec's own variables (which never name one the operator sets: the API refuses them). */
 function containerEnv(spec: DefaultedSpec): V1EnvVar[] {
   const token = spec.server.token;
-  const own: V1EnvVar[] = token ? [{ name: ENV.serverToken, valueFrom: { secretKeyRef: { name: token.name, key: token.key } } }] : [];
+  const jwtKey = spec.server.security?.jwt?.secret;
+  const own: V1EnvVar[] = [
+    ...(token ? [{ name: ENV.serverToken, valueFrom: { secretKeyRef: { name: token.name, key: token.key } } }] : []),
+    ...(jwtKey ? [{ name: ENV.jwtSecret, valueFrom: { secretKeyRef: { name: jwtKey.name, key: jwtKey.key } } }] : []),
+  ];
   return [...own, ...(structuredClone(spec.env ?? []) as V1EnvVar[])];
 }
 

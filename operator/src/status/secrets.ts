@@ -19,7 +19,7 @@ export interface SecretReference {
 /**
  * The Secrets the pod cannot start without, every field of the spec that puts
  * one in it: API keys and extra sources (envFrom), the token and extra
- * variables (secretKeyRef), the TLS volume. One marked `optional: true` is
+ * variables (secretKeyRef), the JWT key (secretKeyRef), the TLS volume. One marked `optional: true` is
  * left out: the kubelet starts the pod without it. Lookups use these (keys only).
  */
 export function referencedSecrets(spec: Pick<ChatCLIInstanceSpec, 'apiKeys' | 'server' | 'env' | 'envFrom' | 'caBundle'>): SecretReference[] {
@@ -28,6 +28,10 @@ export function referencedSecrets(spec: Pick<ChatCLIInstanceSpec, 'apiKeys' | 's
   const token = spec.server?.token;
   if (token?.name) {
     refs.push({ name: token.name, field: 'spec.server.token.name', key: { name: token.key, field: 'spec.server.token.key' } });
+  }
+  const jwt = spec.server?.security?.jwt?.secret;
+  if (jwt?.name) {
+    refs.push({ name: jwt.name, field: 'spec.server.security.jwt.secret.name', key: { name: jwt.key, field: 'spec.server.security.jwt.secret.key' } });
   }
   const tls = spec.server?.tls;
   if (tls?.enabled && tls.secretName) refs.push({ name: tls.secretName, field: 'spec.server.tls.secretName' });

@@ -5,13 +5,13 @@
 // skills ConfigMap volumes, the watcher's status and exactly which API calls the
 // watcher makes), per version.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AGENTS_DIR, HOME_DIR, SKILLS_DIR } from '../../src/desired/chatcli.ts';
+import { AGENTS_DIR, AUDIT_LOG_FILE, ENV, HOME_DIR, SKILLS_DIR } from '../../src/desired/chatcli.ts';
 import { formatAccess, startApiRecorder } from '../support/api-recorder.ts';
 import { chatcliProto, connect, refusal, withClient, type ChatCLIClient, type ChatCLIProto, type ConnectOptions } from '../support/chatcli-grpc.ts';
 import { chatcliBinary, listeningAddresses, startLocalChatCLI, throwawayTls, type LocalChatCLI, type LocalChatCLIOptions } from '../support/chatcli-local.ts';
@@ -348,6 +348,118 @@ for (const version of VERSIONS) {
       } finally {
         await stop(server);
       }
+    });
+  });
+}
+
+// --- spec.server.security -----------------------------------------------------
+// The variables the operator sets for it (src/desired/chatcli.ts ENV), given to
+// the real server: v1.188.0 acts on each; v1.57.1 reads none of them.
+
+/** A compact JWT signed with HMAC-SHA256, as server/auth.go validateJWT checks it. */
+function signedJwt(claims: Record<string, unknown>, key: string): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${unsigned}.${createHmac('sha256', key).update(unsigned).digest('base64url')}`;
+}
+
+for (const version of VERSIONS) {
+  describe(`ChatCLI ${version} with spec.server.security's variables`, () => {
+    const v188 = version === '1.188.0';
+    const token = randomBytes(16).toString('hex');
+    const jwtKey = randomBytes(32).toString('hex');
+    const issuer = 'https://idp.chatcli.test';
+    const audience = 'chatcli-proof';
+    const now = () => Math.floor(Date.now() / 1000);
+    const goodClaims = () => ({ sub: 'alice', iss: issuer, aud: audience, exp: now() + 300, role: 'user' });
+    let proto: ChatCLIProto;
+    let binary: string;
+    let scratch: string;
+    const running = new Set<LocalChatCLI>();
+    const start = async (name: string, env: Record<string, string>) => {
+      const serverHome = await mkdtemp(join(scratch, `${name}-`));
+      const server = await startLocalChatCLI({ binary, proto, token, home: serverHome, env });
+      running.add(server);
+      return { server, serverHome };
+    };
+    // One connection per call: 1.188.0 counts every authenticated call against a per-connection budget of 5.
+    const call = <T>(server: LocalChatCLI, bearer: string | undefined, use: (c: ChatCLIClient) => Promise<T>) =>
+      withClient({ address: server.address, proto, token: bearer }, use);
+
+    before(async () => {
+      proto = await chatcliProto(version);
+      binary = await chatcliBinary(version);
+      scratch = await mkdtemp(join(tmpdir(), `chatcli-security-${version}-`));
+    });
+    after(async () => {
+      for (const s of running) await s.stop();
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    });
+
+    test(v188
+      ? 'JWT: signed with the key and carrying the issuer and audience, accepted; another key, issuer, audience or an expired one refused; the static token still works'
+      : 'JWT variables are ignored: a JWT is refused (PERMISSION_DENIED), the static token works', async () => {
+      const { server } = await start('jwt', { [ENV.jwtSecret]: jwtKey, [ENV.jwtIssuer]: issuer, [ENV.jwtAudience]: audience });
+      const refused = v188 ? 'UNAUTHENTICATED' : 'PERMISSION_DENIED';
+      if (v188) {
+        assert.equal((await call(server, signedJwt(goodClaims(), jwtKey), (c) => c.serverInfo())).provider, 'OPENAI');
+        // No exp: never expires (the server checks exp only when present).
+        const { exp: _exp, ...noExpiry } = goodClaims();
+        assert.ok(Array.isArray(await call(server, signedJwt(noExpiry, jwtKey), (c) => c.listSessions())));
+      } else {
+        assert.equal((await refusal(call(server, signedJwt(goodClaims(), jwtKey), (c) => c.serverInfo()))).code, refused);
+      }
+      for (const [what, jwt] of [
+        ['another key', signedJwt(goodClaims(), randomBytes(32).toString('hex'))],
+        ['another issuer', signedJwt({ ...goodClaims(), iss: 'https://other.test' }, jwtKey)],
+        ['another audience', signedJwt({ ...goodClaims(), aud: 'other' }, jwtKey)],
+        ['the audience as an array', signedJwt({ ...goodClaims(), aud: [audience] }, jwtKey)],
+        ['expired beyond the 30 s skew', signedJwt({ ...goodClaims(), exp: now() - 120 }, jwtKey)],
+      ] as const) {
+        assert.equal((await refusal(call(server, jwt, (c) => c.serverInfo()))).code, refused, what);
+      }
+      assert.equal((await call(server, token, (c) => c.serverInfo())).provider, 'OPENAI', 'the static token');
+    });
+
+    test(v188
+      ? 'rate limit: a burst above it on one connection gets RESOURCE_EXHAUSTED (Health too); a new connection starts afresh'
+      : 'rate limit variables are ignored: a burst is served', async () => {
+      const burst = 3;
+      const { server } = await start('rate', { [ENV.rateLimitRps]: '0.1', [ENV.rateLimitBurst]: String(burst) });
+      await call(server, undefined, async (c) => {
+        for (let i = 0; i < burst; i++) assert.equal((await c.health()).status, 'SERVING', `call ${i + 1} of the burst`);
+        if (v188) {
+          const over = await refusal(c.health());
+          assert.equal(over.code, 'RESOURCE_EXHAUSTED');
+          assert.match(over.details, /rate limit exceeded/);
+        } else {
+          for (let i = 0; i < burst; i++) assert.equal((await c.health()).status, 'SERVING');
+        }
+      });
+      assert.equal((await call(server, undefined, (c) => c.health())).status, 'SERVING', 'another connection');
+    });
+
+    test(v188
+      ? 'audit log: each call is a JSON line in the file at the operator\'s path'
+      : 'audit log variable is ignored: no file', async () => {
+      const serverHome = await mkdtemp(join(scratch, 'audit-'));
+      const auditLog = join(serverHome, relative(HOME_DIR, AUDIT_LOG_FILE));
+      assert.equal(relative(serverHome, auditLog), join('.chatcli', 'audit.log'));
+      // $HOME/.chatcli exists in the pod (the state emptyDir); the server opens the file, it makes no folder for it.
+      await mkdir(join(serverHome, '.chatcli'), { recursive: true });
+      const server = await startLocalChatCLI({ binary, proto, token, home: serverHome, env: { [ENV.auditLogPath]: auditLog } });
+      running.add(server);
+      await call(server, token, (c) => c.listSessions());
+      if (!v188) {
+        assert.ok(!existsSync(auditLog));
+        return;
+      }
+      const entries = () => readFile(auditLog, 'utf8').then((t) => t.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>), () => []);
+      await eventually('the ListSessions entry in the audit log', async () => (await entries()).some((e) => e.method === '/chatcli.v1.ChatCLIService/ListSessions'), 10_000);
+      const entry = (await entries()).find((e) => e.method === '/chatcli.v1.ChatCLIService/ListSessions');
+      assert.equal(entry?.result, 'success');
+      assert.match(String(entry?.client_addr), /^127\.0\.0\.1:\d+$/);
+      assert.equal((await stat(auditLog)).mode & 0o777, 0o600);
     });
   });
 }

@@ -1,5 +1,5 @@
 // Valid ChatCLIInstances that exercise one field each: every provider, the
-// ServiceAccount's workload-identity annotations, agents and skills, the metrics port. The offline validator
+// ServiceAccount's workload-identity annotations, agents and skills, the metrics port, the server's security settings. The offline validator
 // (validate.test.ts) and the real API server (test/integration/api-validation.test.ts)
 // both accept them.
 import { PROVIDERS } from '../../../src/api/chatcliinstance.ts';
@@ -32,6 +32,25 @@ export const VALID_CASES: ValidCase[] = [
   { name: 'metrics port 0 (off)', instance: instanceWith({ server: { metrics: { port: 0 } } }) },
   { name: 'metrics port 9100, server port 9090 (free once metrics moved)', instance: instanceWith({ server: { port: 9090, metrics: { port: 9100 } } }) },
   { name: 'metrics with no port (9090)', instance: instanceWith({ server: { metrics: {} } }) },
+  {
+    name: 'every security setting (JWT with issuer and audience, a fractional rate, limits, audit log)',
+    instance: instanceWith({
+      server: {
+        token: { name: 'chat-token', key: 'token' },
+        security: {
+          jwt: { secret: { name: 'chat-jwt', key: 'hmac-key' }, issuer: 'https://idp.example.com', audience: 'chatcli' },
+          rateLimit: { rps: 0.5, burst: 1 },
+          maxRecvMsgSize: 2_147_483_647,
+          maxSendMsgSize: 1,
+          maxConcurrentStreams: 1,
+          auditLog: { enabled: true },
+        },
+      },
+    }),
+  },
+  { name: 'a JWT key alone, no static token', instance: instanceWith({ server: { security: { jwt: { secret: { name: 'chat-jwt', key: 'k' } } } } }) },
+  { name: 'an integer rps, no burst', instance: instanceWith({ server: { security: { rateLimit: { rps: 1_000_000 } } } }) },
+  { name: 'empty security, empty rateLimit, audit log off', instance: instanceWith({ server: { security: { rateLimit: {}, auditLog: {} } } }) },
   { name: 'caBundle from a ConfigMap key', instance: instanceWith({ caBundle: { configMapKeyRef: { name: 'corp-ca', key: 'ca.crt' } } }) },
   { name: 'caBundle from a Secret key', instance: instanceWith({ caBundle: { secretKeyRef: { name: 'corp-ca', key: 'bundle.pem' } } }) },
 ];

@@ -121,6 +121,15 @@ describe('environment', () => {
     const specs = [
       { provider: 'OLLAMA' as const, model: 'm', server: { token: { name: 't', key: 'k' } }, watcher: { enabled: true, deployment: 'd', namespace: 'default' } },
       { provider: 'OPENAI' as const, persistence: { enabled: true }, watcher: { enabled: true, targets: [{ deployment: 'd', namespace: 'default' }] } },
+      {
+        provider: 'OPENAI' as const,
+        server: {
+          security: {
+            jwt: { secret: { name: 'j', key: 'k' }, issuer: 'i', audience: 'a' }, rateLimit: { rps: 1, burst: 2 },
+            maxRecvMsgSize: 1, maxSendMsgSize: 1, maxConcurrentStreams: 1, auditLog: { enabled: true },
+          },
+        },
+      },
     ];
     for (const spec of specs) {
       const inst = instance(spec);

@@ -41,6 +41,17 @@ describe('referencedSecrets', () => {
     ]);
   });
 
+  it('lists the JWT key\'s Secret with its key, named by spec.server.security.jwt.secret', () => {
+    assert.deepEqual(referencedSecrets({ server: { port: 50051, security: { jwt: { secret: { name: 'chat-jwt', key: 'hmac-key' }, issuer: 'idp' } } } }), [
+      { name: 'chat-jwt', field: 'spec.server.security.jwt.secret.name', key: { name: 'hmac-key', field: 'spec.server.security.jwt.secret.key' } },
+    ]);
+    const v = verdict({ server: { port: 50051, security: { jwt: { secret: { name: 'chat-jwt', key: 'hmac-key' } } } } }, { 'chat-jwt': ['other'] });
+    assert.equal(v.reason, SecretsReason.SecretKeyNotFound);
+    assert.equal(v.message, 'key "hmac-key" (spec.server.security.jwt.secret.key) not found in Secret "chat-jwt" in namespace default');
+    assert.equal(verdict({ server: { port: 50051, security: { jwt: { secret: { name: 'chat-jwt', key: 'hmac-key' } } } } }, {}).message,
+      'Secret "chat-jwt" (spec.server.security.jwt.secret.name) not found in namespace default');
+  });
+
   it('ignores a TLS Secret name while TLS is off', () => {
     assert.deepEqual(referencedSecrets({ server: { port: 50051, tls: { enabled: false, secretName: 'chat-tls' } } }), []);
   });
