@@ -12,7 +12,7 @@ const operatorDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Each config file and the chart templates it is rendered from, in this order. */
 export const CONFIG_FROM_CHART: readonly { file: string; templates: readonly string[] }[] = [
   { file: 'config/rbac/role.yaml', templates: ['rbac.yaml'] },
-  { file: 'config/manager/manager.yaml', templates: ['deployment.yaml', 'metrics-service.yaml'] },
+  { file: 'config/manager/manager.yaml', templates: ['deployment.yaml', 'metrics-service.yaml', 'poddisruptionbudget.yaml'] },
   { file: 'config/policy/watcher-targets.yaml', templates: ['admission-policy.yaml'] },
 ];
 
@@ -33,7 +33,8 @@ metadata:
 
 /** The config files' contents, from `helm template` of the chart with default values. */
 export async function renderConfig(helm: Helm): Promise<Map<string, string>> {
-  const out = await helm(['template', RELEASE_NAME, CHART_DIR, '--namespace', RELEASE_NAMESPACE, '--skip-crds']);
+  // No `helm test` pod: it is Helm's, kubectl users have no `helm test`.
+  const out = await helm(['template', RELEASE_NAME, CHART_DIR, '--namespace', RELEASE_NAMESPACE, '--skip-crds', '--skip-tests']);
   const bySource = new Map<string, string[]>();
   for (const doc of out.split(/^---\n/m).filter((d) => d.trim() !== '')) {
     const source = /^# Source: chatcli-operator\/templates\/(\S+)\n/.exec(doc);

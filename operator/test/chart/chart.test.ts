@@ -52,7 +52,9 @@ describe('the Helm chart', () => {
     const out = await helm(['lint', '--strict', CHART_DIR]);
     assert.match(out, /1 chart\(s\) linted, 0 chart\(s\) failed/);
     const file = join(valuesDir, 'all-on.yaml');
-    await writeFile(file, JSON.stringify({ metrics: { serviceMonitor: { enabled: true } }, leaderElection: { enabled: true }, priorityClassName: 'system-cluster-critical' }));
+    await writeFile(file, JSON.stringify({ metrics: { serviceMonitor: { enabled: true } }, leaderElection: { enabled: true }, priorityClassName: 'system-cluster-critical',
+      networkPolicy: { enabled: true }, topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' }],
+      extraEnv: [{ name: 'A', value: 'b' }], extraVolumes: [{ name: 'v', emptyDir: {} }], extraVolumeMounts: [{ name: 'v', mountPath: '/v' }], revisionHistoryLimit: 3 }));
     assert.match(await helm(['lint', '--strict', CHART_DIR, '-f', file]), /0 chart\(s\) failed/);
   });
 
@@ -83,13 +85,14 @@ describe('the Helm chart', () => {
     const kustomized = await new Promise<string>((resolve, reject) =>
       execFile(join(bin, 'kubectl'), ['kustomize', join(PACKAGE_DIR, 'config', 'default')], { maxBuffer: 64 * 1024 * 1024 }, (err, out) => (err ? reject(err) : resolve(out))));
     const fromKustomize = byKey(objects(kustomized));
-    const fromHelm = byKey(await template(undefined, ['--include-crds']));
+    const fromHelm = byKey(await template(undefined, ['--include-crds', '--skip-tests']));
     const onlyKustomize = [...fromKustomize.keys()].filter((k) => !fromHelm.has(k));
     assert.deepEqual(onlyKustomize, [`Namespace /${RELEASE_NAMESPACE}`], 'only the namespace, which Helm leaves to --create-namespace');
     assert.deepEqual([...fromHelm.keys()].filter((k) => !fromKustomize.has(k)), []);
     for (const [k, o] of fromHelm) assert.deepEqual(fromKustomize.get(k), o, k);
-    // The CRD, 7 objects of the operator, and the admission policies (3) with their bindings (3).
-    assert.equal(fromHelm.size, 14, [...fromHelm.keys()].join(', '));
+    // The CRD, 8 objects of the operator (with the PodDisruptionBudget of its two
+    // replicas), and the admission policies (3) with their bindings (3).
+    assert.equal(fromHelm.size, 15, [...fromHelm.keys()].join(', '));
   });
 
   it("the flags' defaults in values.yaml are the operator's own", async () => {
@@ -162,7 +165,7 @@ describe('the Helm chart', () => {
     assert.equal(svc.metadata.annotations?.['prometheus.io/scrape'], 'true');
     const sm = list.find((o) => o.kind === 'ServiceMonitor') as Obj & { spec: { endpoints: { port: string; interval: string; scrapeTimeout: string }[]; selector: unknown } };
     assert.equal(sm.metadata.labels?.release, 'prometheus');
-    assert.deepEqual(sm.spec.endpoints, [{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '5s' }]);
+    assert.deepEqual(sm.spec.endpoints, [{ port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '5s', honorLabels: true }]);
     assert.deepEqual(sm.spec.selector, { matchLabels: { 'app.kubernetes.io/name': 'chatcli-operator' } });
     assert.equal(list.filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy')).length, 0, 'admissionPolicy.enabled=false');
   });
@@ -177,6 +180,142 @@ describe('the Helm chart', () => {
     await assert.rejects(template(undefined, ['--kube-version', '1.31.0']), /admissionPolicy\.enabled: .*1\.32 or later.*admissionPolicy\.enabled=false/);
     const list = await template({ admissionPolicy: { enabled: false } }, ['--kube-version', '1.31.0']);
     assert.ok(list.some((o) => o.kind === 'Deployment'));
+  });
+
+  it('image.digest pins the image as repository@digest, the tag ignored; a tag may carry a digest too', async () => {
+    const digest = `sha256:${'ab12'.repeat(16)}`;
+    const image = async (values: unknown) => deploymentOf(await template(values)).spec.template.spec.containers[0]!.image;
+    assert.equal(await image({ image: { digest } }), `ghcr.io/chatcli-operator/chatcli-operator@${digest}`);
+    assert.equal(await image({ image: { tag: '9.9.9', digest } }), `ghcr.io/chatcli-operator/chatcli-operator@${digest}`);
+    assert.equal(await image({ image: { tag: `0.2.0@${digest}` } }), `ghcr.io/chatcli-operator/chatcli-operator:0.2.0@${digest}`);
+    const test = (await template({ image: { digest } })).find((o) => o.kind === 'Pod') as unknown as Pod;
+    assert.equal(test.spec.containers[0]!.image, `ghcr.io/chatcli-operator/chatcli-operator@${digest}`, 'the helm test pod runs the same image');
+  });
+
+  it('a PodDisruptionBudget of minAvailable 1 for more than one replica, none for one; maxUnavailable instead when set', async () => {
+    const pdbOf = (list: Obj[]) => list.find((o) => o.kind === 'PodDisruptionBudget') as (Obj & { spec: Record<string, unknown> }) | undefined;
+    assert.deepEqual(pdbOf(await template())?.spec, { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'chatcli-operator' } } });
+    assert.equal(pdbOf(await template({ replicas: 1 })), undefined);
+    assert.equal(pdbOf(await template({ podDisruptionBudget: { enabled: false } })), undefined);
+    assert.deepEqual(pdbOf(await template({ replicas: 3, podDisruptionBudget: { maxUnavailable: '50%' } }))?.spec,
+      { maxUnavailable: '50%', selector: { matchLabels: { 'app.kubernetes.io/name': 'chatcli-operator' } } });
+  });
+
+  it('topology spread, extra env, volumes and mounts, revisionHistoryLimit reach the Deployment; unset, none of them is there', async () => {
+    const spread = [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' },
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { x: 'y' } } }];
+    const values = {
+      topologySpreadConstraints: spread,
+      extraEnv: [{ name: 'NODE_EXTRA_CA_CERTS', value: '/etc/ca/ca.crt' }, { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+      extraVolumes: [{ name: 'ca', configMap: { name: 'corporate-ca' } }],
+      extraVolumeMounts: [{ name: 'ca', mountPath: '/etc/ca', readOnly: true }],
+      revisionHistoryLimit: 2,
+    };
+    const d = deploymentOf(await template(values)) as ReturnType<typeof deploymentOf> & { spec: { revisionHistoryLimit?: number } };
+    const pod = d.spec.template.spec;
+    const c = pod.containers[0]!;
+    assert.equal(d.spec.revisionHistoryLimit, 2);
+    assert.deepEqual(pod.topologySpreadConstraints, [{ ...spread[0], labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'chatcli-operator' } } }, spread[1]]);
+    assert.deepEqual(c.env, [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, ...values.extraEnv]);
+    assert.deepEqual(pod.volumes, values.extraVolumes);
+    assert.deepEqual(c.volumeMounts, values.extraVolumeMounts);
+    const plain = deploymentOf(await template()) as ReturnType<typeof deploymentOf> & { spec: { revisionHistoryLimit?: number } };
+    assert.equal(plain.spec.revisionHistoryLimit, undefined);
+    for (const k of ['topologySpreadConstraints', 'volumes']) assert.equal(plain.spec.template.spec[k], undefined, k);
+    assert.equal(plain.spec.template.spec.containers[0]!.volumeMounts, undefined);
+  });
+
+  it('networkPolicy: off by default; on, egress to the API server ports only (no DNS) and ingress to metrics and health', async () => {
+    assert.equal((await template()).find((o) => o.kind === 'NetworkPolicy'), undefined);
+    type Np = Obj & { spec: { podSelector: unknown; policyTypes: string[]; ingress: unknown[]; egress: unknown[] } };
+    const np = (await template({ networkPolicy: { enabled: true } })).find((o) => o.kind === 'NetworkPolicy') as Np;
+    assert.deepEqual(np.spec, {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'chatcli-operator' } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ ports: [{ port: 'metrics', protocol: 'TCP' }, { port: 'health', protocol: 'TCP' }] }],
+      egress: [{ ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] }],
+    });
+    const from = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }];
+    const extraEgress = [{ to: [{ ipBlock: { cidr: '10.1.0.0/16' } }], ports: [{ port: 5432 }] }];
+    const custom = (await template({ networkPolicy: { enabled: true, apiServer: { ports: [6443], cidrs: ['10.0.0.10/32'] }, ingressFrom: from, extraEgress } }))
+      .find((o) => o.kind === 'NetworkPolicy') as Np;
+    assert.deepEqual(custom.spec.ingress, [{ ports: [{ port: 'metrics', protocol: 'TCP' }, { port: 'health', protocol: 'TCP' }], from }]);
+    assert.deepEqual(custom.spec.egress, [{ ports: [{ port: 6443, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.0.0.10/32' } }] }, ...extraEgress]);
+  });
+
+  it('serviceAccount.create=false runs as serviceAccount.name; rbac.create=false renders no RBAC', async () => {
+    const list = await template({ serviceAccount: { create: false, name: 'platform-operator' }, rbac: { create: false } });
+    assert.deepEqual(list.filter((o) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind)).map(key), []);
+    assert.equal(deploymentOf(list).spec.template.spec.serviceAccountName, 'platform-operator');
+    const own = await template({ serviceAccount: { name: 'platform-operator' } });
+    assert.equal(own.find((o) => o.kind === 'ServiceAccount')?.metadata.name, 'platform-operator');
+    type Binding = Obj & { subjects: { name: string }[] };
+    assert.deepEqual(own.filter((o) => o.kind.endsWith('Binding') && !o.kind.startsWith('Validating')).map((o) => (o as Binding).subjects[0]!.name), ['platform-operator', 'platform-operator']);
+  });
+
+  it('nameOverride, fullnameOverride and namespaceOverride name every object, label and reference', async () => {
+    const list = await template({ nameOverride: 'chatops', fullnameOverride: 'platform-chatops', namespaceOverride: 'ops' });
+    const d = deploymentOf(list);
+    assert.equal(d.metadata.name, 'platform-chatops');
+    assert.deepEqual((d.spec as unknown as { selector: unknown }).selector, { matchLabels: { 'app.kubernetes.io/name': 'chatops' } });
+    assert.ok(d.spec.template.spec.containers[0]!.args.includes('--leader-election-namespace=ops'));
+    assert.equal(d.spec.template.spec.serviceAccountName, 'platform-chatops');
+    for (const o of list) {
+      assert.equal(o.metadata.labels?.['app.kubernetes.io/name'], 'chatops', key(o));
+      if (!o.kind.startsWith('Cluster') && !o.kind.startsWith('Validating')) assert.equal(o.metadata.namespace, 'ops', key(o));
+    }
+    assert.deepEqual(list.filter((o) => !o.kind.startsWith('Validating')).map((o) => o.metadata.name).sort(),
+      ['platform-chatops', 'platform-chatops', 'platform-chatops', 'platform-chatops', 'platform-chatops', 'platform-chatops-leader-election', 'platform-chatops-leader-election',
+        'platform-chatops-metrics', 'platform-chatops-test-metrics']);
+    const onlyName = deploymentOf(await template({ nameOverride: 'chatops' }));
+    assert.equal(onlyName.metadata.name, 'chatops');
+  });
+
+  it('admissionPolicy.validationActions reaches every binding; Deny by default', async () => {
+    type Binding = Obj & { spec: { validationActions: string[] } };
+    const actions = async (values?: unknown) => (await template(values)).filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding').map((o) => (o as Binding).spec.validationActions);
+    assert.deepEqual(await actions(), [['Deny'], ['Deny'], ['Deny']]);
+    assert.deepEqual(await actions({ admissionPolicy: { validationActions: ['Warn', 'Audit'] } }), [['Warn', 'Audit'], ['Warn', 'Audit'], ['Warn', 'Audit']]);
+  });
+
+  it('helm test: a pod of the operator image, restricted, GETs /metrics through the metrics Service; none without that Service', async () => {
+    const test = (await template()).find((o) => o.kind === 'Pod') as unknown as Pod & { metadata: { name: string; annotations: Record<string, string> } };
+    assert.equal(test.metadata.name, 'chatcli-operator-test-metrics');
+    assert.equal(test.metadata.annotations['helm.sh/hook'], 'test');
+    const c = test.spec.containers[0]! as Pod['spec']['containers'][0] & { command: string[]; securityContext: unknown };
+    assert.equal(c.image, `ghcr.io/chatcli-operator/chatcli-operator:${packageVersion}`);
+    assert.deepEqual(c.command, ['/nodejs/bin/node', '-e']);
+    assert.equal(c.args[1], `http://chatcli-operator-metrics.${RELEASE_NAMESPACE}.svc:8080/metrics`);
+    assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    assert.deepEqual(test.spec.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    assert.equal((await template({ metrics: { service: { enabled: false } } })).find((o) => o.kind === 'Pod'), undefined);
+    assert.equal((await template({ tests: { enabled: false } })).find((o) => o.kind === 'Pod'), undefined);
+  });
+
+  it('helm test script: 0 for the Service serving the operator metrics, 1 for another answer', { timeout: 30_000 }, async () => {
+    const test = (await template()).find((o) => o.kind === 'Pod') as unknown as Pod;
+    const script = test.spec.containers[0]!.args[0]!;
+    const { createServer } = await import('node:http');
+    const { execFile } = await import('node:child_process');
+    const run = (url: string) => new Promise<number>((resolve) => execFile(process.execPath, ['-e', script, url], (err) => resolve(err ? (err.code as number) : 0)));
+    const server = createServer((req, res) => {
+      if (req.url === '/metrics') res.end('# TYPE chatcli_operator_managed_instances gauge\nchatcli_operator_managed_instances 0\n');
+      else { res.statusCode = 404; res.end('no'); }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      assert.equal(await run(`http://127.0.0.1:${port}/metrics`), 0);
+      assert.equal(await run(`http://127.0.0.1:${port}/other`), 1);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("kubeVersion is the operator's minimum (1.30); the admission policy needs 1.32", async () => {
+    const chart = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { kubeVersion: string };
+    assert.equal(chart.kubeVersion, '>=1.30.0-0');
+    await assert.rejects(template({ admissionPolicy: { enabled: false } }, ['--kube-version', '1.29.9']), /kubeVersion/);
   });
 
   describe('values.schema.json refuses bad values, naming the field', () => {
@@ -195,6 +334,19 @@ describe('the Helm chart', () => {
       ['a ServiceMonitor without the Service it scrapes', { metrics: { service: { enabled: false }, serviceMonitor: { enabled: true } } }, /\/metrics\/service\/enabled/],
       ['a pod label that would replace the selector', { podLabels: { 'app.kubernetes.io/name': 'x' } }, /\/podLabels\/app\.kubernetes\.io~1name/],
       ['a flag that is not one', { extraArgs: ['sync-period=1h'] }, /\/extraArgs\/0/],
+      ['a digest that is not sha256:<64 hex>', { image: { digest: 'sha256:abc' } }, /\/image\/digest/],
+      ['a digest in the repository', { image: { repository: `ghcr.io/x/y@sha256:${'a'.repeat(64)}` } }, /\/image\/repository/],
+      ['a tag with a malformed digest', { image: { tag: '0.2.0@sha256:xyz' } }, /\/image\/tag/],
+      ['an unknown validation action', { admissionPolicy: { validationActions: ['Block'] } }, /\/admissionPolicy\/validationActions\/0/],
+      ['Deny with Warn, which Kubernetes refuses', { admissionPolicy: { validationActions: ['Deny', 'Warn'] } }, /\/admissionPolicy\/validationActions/],
+      ['no ServiceAccount to run as', { serviceAccount: { create: false } }, /\/serviceAccount\/name/],
+      ['an extra variable replacing POD_NAME', { extraEnv: [{ name: 'POD_NAME', value: 'x' }] }, /\/extraEnv\/0\/name/],
+      ['a volume mount without a path', { extraVolumeMounts: [{ name: 'v' }] }, /\/extraVolumeMounts\/0/],
+      ['a spread constraint without a topology key', { topologySpreadConstraints: [{ maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway' }] }, /\/topologySpreadConstraints\/0/],
+      ['a disruption budget that is no count or percentage', { podDisruptionBudget: { minAvailable: 'half' } }, /\/podDisruptionBudget\/minAvailable/],
+      ['an API server port that is not one', { networkPolicy: { enabled: true, apiServer: { ports: [70000] } } }, /\/networkPolicy\/apiServer\/ports\/0/],
+      ['a negative revision history', { revisionHistoryLimit: -1 }, /\/revisionHistoryLimit/],
+      ['a name that is no DNS label', { fullnameOverride: 'Chat_Ops' }, /\/fullnameOverride/],
       ['a scrape interval that is no duration', { metrics: { serviceMonitor: { enabled: false, interval: 'often' } } }, /\/metrics\/serviceMonitor\/interval/],
     ];
     for (const [what, values, field] of cases) {
