@@ -65,6 +65,7 @@ const EXPECTED_TEMPLATE_CHANGES: Record<string, string> = {
   'ConfigMap +HOME': 'a home for a uid without a passwd entry (src/desired/chatcli.ts)',
   'ConfigMap +CHATCLI_ENV': 'logs on stdout, not only in $HOME/.chatcli/app.log (ChatCLI v1.188.0)',
   'ConfigMap +CHATCLI_BIND_ADDRESS': 'an explicit bind address',
+  'ConfigMap +CHATCLI_HUB_DB': 'with a ReadWriteOnce sessions claim, v1.188.0\'s conversation hub on the claim, so it outlives the pod',
 };
 
 /** Runs `kubectl get <args> --watch` as admin; calls back with each output line's words. */
