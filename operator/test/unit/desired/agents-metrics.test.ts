@@ -6,15 +6,9 @@ import type { V1Service } from '@kubernetes/client-node';
 import { envConfigData } from '../../../src/desired/configmap.ts';
 import { desiredObjects } from '../../../src/desired/index.ts';
 import { instance } from './fixtures.ts';
-import { containerOf, deploymentOf, findObject } from './support.ts';
+import { containerOf, deploymentOf, findObject, podOf } from './support.ts';
 
 const serviceOf = (inst: ReturnType<typeof instance>) => findObject(desiredObjects(inst), 'Service') as V1Service;
-const podOf = (inst: ReturnType<typeof instance>) => {
-  const pod = deploymentOf(inst).spec?.template.spec;
-  assert.ok(pod);
-  return pod;
-};
-
 describe('agents and skills', () => {
   it('none asked for: no volume and no mount (the pod as before)', () => {
     const inst = instance({ provider: 'OPENAI' });

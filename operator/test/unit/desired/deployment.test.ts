@@ -5,13 +5,7 @@ import assert from 'node:assert/strict';
 import { desiredObjects } from '../../../src/desired/index.ts';
 import { imageReference, strategyResetBeforeApply } from '../../../src/desired/deployment.ts';
 import { instance } from './fixtures.ts';
-import { containerOf, deploymentOf, findObject } from './support.ts';
-
-const podOf = (inst: ReturnType<typeof instance>) => {
-  const pod = deploymentOf(inst).spec?.template.spec;
-  assert.ok(pod);
-  return pod;
-};
+import { containerOf, deploymentOf, findObject, podOf } from './support.ts';
 
 describe('Deployment', () => {
   it('runs container chatcli from repository:tag with the pull policy, ports grpc and metrics, and TCP probes on grpc', () => {

@@ -20,6 +20,12 @@ export function containerOf(inst: DefaultedChatCLIInstance) {
   return c;
 }
 
+export function podOf(inst: DefaultedChatCLIInstance) {
+  const pod = deploymentOf(inst).spec?.template.spec;
+  assert.ok(pod, 'no pod template');
+  return pod;
+}
+
 export function configMapOf(inst: DefaultedChatCLIInstance, name: string): V1ConfigMap {
   return findObject(desiredObjects(inst), 'ConfigMap', name) as V1ConfigMap;
 }
