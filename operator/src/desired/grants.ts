@@ -12,9 +12,7 @@
 //   - What a previous instance of the same name left behind (its uid in the
 //     proof, no live instance with that uid) is removed as a leftover.
 // Pure: the reconciler gives the objects and acts on the answers.
-import { KIND } from '../api/chatcliinstance.ts';
-import { OWNER_UID_ANNOTATION } from './names.ts';
-import { refOf, type KubeObject, type ObjectRef, type OwnershipMeta } from './object.ts';
+import { provenOwnerUid, refOf, type KubeObject, type ObjectRef, type OwnershipMeta } from './object.ts';
 import { isWatcherGrant } from './rbac.ts';
 
 /** A namespace the watcher names and cannot read, and why (one line). */
@@ -40,17 +38,6 @@ export function grantsToRevoke<R extends ObjectRef>(
   if (desired === undefined) return grants.filter((g) => g.namespace !== undefined && !stillPermitted(g.namespace));
   const wanted = new Set(desired.filter(isWatcherGrant).map((o) => refKey(refOf(o))));
   return grants.filter((g) => !wanted.has(refKey(g)) && !(g.namespace !== undefined && pending.has(g.namespace)));
-}
-
-/**
- * The uid of the instance an object's proof of ownership names: the owner-uid
- * annotation outside the instance's namespace, the controller owner reference
- * to a ChatCLIInstance inside it; undefined when it carries none.
- */
-export function provenOwnerUid(meta: OwnershipMeta | undefined, instanceNamespace: string): string | undefined {
-  if (!meta) return undefined;
-  if (meta.namespace !== instanceNamespace) return meta.annotations?.[OWNER_UID_ANNOTATION] || undefined;
-  return meta.ownerReferences?.find((r) => r.controller === true && r.kind === KIND)?.uid || undefined;
 }
 
 /**

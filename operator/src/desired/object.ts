@@ -71,9 +71,16 @@ export interface OwnershipMeta {
  * nothing: anyone may set them.
  */
 export function isOwnedBy(meta: OwnershipMeta | undefined, instance: { uid?: string; namespace: string }): boolean {
-  if (!meta || !instance.uid) return false;
-  if (meta.namespace === instance.namespace) {
-    return (meta.ownerReferences ?? []).some((r) => r.controller === true && r.kind === KIND && r.uid === instance.uid);
-  }
-  return meta.annotations?.[OWNER_UID_ANNOTATION] === instance.uid;
+  return instance.uid !== undefined && provenOwnerUid(meta, instance.namespace) === instance.uid;
+}
+
+/**
+ * The uid of the instance an object's proof of ownership names: the owner-uid
+ * annotation outside the instance's namespace, the controller owner reference
+ * to a ChatCLIInstance inside it; undefined when it carries none.
+ */
+export function provenOwnerUid(meta: OwnershipMeta | undefined, instanceNamespace: string): string | undefined {
+  if (!meta) return undefined;
+  if (meta.namespace !== instanceNamespace) return meta.annotations?.[OWNER_UID_ANNOTATION] || undefined;
+  return meta.ownerReferences?.find((r) => r.controller === true && r.kind === KIND)?.uid || undefined;
 }

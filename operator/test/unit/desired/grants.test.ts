@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { desiredObjects, refOf, type KubeObject } from '../../../src/desired/index.ts';
-import { grantsToRevoke, predecessorLeftovers, provenOwnerUid } from '../../../src/desired/grants.ts';
+import { grantsToRevoke, predecessorLeftovers } from '../../../src/desired/grants.ts';
+import { provenOwnerUid } from '../../../src/desired/object.ts';
 import { legacyWatcherRoleName, OWNER_UID_ANNOTATION, watcherRoleName } from '../../../src/desired/names.ts';
 import { claimNeverShrunk, claimRequest, desiredSessionsClaim } from '../../../src/desired/pvc.ts';
 import { FIXED_UID, instance } from './fixtures.ts';
