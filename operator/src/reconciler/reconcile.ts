@@ -221,7 +221,7 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       const seen = view.get(type, ref.namespace, ref.name) as KubeObjectLike | undefined;
       // Deleted by uid just now (a predecessor's): absent, whatever the cache still shows.
       const cached = seen && removed.has(seen.metadata?.uid ?? '') ? undefined : seen;
-      const read = cached || seen ? Promise.resolve(cached) : (getObject(deps.kc, type, ref, { signal }) as Promise<KubeObjectLike | undefined>);
+      const read = seen ? Promise.resolve(cached) : (getObject(deps.kc, type, ref, { signal }) as Promise<KubeObjectLike | undefined>);
       // A phase held back never awaits its reads: their failures are not unhandled.
       read.catch(() => undefined);
       return [obj, read] as const;
