@@ -16,7 +16,7 @@ import { CloneType, Type, type Static } from '@sinclair/typebox';
 // The keys and variables the operator sets on the pod, spelled once where the
 // pod is built (src/desired); the rules below refuse them in the spec. Both
 // modules are data only (no runtime import back into this one).
-import { DEFAULT_METRICS_PORT, OPERATOR_ENV_NAMES, SECURITY_DEFAULTS } from '../desired/chatcli.ts';
+import { DEFAULT_METRICS_PORT, OPERATOR_ENV_NAMES, SECURITY_DEFAULTS, TARGET_KINDS } from '../desired/chatcli.ts';
 import { CA_BUNDLE_FILE, OPERATOR_KEY_PREFIX, OPERATOR_POD_LABEL_KEYS } from '../desired/names.ts';
 import { celRule, validations } from './cel.ts';
 import { PodSecurityContext, ResourceRequirements } from './core.ts';
@@ -85,7 +85,7 @@ export const DEFAULTS = {
   serverPort: 50051,
   metricsPort: SERVER_METRICS_PORT,
   watcher: { enabled: false, interval: '30s', window: '2h', maxLogLines: 100, maxContextChars: 8000 },
-  target: { metricsPort: 0, metricsPath: '/metrics' },
+  target: { kind: 'Deployment' as const, metricsPort: 0, metricsPath: '/metrics' },
   persistence: { enabled: false, size: '1Gi', accessModes: ['ReadWriteOnce'] },
   service: { type: 'ClusterIP' },
   autoscaling: { enabled: false, minReplicas: 1 },
@@ -304,8 +304,18 @@ export const ServerSpec = Type.Object(
 
 export const WatchTargetSpec = Type.Object(
   {
-    deployment: dnsSubdomain('Name of the Deployment to watch.'),
-    namespace: dnsLabel('Namespace of the Deployment.'),
+    deployment: dnsSubdomain('Name of the workload to watch (of the kind in kind; the field keeps ChatCLI\'s name for it).'),
+    namespace: dnsLabel('Namespace of the workload.'),
+    kind: Type.Union(
+      TARGET_KINDS.map((k) => Type.Literal(k)),
+      {
+        description:
+          `Kind of the workload: ${TARGET_KINDS.join(', ')}. Every kind but Deployment needs ChatCLI v1.188.0 ` +
+          '(an older image watches it as a Deployment and finds none: WatcherReady says so). The watcher\'s Role in the ' +
+          'namespace grants a get of each kind named there, and HPA reads except for Jobs and CronJobs.',
+        default: DEFAULTS.target.kind,
+      },
+    ),
     metricsPort: port('Prometheus port of the target\'s pods; 0 turns metrics scraping off.', 0, DEFAULTS.target.metricsPort),
     metricsPath: Type.String({
       description: 'Path of the target\'s Prometheus endpoint; starts with "/".',
@@ -320,7 +330,7 @@ export const WatchTargetSpec = Type.Object(
       }),
     ),
   },
-  { description: 'One Deployment the watcher observes.' },
+  { description: 'One workload the watcher observes.' },
 );
 
 // The two ways to name what to watch, decided here and enforced by the API
@@ -365,10 +375,10 @@ export const WatcherSpec = Type.Object(
     enabled: Type.Boolean({ description: 'Turn the Kubernetes watcher on; it then needs targets (or the legacy deployment).', default: DEFAULTS.watcher.enabled }),
     targets: Type.Optional(
       Type.Array(WatchTargetSpec, {
-        description: 'Deployments to watch (multi-target, recommended); each deployment and namespace pair at most once.',
+        description: 'Workloads to watch (multi-target, recommended); each namespace, name and kind at most once.',
         maxItems: LIMITS.targets,
         'x-kubernetes-list-type': 'map',
-        'x-kubernetes-list-map-keys': ['namespace', 'deployment'],
+        'x-kubernetes-list-map-keys': ['namespace', 'deployment', 'kind'],
       }),
     ),
     deployment: Type.Optional(dnsSubdomain('Single Deployment to watch (legacy; prefer targets, and do not combine the two). Requires namespace.')),

@@ -253,6 +253,18 @@ export function providerNotInImage(spec: { provider: Provider; image?: { tag?: s
   return SUPPORTED_VERSIONS.indexOf(tag) < SUPPORTED_VERSIONS.indexOf(since) ? { provider: spec.provider, tag, since } : undefined;
 }
 
+/**
+ * The kinds of workload a watch-config target names (v1.188.0 k8s/types.go
+ * WatchTarget.Kind, checked by k8s/config.go; empty means Deployment). v1.57.1
+ * has no `kind`: every target is a Deployment there.
+ */
+export const TARGET_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+/** The first release whose watcher reads each kind. */
+export const TARGET_KIND_SINCE: Readonly<Record<TargetKind, ChatCLIVersion>> = {
+  Deployment: 'v1.57.1', StatefulSet: 'v1.188.0', DaemonSet: 'v1.188.0', Job: 'v1.188.0', CronJob: 'v1.188.0',
+};
+
 /** One Kubernetes API call the server's watcher makes. */
 export interface WatcherCall {
   verb: 'get' | 'list';
@@ -262,9 +274,9 @@ export interface WatcherCall {
   /** `namespace`: in a target's namespace; `cluster`: cluster-scoped, or across
    * all namespaces, which a Role in the targets' namespaces cannot grant. */
   scope: 'namespace' | 'cluster';
-  /** Only for targets of this kind (v1.188.0 watch-config `kind`); absent: for
-   * every target. */
-  targetKind?: 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob';
+  /** Only for targets of these kinds (v1.188.0 watch-config `kind`; v1.57.1
+   * knows Deployments only); absent: for every target. */
+  targetKinds?: readonly TargetKind[];
   versions: readonly ChatCLIVersion[];
   /** File and function making it. */
   source: string;
@@ -281,17 +293,17 @@ const V188: readonly ChatCLIVersion[] = ['v1.188.0'];
  * needs no RBAC.
  */
 export const WATCHER_CALLS: readonly WatcherCall[] = Object.freeze([
-  { verb: 'get', group: 'apps', resource: 'deployments', scope: 'namespace', versions: BOTH, source: 'k8s/collector.go DeploymentCollector, EventCollector, LogCollector; k8s/prometheus_collector.go' },
+  { verb: 'get', group: 'apps', resource: 'deployments', scope: 'namespace', targetKinds: ['Deployment'], versions: BOTH, source: 'k8s/collector.go DeploymentCollector, EventCollector, LogCollector; k8s/prometheus_collector.go (v1.188.0: collectResourceStatus, getLabelSelector)' },
   { verb: 'list', group: '', resource: 'pods', scope: 'namespace', versions: BOTH, source: 'k8s/collector.go (label selector of the target)' },
   { verb: 'list', group: '', resource: 'events', scope: 'namespace', versions: BOTH, source: 'k8s/collector.go EventCollector' },
   { verb: 'get', group: '', resource: 'pods/log', scope: 'namespace', versions: BOTH, source: 'k8s/collector.go LogCollector (GetLogs().Stream)' },
-  { verb: 'list', group: 'autoscaling', resource: 'horizontalpodautoscalers', scope: 'namespace', versions: BOTH, source: 'k8s/collector.go HPACollector (autoscaling/v2)' },
+  { verb: 'list', group: 'autoscaling', resource: 'horizontalpodautoscalers', scope: 'namespace', targetKinds: ['Deployment', 'StatefulSet', 'DaemonSet'], versions: BOTH, source: 'k8s/collector.go HPACollector (autoscaling/v2; v1.188.0 skips Jobs and CronJobs)' },
   { verb: 'list', group: 'metrics.k8s.io', resource: 'pods', scope: 'namespace', versions: BOTH, source: 'k8s/collector.go MetricsCollector (PodMetricses, metrics.k8s.io/v1beta1)' },
   // v1.188.0 targets with a `kind` other than Deployment (k8s/collector.go collectResourceStatus, getLabelSelector).
-  { verb: 'get', group: 'apps', resource: 'statefulsets', scope: 'namespace', targetKind: 'StatefulSet', versions: V188, source: 'k8s/collector.go collectResourceStatus' },
-  { verb: 'get', group: 'apps', resource: 'daemonsets', scope: 'namespace', targetKind: 'DaemonSet', versions: V188, source: 'k8s/collector.go collectResourceStatus' },
-  { verb: 'get', group: 'batch', resource: 'jobs', scope: 'namespace', targetKind: 'Job', versions: V188, source: 'k8s/collector.go collectResourceStatus' },
-  { verb: 'get', group: 'batch', resource: 'cronjobs', scope: 'namespace', targetKind: 'CronJob', versions: V188, source: 'k8s/collector.go collectResourceStatus' },
+  { verb: 'get', group: 'apps', resource: 'statefulsets', scope: 'namespace', targetKinds: ['StatefulSet'], versions: V188, source: 'k8s/collector.go collectResourceStatus' },
+  { verb: 'get', group: 'apps', resource: 'daemonsets', scope: 'namespace', targetKinds: ['DaemonSet'], versions: V188, source: 'k8s/collector.go collectResourceStatus' },
+  { verb: 'get', group: 'batch', resource: 'jobs', scope: 'namespace', targetKinds: ['Job'], versions: V188, source: 'k8s/collector.go collectResourceStatus' },
+  { verb: 'get', group: 'batch', resource: 'cronjobs', scope: 'namespace', targetKinds: ['CronJob'], versions: V188, source: 'k8s/collector.go collectResourceStatus' },
   // v1.188.0 NodeCollector, for the nodes the target's pods run on: a failed
   // node get is logged at debug level, the other two failures are ignored.
   { verb: 'get', group: '', resource: 'nodes', scope: 'cluster', versions: V188, source: 'k8s/collector.go NodeCollector.Collect' },
@@ -299,6 +311,31 @@ export const WATCHER_CALLS: readonly WatcherCall[] = Object.freeze([
   { verb: 'list', group: 'metrics.k8s.io', resource: 'nodes', scope: 'cluster', versions: V188, source: 'k8s/collector.go NodeCollector.Collect (NodeMetricses)' },
 ].map((c) => Object.freeze(c)) as WatcherCall[]);
 
-/** The watch-config's target kinds the operator writes: none, so every target
- * is a Deployment in both releases (k8s/types.go WatchTarget.ResourceKind). */
-export const RENDERED_TARGET_KINDS: readonly NonNullable<WatcherCall['targetKind']>[] = [];
+/** A watch target whose kind the instance's image cannot read. */
+export interface TargetKindNotInImage {
+  /** The field naming it, e.g. spec.watcher.targets[2].kind. */
+  field: string;
+  kind: TargetKind;
+  tag: ChatCLIVersion;
+  since: ChatCLIVersion;
+}
+
+/**
+ * The targets whose kind the image's release does not know, when its tag is a
+ * supported release (as providerNotInImage): v1.57.1 reads no `kind` and looks
+ * for a Deployment of that name, finds none, and reports nothing of the target.
+ */
+export function targetKindsNotInImage(spec: { image?: { tag?: string }; watcher?: { enabled?: boolean; targets?: readonly { kind?: TargetKind }[] } }): TargetKindNotInImage[] {
+  const tag = SUPPORTED_VERSIONS.find((v) => v === spec.image?.tag);
+  if (tag === undefined || spec.watcher?.enabled !== true) return [];
+  return (spec.watcher.targets ?? []).flatMap((t, i) => {
+    const kind = t.kind ?? 'Deployment';
+    const since = TARGET_KIND_SINCE[kind];
+    return SUPPORTED_VERSIONS.indexOf(tag) < SUPPORTED_VERSIONS.indexOf(since) ? [{ field: `spec.watcher.targets[${i}].kind`, kind, tag, since }] : [];
+  });
+}
+
+/** Whether the watcher makes this call for a target of this kind. */
+export function callsFor(call: WatcherCall, kind: TargetKind): boolean {
+  return call.targetKinds === undefined || call.targetKinds.includes(kind);
+}

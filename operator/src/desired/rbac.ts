@@ -7,28 +7,40 @@
 // cluster, including ones nobody named (a confused deputy; src/desired/tenancy.ts).
 import type { V1PolicyRule } from '@kubernetes/client-node';
 import type { DefaultedChatCLIInstance, DefaultedSpec } from '../api/chatcliinstance.ts';
-import { RENDERED_TARGET_KINDS, WATCHER_CALLS, type WatcherCall } from './chatcli.ts';
+import { callsFor, TARGET_KINDS, WATCHER_CALLS, type TargetKind, type WatcherCall } from './chatcli.ts';
 import { serviceAccountName, watcherRoleName } from './names.ts';
 import { ownedMeta, type KubeObject } from './object.ts';
-import { watchMode, watchedNamespaces } from './watcher.ts';
+import { watchMode, watchedNamespaces, watchedKinds } from './watcher.ts';
 
 export const RBAC_API_VERSION = 'rbac.authorization.k8s.io/v1';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 /**
- * What the watcher may do: exactly the calls the supported ChatCLI releases make
- * in the targets' namespaces for the target kinds the operator writes
- * (chatcli.ts WATCHER_CALLS), one rule per resource, nothing else: no watch, no
- * write, no Secrets. Cluster-scoped calls (v1.188.0's node reads) are not
- * granted: the watcher logs them at debug level and goes on. The operator's own
- * ClusterRole must hold every one of these rules: the API server refuses to let
- * anyone grant what it does not hold.
+ * What the watcher may do in a namespace: exactly the calls the supported
+ * ChatCLI releases make there for the kinds of its targets in that namespace
+ * (chatcli.ts WATCHER_CALLS: a get of each target's kind, the pods, events and
+ * logs, HPAs except for Jobs and CronJobs, pod metrics), one rule per resource,
+ * nothing else: no watch, no write, no Secrets. Cluster-scoped calls (v1.188.0's
+ * node reads) are not granted: the watcher logs them at debug level and goes
+ * on. The operator's own ClusterRole must hold every rule of ALL_WATCHER_RULES:
+ * the API server refuses to let anyone grant what it does not hold.
  */
-export const WATCHER_RULES: readonly Readonly<V1PolicyRule>[] = Object.freeze(rulesFor(grantedWatcherCalls()).map((r) => Object.freeze(r)));
+export function watcherRules(kinds: readonly TargetKind[]): V1PolicyRule[] {
+  return rulesFor(grantedWatcherCalls(kinds));
+}
 
-/** The watcher calls its Roles grant. */
-export function grantedWatcherCalls(): WatcherCall[] {
-  return WATCHER_CALLS.filter((c) => c.scope === 'namespace' && (c.targetKind === undefined || RENDERED_TARGET_KINDS.includes(c.targetKind)));
+/** The watcher calls a Role grants for targets of these kinds. */
+export function grantedWatcherCalls(kinds: readonly TargetKind[]): WatcherCall[] {
+  return WATCHER_CALLS.filter((c) => c.scope === 'namespace' && kinds.some((k) => callsFor(c, k)));
+}
+
+/** What a namespace with Deployment targets only (or the legacy deployment) is granted: every Role before target kinds. */
+export const WATCHER_RULES: readonly Readonly<V1PolicyRule>[] = frozen(watcherRules(['Deployment']));
+/** Every rule a watcher Role may grant (all kinds): the operator's ClusterRole holds them, the admission policy checks them. */
+export const ALL_WATCHER_RULES: readonly Readonly<V1PolicyRule>[] = frozen(watcherRules(TARGET_KINDS));
+
+function frozen(rules: V1PolicyRule[]): readonly Readonly<V1PolicyRule>[] {
+  return Object.freeze(rules.map((r) => Object.freeze(r)));
 }
 
 function rulesFor(calls: readonly WatcherCall[]): V1PolicyRule[] {
@@ -57,6 +69,7 @@ export function desiredWatcherRbac(instance: DefaultedChatCLIInstance): KubeObje
   const scope = watcherScope(instance.spec, meta.namespace);
   if (scope.kind === 'none') return [];
   const subjects = [{ kind: 'ServiceAccount', name: serviceAccountName(meta), namespace: meta.namespace }];
+  const kinds = watchedKinds(watchMode(instance.spec, meta.namespace));
   return scope.namespaces.flatMap((namespace): KubeObject[] => {
     const name = watcherRoleName(meta, namespace);
     return [
@@ -64,7 +77,7 @@ export function desiredWatcherRbac(instance: DefaultedChatCLIInstance): KubeObje
         apiVersion: RBAC_API_VERSION,
         kind: 'Role',
         metadata: ownedMeta(meta, name, namespace),
-        rules: WATCHER_RULES.map((r) => structuredClone(r) as V1PolicyRule),
+        rules: watcherRules(kinds.get(namespace) ?? []),
       },
       {
         apiVersion: RBAC_API_VERSION,

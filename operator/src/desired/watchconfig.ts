@@ -3,18 +3,23 @@
 // ChatCLI k8s/config.go reads it with yaml.v3 into k8s/types.go WatchTarget),
 // made with the yaml library with every string value double-quoted, so a YAML
 // 1.1 reader gets the same strings as a YAML 1.2 one (an unquoted namespace
-// `yes`, `on` or `no` is a boolean in YAML 1.1). No target `kind`: every target
-// is a Deployment, which is what both releases assume without one.
+// `yes`, `on` or `no` is a boolean in YAML 1.1). A target's `kind` is written
+// only when it is not a Deployment, which is what both releases assume without
+// one (v1.57.1 reads no `kind`; v1.188.0 k8s/types.go WatchTarget.ResourceKind),
+// so every instance made before the field renders byte for byte as it did.
 // Only the `targets` mode has one (see watcher.ts).
 import { parse, stringify } from 'yaml';
 import type { DefaultedChatCLIInstance } from '../api/chatcliinstance.ts';
+import { TARGET_KINDS, type TargetKind } from './chatcli.ts';
 import { WATCH_CONFIG_KEY, watchConfigMapName } from './names.ts';
 import { ownedMeta, type KubeObject } from './object.ts';
-import { watchMode } from './watcher.ts';
+import { targetKind, watchMode } from './watcher.ts';
 
 export interface WatchConfigTarget {
   deployment: string;
   namespace: string;
+  /** Absent: Deployment. */
+  kind?: Exclude<TargetKind, 'Deployment'>;
   metricsPort: number;
   metricsPath: string;
   metricsFilter?: string[];
@@ -38,13 +43,17 @@ export function watchConfigOf(instance: DefaultedChatCLIInstance): WatchConfig |
     window: w.window,
     maxLogLines: w.maxLogLines,
     maxContextChars: w.maxContextChars,
-    targets: mode.targets.map((t) => ({
-      deployment: t.deployment,
-      namespace: t.namespace,
-      metricsPort: t.metricsPort,
-      metricsPath: t.metricsPath,
-      ...(t.metricsFilter && t.metricsFilter.length > 0 ? { metricsFilter: [...t.metricsFilter] } : {}),
-    })),
+    targets: mode.targets.map((t) => {
+      const kind = targetKind(t);
+      return {
+        deployment: t.deployment,
+        namespace: t.namespace,
+        ...(kind !== 'Deployment' ? { kind } : {}),
+        metricsPort: t.metricsPort,
+        metricsPath: t.metricsPath,
+        ...(t.metricsFilter && t.metricsFilter.length > 0 ? { metricsFilter: [...t.metricsFilter] } : {}),
+      };
+    }),
   };
 }
 
@@ -72,9 +81,14 @@ export function parseWatchConfig(text: string): WatchConfig {
       if (filter !== undefined && !(Array.isArray(filter) && filter.every((f) => typeof f === 'string'))) {
         throw new Error(`watch-config: ${at}.metricsFilter must be a list of strings`);
       }
+      const kind = t.kind === undefined ? undefined : str(t.kind, `${at}.kind`);
+      if (kind !== undefined && (kind === 'Deployment' || !(TARGET_KINDS as readonly string[]).includes(kind))) {
+        throw new Error(`watch-config: ${at}.kind must be one of ${TARGET_KINDS.slice(1).join(', ')} (absent: Deployment)`);
+      }
       return {
         deployment: str(t.deployment, `${at}.deployment`),
         namespace: str(t.namespace, `${at}.namespace`),
+        ...(kind !== undefined ? { kind: kind as Exclude<TargetKind, 'Deployment'> } : {}),
         metricsPort: int(t.metricsPort, `${at}.metricsPort`),
         metricsPath: str(t.metricsPath, `${at}.metricsPath`),
         ...(filter !== undefined ? { metricsFilter: filter as string[] } : {}),

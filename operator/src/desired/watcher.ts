@@ -9,6 +9,7 @@
 // itself would fall back to "default"). When both are given, `targets` wins. An
 // enabled watcher with neither (the CRD refuses it) is treated as off.
 import type { DefaultedSpec, WatchTargetSpec } from '../api/chatcliinstance.ts';
+import { TARGET_KINDS, type TargetKind } from './chatcli.ts';
 
 export type WatchMode =
   | { kind: 'off' }
@@ -33,4 +34,18 @@ export function watchedNamespaces(mode: WatchMode): string[] {
     case 'targets':
       return [...new Set(mode.targets.map((t) => t.namespace))].sort();
   }
+}
+
+/** The kinds of the targets in each watched namespace (the legacy deployment is a Deployment), in TARGET_KINDS order. */
+export function watchedKinds(mode: WatchMode): Map<string, TargetKind[]> {
+  const found = new Map<string, Set<TargetKind>>();
+  const add = (namespace: string, kind: TargetKind) => found.set(namespace, (found.get(namespace) ?? new Set<TargetKind>()).add(kind));
+  if (mode.kind === 'legacy') add(mode.namespace, 'Deployment');
+  if (mode.kind === 'targets') for (const t of mode.targets) add(t.namespace, targetKind(t));
+  return new Map([...found].map(([ns, kinds]) => [ns, TARGET_KINDS.filter((k) => kinds.has(k))]));
+}
+
+/** A target's kind; Deployment when the stored spec predates the field. */
+export function targetKind(t: WatchTargetSpec): TargetKind {
+  return t.kind ?? 'Deployment';
 }

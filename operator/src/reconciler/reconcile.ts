@@ -24,7 +24,7 @@ import { API_VERSION, KIND, type ChatCLIInstance, type DefaultedChatCLIInstance 
 import { withDefaults } from '../api/defaults.ts';
 import { formatErrors, validateInstance } from '../api/validate.ts';
 import { desiredObjects, objectsToPrune, refOf, watcherScope, type KubeObject, type ObjectRef } from '../desired/index.ts';
-import { providerNotInImage } from '../desired/chatcli.ts';
+import { providerNotInImage, targetKindsNotInImage } from '../desired/chatcli.ts';
 import { strategyResetBeforeApply } from '../desired/deployment.ts';
 import { oversizeErrors } from '../desired/limits.ts';
 import { replicasHandover } from '../desired/hpa.ts';
@@ -158,7 +158,9 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     const failures = [...conflicts, ...errors];
     const reconcileError = failures.length > 0 ? failures.join('; ') : undefined;
     const notPermitted = 'refused' in planned && planned.refused.length > 0 ? refusedMessage(planned.refused) : undefined;
-    const watcher = 'instance' in planned ? { namespaces: watchedNamespaces(planned.instance), unwatched } : undefined;
+    const watcher = 'instance' in planned
+      ? { namespaces: watchedNamespaces(planned.instance), unwatched, kindsNotInImage: targetKindsNotInImage(planned.instance.spec) }
+      : undefined;
     await writeStatus('instance' in planned ? planned.instance : live, live, reconcileError, conflicts.length > 0, notPermitted, watcher, signal, log);
     if (reconcileError) {
       const reason = conflicts.length > 0 ? ReconcileReason.Conflict : ReconcileReason.ReconcileFailed;

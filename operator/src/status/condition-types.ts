@@ -101,6 +101,9 @@
 //                                 a Role or RoleBinding of the grant's name that is
 //                                 not the instance's (Conflict), an API error, or
 //                                 held until the ServiceAccount applies
+//   False   TargetKindNotInImage  every grant made, but image.tag is a supported release
+//                                 older than a target's kind (v1.57.1 reads Deployments
+//                                 only): names each spec.watcher.targets[i].kind
 //   Unknown WatcherNotChecked     the spec could not be turned into objects
 
 export const ConditionType = {
@@ -144,6 +147,7 @@ export const WatcherReason = {
   AllNamespacesGranted: 'AllNamespacesGranted',
   WatcherDisabled: 'WatcherDisabled',
   NamespacesNotWatched: 'NamespacesNotWatched',
+  TargetKindNotInImage: 'TargetKindNotInImage',
   WatcherNotChecked: 'WatcherNotChecked',
 } as const;
 

@@ -2,6 +2,7 @@
 // cannot be made (a namespace not labelled watchable, a Role of that name that is
 // not the instance's, an error) costs only that namespace: the server runs, and
 // this condition names each namespace not watched and why.
+import type { TargetKindNotInImage } from '../desired/chatcli.ts';
 import { WatcherReason } from './condition-types.ts';
 import { clipMessage, type Verdict } from './conditions.ts';
 
@@ -10,12 +11,23 @@ export interface WatcherView {
   namespaces: readonly string[];
   /** Those it may not read, each with why (one line). */
   unwatched: readonly { namespace: string; why: string }[];
+  /** Targets whose kind the image's release cannot read (chatcli.ts targetKindsNotInImage). */
+  kindsNotInImage?: readonly TargetKindNotInImage[];
 }
 
 /** `watcher` undefined: the reconcile could not tell (the spec could not be turned into objects). */
 export function watcherVerdict(watcher: WatcherView | undefined): Verdict {
   if (watcher === undefined) return { status: 'Unknown', reason: WatcherReason.WatcherNotChecked, message: 'the watcher\'s access was not checked: see ReconcileSucceeded' };
   if (watcher.namespaces.length === 0) return { status: 'True', reason: WatcherReason.WatcherDisabled, message: 'the watcher is off: nothing to grant' };
+  const gaps = watcher.kindsNotInImage ?? [];
+  if (watcher.unwatched.length === 0 && gaps.length > 0) {
+    const each = gaps.map((g) => `${g.field}: ${g.kind} needs ChatCLI ${g.since}`).join('; ');
+    return {
+      status: 'False',
+      reason: WatcherReason.TargetKindNotInImage,
+      message: clipMessage(`image tag ${gaps[0]!.tag} watches Deployments only, so it reports nothing of ${gaps.length === 1 ? 'this target' : 'these targets'}: ${each}; set image.tag to ${gaps[0]!.since} or later`),
+    };
+  }
   if (watcher.unwatched.length === 0) {
     return { status: 'True', reason: WatcherReason.AllNamespacesGranted, message: clipMessage(`read access granted in ${list(watcher.namespaces)}`) };
   }

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import type { ChatCLIInstance } from '../../src/api/chatcliinstance.ts';
 import { withDefaults } from '../../src/api/defaults.ts';
-import { WATCHER_CALLS } from '../../src/desired/chatcli.ts';
+import { callsFor, WATCHER_CALLS, type WatcherCall } from '../../src/desired/chatcli.ts';
 import { strategyResetBeforeApply } from '../../src/desired/deployment.ts';
 import { desiredObjects, type KubeObject } from '../../src/desired/index.ts';
 import { toYamlStream } from '../../src/desired/yamlstream.ts';
@@ -79,30 +79,40 @@ describe('desired objects on a real API server', () => {
     assert.deepEqual(live.spec.ports.map((p) => p.name), ['grpc']);
   });
 
-  it('the watcher Role allows every call ChatCLI makes in a target namespace and nothing else: no node, no Secret, no write', async () => {
-    const inst = instanceOf({ provider: 'OPENAI', watcher: { enabled: true, targets: [{ deployment: 'api', namespace: 'rbac-target' }] } }, 'chat', 'rbac-home');
-    await ensureNamespaces(['rbac-home', 'rbac-target', 'rbac-other']);
+  it('the watcher Roles allow every call ChatCLI makes in each target namespace for the kinds there, and nothing else: no node, no Secret, no write', async () => {
+    const inst = instanceOf({
+      provider: 'OPENAI',
+      watcher: { enabled: true, targets: [{ deployment: 'api', namespace: 'rbac-target' }, { deployment: 'migrate', namespace: 'rbac-jobs', kind: 'Job' }] },
+    }, 'chat', 'rbac-home');
+    await ensureNamespaces(['rbac-home', 'rbac-target', 'rbac-jobs', 'rbac-other']);
     const objects = desiredObjects(inst).filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding');
-    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.namespace}`), ['Role/rbac-target', 'RoleBinding/rbac-target']);
+    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.namespace}`), ['Role/rbac-jobs', 'RoleBinding/rbac-jobs', 'Role/rbac-target', 'RoleBinding/rbac-target']);
     await plane().kubectl(['apply', '--server-side', '-f', '-'], toYamlStream(objects));
     const sa = { namespace: 'rbac-home', name: 'chat' };
-    // The authorizer reads Roles and bindings from its own caches: wait until it grants by these two.
-    const first = WATCHER_CALLS.find((c) => c.scope === 'namespace' && c.targetKind === undefined);
-    assert.ok(first);
-    const [firstResource, firstSubresource] = first.resource.split('/') as [string, string | undefined];
-    await eventually('the authorizer granting by the new Role', () =>
-      allowed(sa, { namespace: 'rbac-target', verb: first.verb, group: first.group, resource: firstResource, ...(firstSubresource ? { subresource: firstSubresource } : {}) }));
+    const attrsOf = (call: WatcherCall) => {
+      const [resource, subresource] = call.resource.split('/') as [string, string | undefined];
+      return { verb: call.verb, group: call.group, resource, ...(subresource ? { subresource } : {}) };
+    };
+    // The authorizer reads Roles and bindings from its own caches: wait until it grants by these.
+    const logs = WATCHER_CALLS.find((c) => c.resource === 'pods/log')!;
+    for (const namespace of ['rbac-target', 'rbac-jobs']) {
+      await eventually(`the authorizer granting by the new Role in ${namespace}`, () => allowed(sa, { namespace, ...attrsOf(logs) }));
+    }
 
     for (const call of WATCHER_CALLS) {
-      const [resource, subresource] = call.resource.split('/') as [string, string | undefined];
-      const attrs = { verb: call.verb, group: call.group, resource, ...(subresource ? { subresource } : {}) };
-      const granted = call.scope === 'namespace' && call.targetKind === undefined;
-      const where = call.scope === 'cluster' ? {} : { namespace: 'rbac-target' };
-      assert.equal(await allowed(sa, { ...attrs, ...where }), granted, `${call.verb} ${call.group}/${call.resource} (${call.scope}${call.targetKind ? `, ${call.targetKind}` : ''})`);
-      if (call.scope === 'namespace') assert.equal(await allowed(sa, { ...attrs, namespace: 'rbac-other' }), false, `${call.verb} ${call.resource} outside the targets' namespace`);
+      const attrs = attrsOf(call);
+      const shown = `${call.verb} ${call.group}/${call.resource} (${call.scope}${call.targetKinds ? `, ${call.targetKinds.join('/')}` : ''})`;
+      if (call.scope === 'cluster') {
+        assert.equal(await allowed(sa, attrs), false, shown);
+        continue;
+      }
+      assert.equal(await allowed(sa, { ...attrs, namespace: 'rbac-target' }), callsFor(call, 'Deployment'), `${shown} for a Deployment`);
+      assert.equal(await allowed(sa, { ...attrs, namespace: 'rbac-jobs' }), callsFor(call, 'Job'), `${shown} for a Job`);
+      assert.equal(await allowed(sa, { ...attrs, namespace: 'rbac-other' }), false, `${shown} outside the targets' namespaces`);
     }
-    for (const [verb, group, resource] of [['get', '', 'secrets'], ['list', '', 'secrets'], ['watch', '', 'pods'], ['patch', 'apps', 'deployments'], ['delete', '', 'pods'], ['list', 'apps', 'deployments'], ['get', '', 'services']] as const) {
+    for (const [verb, group, resource] of [['get', '', 'secrets'], ['list', '', 'secrets'], ['watch', '', 'pods'], ['patch', 'apps', 'deployments'], ['delete', '', 'pods'], ['list', 'apps', 'deployments'], ['get', '', 'services'], ['list', 'batch', 'jobs']] as const) {
       assert.equal(await allowed(sa, { namespace: 'rbac-target', verb, group, resource }), false, `${verb} ${group}/${resource}`);
+      assert.equal(await allowed(sa, { namespace: 'rbac-jobs', verb, group, resource }), false, `${verb} ${group}/${resource}`);
     }
   });
 

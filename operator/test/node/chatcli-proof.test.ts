@@ -5,7 +5,7 @@
 // kube-proxy) with the gRPC client of that version. Placeholder API keys: no
 // request ever reaches an LLM provider.
 import assert from 'node:assert/strict';
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { createHmac, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { getJson } from '../support/operator.ts';
 import {
   canI, claimDirectory, condition, getInstance, instancePods, patchSpec, sampleInstance, SAMPLES, secretValue, serviceConnection,
   serviceDnsNames, servingDeployment, stateDirOnHost, tlsSecret, waitForReadyPods, watchClaimHolders, watchedTargets,
-  type Instance, type PodView, type SampleName,
+  podReady, type Instance, type InstanceSpec, type PodView, type SampleName,
 } from '../support/seed-instances.ts';
 import { pinnedVersions } from '../support/versions.ts';
 import { eventually, retrying } from '../support/wait.ts';
@@ -58,6 +58,65 @@ const MISSING_SECRET: Instance = {
   metadata: { name: 'chatcli-nokeys', namespace: 'chatcli-missing-secret' },
   spec: { provider: 'OPENAI', apiKeys: { name: 'absent-keys' } },
 };
+
+// --- Today's ChatCLI features (spec fields for v1.188.0), one instance per version with the same spec.
+const FEATURES_NS = 'chatcli-features';
+const STATEFUL_NS = 'stateful';
+const FEATURES_METRICS_PORT = 9191;
+const FEATURES_RATE = { rps: 0.1, burst: 5 };
+const JWT = { key: randomBytes(32).toString('hex'), issuer: 'https://idp.chatcli.test', audience: 'chatcli-proof' };
+const persona = (name: string, description: string, body: string) => `---\nname: ${name}\ndescription: ${description}\n---\n${body}\n`;
+const featuresOf = (version: string): Instance => ({
+  apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance',
+  metadata: { name: `features-v${version.replaceAll('.', '-')}`, namespace: FEATURES_NS },
+  spec: {
+    provider: 'OPENROUTER',
+    image: { tag: `v${version}` },
+    apiKeys: { name: 'features-keys' },
+    server: {
+      token: { name: 'features-auth', key: 'token' },
+      metrics: { port: FEATURES_METRICS_PORT },
+      security: {
+        jwt: { secret: { name: 'features-jwt', key: 'hmac-key' }, issuer: JWT.issuer, audience: JWT.audience },
+        rateLimit: FEATURES_RATE,
+        auditLog: { enabled: true },
+      },
+    },
+    agents: { configMaps: [{ name: 'features-agents' }] },
+    skills: { configMaps: [{ name: 'features-skills' }] },
+    persistence: { enabled: true },
+    watcher: { enabled: true, interval: '10s', targets: [{ deployment: 'db', namespace: STATEFUL_NS, kind: 'StatefulSet' }] },
+  } as InstanceSpec,
+});
+const FEATURES = Object.fromEntries(VERSIONS.map((v) => [v, featuresOf(v)])) as Record<string, Instance>;
+
+function featuresObjects(): object[] {
+  const labels = { app: 'db' };
+  const secret = (name: string, stringData: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: FEATURES_NS }, stringData });
+  const configMap = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: FEATURES_NS }, data });
+  return [
+    secret('features-keys', { OPENROUTER_API_KEY: 'placeholder-not-a-key', LOG_LEVEL: 'debug' }),
+    secret('features-auth', { token: randomBytes(16).toString('hex') }),
+    secret('features-jwt', { 'hmac-key': JWT.key }),
+    configMap('features-agents', { 'reviewer.md': persona('reviewer', 'Reviews a change (before)', 'Review the diff.') }),
+    configMap('features-skills', { 'k8s-triage.md': persona('k8s-triage', 'Triage a pod', 'Describe the pod.') }),
+    {
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: STATEFUL_NS },
+      spec: {
+        replicas: 1, serviceName: 'db', selector: { matchLabels: labels },
+        template: (servingDeployment(STATEFUL_NS, 'db', 1, 8080) as { spec: { template: object } }).spec.template,
+      },
+    },
+  ];
+}
+
+/** A compact JWT signed with HMAC-SHA256, as v1.188.0 server/auth.go checks it. */
+function signedJwt(claims: Record<string, unknown>, key: string): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${unsigned}.${createHmac('sha256', key).update(unsigned).digest('base64url')}`;
+}
+const jwtClaims = () => ({ sub: 'alice', iss: JWT.issuer, aud: JWT.audience, exp: Math.floor(Date.now() / 1000) + 300 });
 
 /** Every Deployment some sample watches, with the port its metrics are scraped on. */
 function targetDeployments(): object[] {
@@ -98,10 +157,10 @@ describe('the ChatCLI server under the operator, on the real node', () => {
     operatorImage = operator.ref;
     if (!(await p.node!.ctr(['images', 'ls', '-q'])).split('\n').includes(operatorImage)) await p.node!.importImages([operator.archive]);
     await deployOperator({ kubectlBin: join(p.binDir, 'kubectl'), kubeconfig: p.kubeconfigPath, kubectl: p.kubectl }, operatorImage);
-    for (const ns of TARGET_NAMESPACES) await createNamespace(p, ns, { [WATCHABLE_NAMESPACE_LABEL]: WATCHABLE_NAMESPACE_VALUE });
-    for (const ns of [...VERSIONS.map(namespaceOf), MISSING_SECRET.metadata.namespace]) await createNamespace(p, ns);
-    await apply(p, ...targetDeployments(), ...(await Promise.all(VERSIONS.map(versionSecrets))).flat());
-    await apply(p, ...VERSIONS.flatMap((v) => Object.values(INSTANCES[v]!)), MISSING_SECRET);
+    for (const ns of [...TARGET_NAMESPACES, STATEFUL_NS]) await createNamespace(p, ns, { [WATCHABLE_NAMESPACE_LABEL]: WATCHABLE_NAMESPACE_VALUE });
+    for (const ns of [...VERSIONS.map(namespaceOf), MISSING_SECRET.metadata.namespace, FEATURES_NS]) await createNamespace(p, ns);
+    await apply(p, ...targetDeployments(), ...(await Promise.all(VERSIONS.map(versionSecrets))).flat(), ...featuresObjects());
+    await apply(p, ...VERSIONS.flatMap((v) => Object.values(INSTANCES[v]!)), MISSING_SECRET, ...Object.values(FEATURES));
   }, { timeout: 300_000 });
 
   it('make deploy runs the operator in-cluster: 2 replicas Ready by their probes, one holds the Lease, in-cluster configuration', { timeout: 120_000 }, async () => {
@@ -325,6 +384,132 @@ describe('the ChatCLI server under the operator, on the real node', () => {
         assert.equal(condition(await getInstance(plane(), i), 'SecretsFound')?.status, 'True');
       });
     });
+  });
+
+  describe("today's ChatCLI: each spec field observed in the server's own behaviour, through the instance's Service", { concurrency: false }, () => {
+    const v188 = VERSIONS.find((v) => v === '1.188.0');
+    const older = VERSIONS.filter((v) => v !== '1.188.0');
+    const i = FEATURES[v188 ?? ''];
+    let conn: ConnectOptions;
+    const jwtConn = (key = JWT.key) => ({ ...conn, token: signedJwt(jwtClaims(), key) });
+    const pod = async () => (await instancePods(plane(), i!))[0]!;
+
+    it('v1.188.0 with provider OPENROUTER starts: Health answers through the Service, GetServerInfo names the provider', { timeout: 180_000 }, async () => {
+      assert.ok(i, 'v1.188.0 is a supported version');
+      await waitForReadyPods(plane(), i, { timeoutMs: 150_000 });
+      conn = await serviceConnection(plane(), i, await chatcliProto('1.188.0'));
+      assert.equal((await withClient({ ...conn, token: undefined }, (c) => c.health())).status, 'SERVING');
+      assert.equal((await withClient(conn, (c) => c.serverInfo())).provider, 'OPENROUTER');
+      const now = await getInstance(plane(), i);
+      for (const type of ['PodsHealthy', 'WatcherReady', 'SecretsFound']) assert.equal(condition(now, type)?.status, 'True', `${type}: ${JSON.stringify(condition(now, type))}`);
+    });
+
+    it("agents and skills: ListRemoteAgents and ListRemoteSkills return the ConfigMaps' keys, and an edited ConfigMap is served without a new pod", { timeout: 150_000 }, async () => {
+      const before = (await pod()).metadata.uid;
+      const described = (items: { name: string; description: string }[]) => items.map((a) => `${a.name}: ${a.description}`).sort();
+      assert.deepEqual(described(await withClient(conn, (c) => c.listRemoteAgents())), ['reviewer: Reviews a change (before)']);
+      assert.deepEqual(described(await withClient(conn, (c) => c.listRemoteSkills())), ['k8s-triage: Triage a pod']);
+      assert.equal((await withClient(conn, (c) => c.getAgentDefinition('reviewer'))).content.trim(), 'Review the diff.');
+      await apply(plane(), {
+        apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'features-agents', namespace: FEATURES_NS },
+        data: { 'reviewer.md': persona('reviewer', 'Reviews a change (after)', 'Review the diff, then the tests.'), 'oncall.md': persona('oncall', 'Added by the edit', 'Page the owner.') },
+      });
+      // The kubelet swaps the volume's contents on its next sync of the pod (syncFrequency, hack/node/config.ts).
+      await eventually('the edited agents served', async () =>
+        JSON.stringify(described(await withClient(conn, (c) => c.listRemoteAgents()))) === JSON.stringify(['oncall: Added by the edit', 'reviewer: Reviews a change (after)']), 120_000, 2000);
+      assert.equal((await withClient(conn, (c) => c.getAgentDefinition('reviewer'))).content.trim(), 'Review the diff, then the tests.');
+      assert.equal((await pod()).metadata.uid, before, 'the same pod served the edit: the server reads the folder on every call');
+    });
+
+    it('JWT: one signed with the Secret\'s key is accepted, one signed with another key refused, the static token still works', { timeout: 60_000 }, async () => {
+      assert.equal((await withClient(jwtConn(), (c) => c.serverInfo())).provider, 'OPENROUTER');
+      assert.equal((await refusal(withClient(jwtConn(randomBytes(32).toString('hex')), (c) => c.serverInfo()))).code, 'UNAUTHENTICATED');
+      assert.equal((await withClient(conn, (c) => c.serverInfo())).provider, 'OPENROUTER');
+    });
+
+    it(`rate limit: a burst above ${FEATURES_RATE.burst} calls on one connection gets RESOURCE_EXHAUSTED; a new connection is served`, { timeout: 60_000 }, async () => {
+      await withClient({ ...conn, token: undefined }, async (c) => {
+        for (let n = 0; n < FEATURES_RATE.burst; n++) assert.equal((await c.health()).status, 'SERVING', `call ${n + 1}`);
+        assert.equal((await refusal(c.health())).code, 'RESOURCE_EXHAUSTED');
+      });
+      assert.equal((await withClient({ ...conn, token: undefined }, (c) => c.health())).status, 'SERVING');
+    });
+
+    it('the audit log is written: a JSON line per call, in the pod\'s state directory (read on the host)', { timeout: 30_000 }, async () => {
+      await withClient(conn, (c) => c.listSessions());
+      const file = join(stateDirOnHost(await pod()), 'audit.log');
+      const entries = async () => existsSync(file) ? (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+      await eventually(`a ListSessions entry in ${file}`, async () => (await entries()).some((e) => e.method === '/chatcli.v1.ChatCLIService/ListSessions'), 15_000);
+      assert.ok((await entries()).every((e) => typeof e.method === 'string' && typeof e.result === 'string'));
+    });
+
+    it('the watcher reports its StatefulSet target and its pod, with nothing forbidden in its debug log', { timeout: 120_000 }, async () => {
+      let status = await withClient(conn, (c) => c.watcherStatus());
+      await eventually('a snapshot of the StatefulSet with its pod', async () => {
+        status = await withClient(conn, (c) => c.watcherStatus());
+        return status.snapshotCount >= 1 && status.podCount === 1;
+      }, 90_000, 2000).catch((err: Error) => assert.fail(`${err.message}; last status ${JSON.stringify(status)}`));
+      // Its pods are found by the StatefulSet's own selector, which takes the get the Role grants (k8s/collector.go getLabelSelector).
+      assert.match(status.statusSummary, /^Watching 1 targets: /);
+      const log = await podLogs(i!, await pod());
+      assert.match(log, /debug/i);
+      const forbidden = log.split('\n').filter((l) => /forbidden/i.test(l) && !BEHAVIOUR['1.188.0']!.allowedForbidden?.(l));
+      assert.deepEqual(forbidden, []);
+      const sa = { namespace: FEATURES_NS, name: serviceAccountName(i!.metadata) };
+      assert.equal(await canI(plane(), sa, 'get', 'statefulsets.apps', STATEFUL_NS), true);
+      assert.equal(await canI(plane(), sa, 'get', 'deployments.apps', STATEFUL_NS), false, 'no Deployment target there: no Deployment read');
+    });
+
+    it('/metrics on the metrics port answers through the Service', { timeout: 30_000 }, async () => {
+      const svc = await getJson<{ spec: { clusterIP: string; ports: { name: string; port: number }[] } }>(plane(), ['service', i!.metadata.name, '-n', FEATURES_NS]);
+      assert.equal(svc?.spec.ports.find((p) => p.name === 'metrics')?.port, FEATURES_METRICS_PORT);
+      const res = await soon(() => fetch(`http://${svc!.spec.clusterIP}:${FEATURES_METRICS_PORT}/metrics`, { signal: AbortSignal.timeout(5000) }));
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /^# (HELP|TYPE) /m);
+    });
+
+    it("with persistence on, the hub's database survives deleting the pod: a conversation written before is read by the new pod", { timeout: 180_000 }, async () => {
+      const id = await withClient(jwtConn(), (c) => c.newConversation());
+      await withClient(jwtConn(), (c) => c.appendEvent(id, 'user', 'kept in hub.db on the claim'));
+      assert.ok(existsSync(join(await claimDirectory(plane(), i!), 'hub.db')), 'hub.db is on the claim');
+      const before = (await instancePods(plane(), i!)).map((p) => p.metadata.name);
+      await plane().kubectl(['delete', 'pod', ...before, '-n', FEATURES_NS, '--wait=false']);
+      await waitForReadyPods(plane(), i!, { notAmong: before, timeoutMs: 150_000 });
+      conn = await serviceConnection(plane(), i!, await chatcliProto('1.188.0'));
+      const events = await soon(() => withClient(jwtConn(), (c) => c.readConversation(id)));
+      assert.deepEqual(events.map((e) => [e.role, e.content]), [['user', 'kept in hub.db on the claim']]);
+    });
+
+    it('server.metrics.port: 0 closes the port: the pods roll, the Service has no metrics port, the pod refuses it', { timeout: 180_000 }, async () => {
+      const before = (await instancePods(plane(), i!)).map((p) => p.metadata.name);
+      await patchSpec(plane(), i!, { server: { metrics: { port: 0 } } });
+      const [now] = await waitForReadyPods(plane(), i!, { notAmong: before, timeoutMs: 150_000 });
+      const svc = await getJson<{ spec: { ports: { name: string }[] } }>(plane(), ['service', i!.metadata.name, '-n', FEATURES_NS]);
+      assert.deepEqual(svc?.spec.ports.map((p) => p.name), ['grpc']);
+      const refused = await fetch(`http://${now!.status.podIP}:${FEATURES_METRICS_PORT}/metrics`, { signal: AbortSignal.timeout(5000) }).then(() => 'answered', (err: Error & { cause?: { code?: string } }) => err.cause?.code ?? err.message);
+      assert.equal(refused, 'ECONNREFUSED');
+    });
+
+    for (const version of older) {
+      it(`v${version} with the same spec runs: Health answers, the static token works, and the conditions name what it cannot do`, { timeout: 180_000 }, async () => {
+        const old = FEATURES[version]!;
+        let pods: PodView[] = [];
+        await eventually(`${old.metadata.name}: a Ready pod`, async () => (pods = await instancePods(plane(), old)).length === 1 && podReady(pods[0]!), 150_000, 1000);
+        assert.equal(pods[0]?.status.containerStatuses?.[0]?.restartCount, 0);
+        const oldConn = await serviceConnection(plane(), old, await chatcliProto(version));
+        assert.equal((await withClient({ ...oldConn, token: undefined }, (c) => c.health())).status, 'SERVING');
+        assert.equal((await withClient(oldConn, (c) => c.serverInfo())).provider, 'OPENROUTER');
+        assert.ok(Array.isArray(await withClient(oldConn, (c) => c.listSessions())), 'the static token');
+        assert.equal((await refusal(withClient({ ...oldConn, token: signedJwt(jwtClaims(), JWT.key) }, (c) => c.listSessions()))).code, BEHAVIOUR[version]!.wrongTokenCode, 'no JWT');
+        let now = await getInstance(plane(), old);
+        await eventually('PodsHealthy ProviderNotInImage and WatcherReady TargetKindNotInImage', async () => {
+          now = await getInstance(plane(), old);
+          return condition(now, 'PodsHealthy')?.reason === 'ProviderNotInImage' && condition(now, 'WatcherReady')?.reason === 'TargetKindNotInImage';
+        }, 30_000).catch((err: Error) => assert.fail(`${err.message}: ${JSON.stringify(now.status?.conditions)}`));
+        assert.equal(condition(now, 'PodsHealthy')?.status, 'False');
+        assert.match(condition(now, 'WatcherReady')!.message, /spec\.watcher\.targets\[0\]\.kind: StatefulSet needs ChatCLI v1\.188\.0/);
+      });
+    }
   });
 
   it(`with persistence on, changing the image tag (v${VERSIONS[0]} → v${VERSIONS.at(-1)}) rolls out without two pods ever holding the claim`, { timeout: 180_000 }, async () => {

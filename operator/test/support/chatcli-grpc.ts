@@ -132,6 +132,10 @@ export interface ChatCLIClient {
   listRemoteSkills(): Promise<SkillInfo[]>;
   getAgentDefinition(name: string): Promise<AgentInfo>;
   getSkillContent(name: string): Promise<SkillInfo>;
+  /** v1.188.0's conversation hub (server/handler_hub.go, kept in hub.db): a new conversation's id. */
+  newConversation(): Promise<string>;
+  appendEvent(convId: string, role: string, content: string): Promise<void>;
+  readConversation(convId: string): Promise<{ role: string; content: string; seq: string }[]>;
   /** Calls `chatcli.v1.ChatCLIService/<method>`, which this version's proto must NOT declare, with an empty request. */
   undeclared(method: string): Promise<Buffer>;
   /** The standard grpc.health.v1.Health/Check (what grpc-health-probe and kubelet gRPC probes call): "SERVING"... */
@@ -190,6 +194,11 @@ export function connect(opts: ConnectOptions): ChatCLIClient {
       if (!skill) throw new Error(`GetSkillContent ${name}: no skill in the reply`);
       return skill;
     },
+    newConversation: async () => (await unary<{ convId: string }>('NewConversation', {})).convId,
+    appendEvent: async (convId, role, content) => {
+      await unary('AppendEvent', { convId, channel: 'proof', role, content });
+    },
+    readConversation: async (convId) => (await unary<{ events: { role: string; content: string; seq: string }[] }>('ReadConversation', { convId })).events,
     // An empty message is zero bytes whatever its type; the reply is left undecoded.
     undeclared: (method) => {
       if (opts.proto.service.service[method]) throw new Error(`${SERVICE}/${method} is in the ChatCLI ${opts.proto.version} proto: call it by its own method`);

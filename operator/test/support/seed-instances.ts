@@ -35,7 +35,7 @@ export interface InstanceSpec {
   image?: { repository?: string; tag?: string };
   apiKeys?: { name: string };
   server?: { port?: number; tls?: { enabled?: boolean; secretName?: string }; token?: { name: string; key: string } };
-  watcher?: { enabled?: boolean; deployment?: string; namespace?: string; interval?: string; targets?: { deployment: string; namespace: string }[] };
+  watcher?: { enabled?: boolean; deployment?: string; namespace?: string; interval?: string; targets?: { deployment: string; namespace: string; kind?: string }[] };
   persistence?: { enabled?: boolean };
 }
 export interface Instance {

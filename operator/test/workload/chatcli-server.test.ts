@@ -11,7 +11,8 @@ import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AGENTS_DIR, AUDIT_LOG_FILE, ENV, HOME_DIR, SKILLS_DIR } from '../../src/desired/chatcli.ts';
+import { AGENTS_DIR, AUDIT_LOG_FILE, ENV, HOME_DIR, SKILLS_DIR, type TargetKind } from '../../src/desired/chatcli.ts';
+import { watcherRules } from '../../src/desired/rbac.ts';
 import { formatAccess, startApiRecorder } from '../support/api-recorder.ts';
 import { chatcliProto, connect, refusal, withClient, type ChatCLIClient, type ChatCLIProto, type ConnectOptions } from '../support/chatcli-grpc.ts';
 import { chatcliBinary, listeningAddresses, startLocalChatCLI, throwawayTls, type LocalChatCLI, type LocalChatCLIOptions } from '../support/chatcli-local.ts';
@@ -467,68 +468,41 @@ for (const version of VERSIONS) {
 // --- The watcher -------------------------------------------------------------
 // The server watches real objects on a test API server through a recording
 // proxy (as admin, so every path is taken): GetWatcherStatus must report the
-// targets and their pods, and the calls made must be exactly the list below,
-// which the watcher RBAC grants in the watched namespaces (and nothing else).
+// targets and their pods, and the calls made in each namespace must be exactly
+// what the operator's Role there grants for the kinds of its targets
+// (src/desired/rbac.ts watcherRules), and nothing else but v1.188.0's
+// cluster-wide node reads, which no Role grants.
 
-interface WatchTarget { kind: string; name: string; namespace: string; pods: number }
+interface WatchTarget { kind: TargetKind; name: string; namespace: string; pods: number }
 
 const TARGETS: Record<string, WatchTarget[]> = {
   '1.57.1': [
     { kind: 'Deployment', name: 'web', namespace: 'watch-a', pods: 2 },
     { kind: 'Deployment', name: 'api', namespace: 'watch-b', pods: 1 },
   ],
-  // 1.188.0 targets gain a kind.
+  // 1.188.0 targets gain a kind: each in a namespace of its own, so that each kind's calls show alone.
   '1.188.0': [
     { kind: 'Deployment', name: 'web', namespace: 'watch-a', pods: 2 },
     { kind: 'Deployment', name: 'api', namespace: 'watch-b', pods: 1 },
-    { kind: 'StatefulSet', name: 'db', namespace: 'watch-b', pods: 1 },
-    { kind: 'DaemonSet', name: 'agent', namespace: 'watch-b', pods: 1 },
-    { kind: 'Job', name: 'migrate', namespace: 'watch-b', pods: 1 },
-    { kind: 'CronJob', name: 'nightly', namespace: 'watch-b', pods: 1 },
+    { kind: 'StatefulSet', name: 'db', namespace: 'watch-c', pods: 1 },
+    { kind: 'DaemonSet', name: 'agent', namespace: 'watch-d', pods: 1 },
+    { kind: 'Job', name: 'migrate', namespace: 'watch-e', pods: 1 },
+    { kind: 'CronJob', name: 'nightly', namespace: 'watch-f', pods: 1 },
   ],
 };
 
-/** Every API call each version's watcher makes, as RBAC sees it (accessOf). */
-const WATCHER_CALLS: Record<string, string[]> = {
-  // k8s/collector.go: deployment, events, logs, HPA and metrics-server collectors, per target namespace.
-  '1.57.1': [
-    'get deployments.apps in watch-a',
-    'get deployments.apps in watch-b',
-    'get pods/log in watch-a',
-    'get pods/log in watch-b',
-    'list events in watch-a',
-    'list events in watch-b',
-    'list horizontalpodautoscalers.autoscaling in watch-a',
-    'list horizontalpodautoscalers.autoscaling in watch-b',
-    'list pods in watch-a',
-    'list pods in watch-b',
-    'list pods.metrics.k8s.io in watch-a',
-    'list pods.metrics.k8s.io in watch-b',
-  ],
-  // The same, plus a get of each target kind, and NodeCollector's cluster-wide reads for the nodes the
-  // target pods run on (get nodes, list nodes.metrics.k8s.io, list pods in all namespaces).
-  '1.188.0': [
-    'get cronjobs.batch in watch-b',
-    'get daemonsets.apps in watch-b',
-    'get deployments.apps in watch-a',
-    'get deployments.apps in watch-b',
-    'get jobs.batch in watch-b',
-    'get nodes (cluster)',
-    'get pods/log in watch-a',
-    'get pods/log in watch-b',
-    'get statefulsets.apps in watch-b',
-    'list events in watch-a',
-    'list events in watch-b',
-    'list horizontalpodautoscalers.autoscaling in watch-a',
-    'list horizontalpodautoscalers.autoscaling in watch-b',
-    'list nodes.metrics.k8s.io (cluster)',
-    'list pods (cluster)',
-    'list pods in watch-a',
-    'list pods in watch-b',
-    'list pods.metrics.k8s.io in watch-a',
-    'list pods.metrics.k8s.io in watch-b',
-  ],
+/** v1.188.0 NodeCollector's reads for the nodes the target pods run on: cluster-wide, never granted (logged at debug level when refused). */
+const CLUSTER_CALLS: Record<string, string[]> = {
+  '1.57.1': [],
+  '1.188.0': ['get nodes (cluster)', 'list nodes.metrics.k8s.io (cluster)', 'list pods (cluster)'],
 };
+
+/** What the operator's Roles grant for these targets, one line per permission and namespace, as formatAccess writes a call. */
+function grantedCalls(targets: readonly WatchTarget[]): string[] {
+  const namespaces = [...new Set(targets.map((t) => t.namespace))];
+  return namespaces.flatMap((ns) => watcherRules(targets.filter((t) => t.namespace === ns).map((t) => t.kind)).flatMap((r) =>
+    r.apiGroups!.flatMap((group) => r.resources!.flatMap((resource) => r.verbs.map((verb) => `${verb} ${resource}${group ? `.${group}` : ''} in ${ns}`)))));
+}
 
 const NODE = 'watched-node';
 
@@ -585,7 +559,7 @@ describe('the watcher of each version, against a real API server', () => {
   });
 
   for (const version of VERSIONS) {
-    test(`${version}: GetWatcherStatus reports its ${TARGETS[version]?.length} targets and their pods; the API calls it makes are exactly the granted list`, async () => {
+    test(`${version}: GetWatcherStatus reports its ${TARGETS[version]?.length} targets and their pods; the API calls it makes in each namespace are exactly what the operator's Role there grants for the kinds of its targets`, async () => {
       const targets = TARGETS[version]!;
       const proto = await chatcliProto(version);
       const home = await mkdtemp(join(scratch, `${version}-`));
@@ -623,7 +597,9 @@ describe('the watcher of each version, against a real API server', () => {
         assert.match(appLog, /"level":"debug"/, 'LOG_LEVEL=debug reaches app.log');
         assert.doesNotMatch(appLog, /forbidden/i);
         const calls = recorder.accesses().map(formatAccess);
-        assert.deepEqual(calls, WATCHER_CALLS[version], `every call made:\n${recorder.calls().map((c) => `${c.method} ${c.path}${c.query} -> ${c.status} in ${c.ms} ms`).join('\n')}`);
+        const expected = [...grantedCalls(targets), ...CLUSTER_CALLS[version]!].sort();
+        assert.ok(expected.includes('get statefulsets.apps in watch-c') || version === '1.57.1');
+        assert.deepEqual(calls, expected, `every call made:\n${recorder.calls().map((c) => `${c.method} ${c.path}${c.query} -> ${c.status} in ${c.ms} ms`).join('\n')}`);
       } finally {
         await server.stop();
         await recorder.stop();

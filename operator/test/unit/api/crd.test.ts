@@ -108,10 +108,11 @@ describe('the CRD', () => {
     });
   });
 
-  it('keys targets by namespace and deployment, so the API server refuses duplicates', () => {
+  it('keys targets by namespace, name and kind (defaulted, as a map key must be), so the API server refuses duplicates', () => {
     const targets = spec.properties!.watcher!.properties!.targets!;
     assert.equal(targets['x-kubernetes-list-type'], 'map');
-    assert.deepEqual(targets['x-kubernetes-list-map-keys'], ['namespace', 'deployment']);
+    assert.deepEqual(targets['x-kubernetes-list-map-keys'], ['namespace', 'deployment', 'kind']);
+    assert.equal(targets.items!.properties!.kind!.default, 'Deployment');
   });
 
   it('has a TypeScript twin for every CEL rule, with a message', () => {

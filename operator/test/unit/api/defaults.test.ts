@@ -17,7 +17,7 @@ describe('withDefaults', () => {
 
   it('defaults inside each target and keeps what the user wrote', () => {
     const { spec } = withDefaults(asInstance(readSample('chatcli_v1alpha1_multi_target.yaml')));
-    assert.deepEqual(spec.watcher.targets?.[2], { deployment: 'worker', namespace: 'batch', metricsPort: 0, metricsPath: '/metrics' });
+    assert.deepEqual(spec.watcher.targets?.[2], { deployment: 'worker', namespace: 'batch', kind: 'Deployment', metricsPort: 0, metricsPath: '/metrics' });
     assert.deepEqual(spec.watcher.targets?.[3]?.metricsPath, '/prometheus');
     assert.equal(spec.watcher.interval, '30s');
     assert.equal(spec.watcher.maxLogLines, 100);

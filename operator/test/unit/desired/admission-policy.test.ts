@@ -1,7 +1,8 @@
 // The admission policies in config/policy/watcher-targets.yaml (rendered from
 // the chart's admission-policy.yaml, which holds the rules once): together they
-// must check, in every namespace slot up to their cap, exactly what the
-// watcher's Role grants (WATCHER_RULES), so that a change to the Role fails here
+// must check, in every namespace slot up to their cap and for every kind of
+// target there, exactly what the watcher's Role grants (watcherRules), so that a
+// change to the Role fails here
 // until the policies follow; and each must stay within the API server's CEL cost
 // limits. (What they admit is proven on a real API server in
 // test/integration/tenancy.test.ts.)
@@ -10,7 +11,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { GROUP, PLURAL } from '../../../src/api/chatcliinstance.ts';
-import { WATCHER_RULES } from '../../../src/desired/index.ts';
+import { TARGET_KINDS, type TargetKind } from '../../../src/desired/chatcli.ts';
+import { watcherRules } from '../../../src/desired/rbac.ts';
 
 interface Validation { expression: string; messageExpression: string; reason: string }
 interface Doc {
@@ -35,17 +37,22 @@ const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() a
 const policies = docs.filter((d) => d.kind === 'ValidatingAdmissionPolicy');
 const bindings = docs.filter((d) => d.kind === 'ValidatingAdmissionPolicyBinding');
 
-/** One authorization check in a validation: `<verb> <group>/<resource>` on namespace slot `slot`. */
-interface Check { slot: number; permission: string; shown: string }
+/** One authorization check in a validation: `<verb> <group>/<resource>` on namespace slot `slot`, made for targets of `kinds` there. */
+interface Check { slot: number; permission: string; shown: string; kinds: readonly string[] }
+const KIND_GUARD = /\|\| !variables\.kinds\[(\d+)\]\.exists\(k, k in \[([^\]]*)\]\)/;
 const CHECK = /authorizer\.group\('([^']*)'\)\.resource\('([^']+)'\)(?:\.subresource\('([^']+)'\))?\.namespace\(variables\.namespaces\[(\d+)\]\)\.check\('([^']+)'\)\.allowed\(\)/g;
 function checksOf(v: Validation): Check[] {
+  const guard = KIND_GUARD.exec(v.expression);
   return [...v.expression.matchAll(CHECK)].map(([, group, resource, sub, slot, verb]) => {
     const full = sub ? `${resource}/${sub}` : resource!;
-    return { slot: Number(slot), permission: `${verb} ${group}/${full}`, shown: `${verb} ${group ? `${full}.${group}` : full}` };
+    if (guard) assert.equal(guard[1], slot, `the kind guard and the check name the same namespace slot: ${v.expression}`);
+    const kinds = guard ? guard[2]!.split(',').map((k) => k.trim().replace(/^'|'$/g, '')) : TARGET_KINDS;
+    return { slot: Number(slot), permission: `${verb} ${group}/${full}`, shown: `${verb} ${group ? `${full}.${group}` : full}`, kinds };
   });
 }
-/** Every permission of the watcher's Role, as `<verb> <group>/<resource>`. */
-const granted = WATCHER_RULES.flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${v} ${g}/${res}`)))).sort();
+/** Every permission a watcher's Role grants for targets of this kind, as `<verb> <group>/<resource>`. */
+const granted = (kind: TargetKind) =>
+  watcherRules([kind]).flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${v} ${g}/${res}`)))).sort();
 
 const capOf = (p: Doc) => p.spec.validations.filter((v) => v.reason === 'Invalid');
 const cap = Number(/^size\(variables\.namespaces\) <= (\d+)$/.exec(capOf(policies[0]!)[0]?.expression ?? '')?.[1]);
@@ -73,20 +80,26 @@ describe('the admission policies in config/policy/watcher-targets.yaml', () => {
     for (const p of policies.slice(1)) assert.deepEqual(capOf(p), []);
   });
 
-  it('checks exactly what the watcher Role grants (WATCHER_RULES) in every namespace slot up to the cap, each slot in one policy', () => {
-    const slots = new Map<number, { policy: string; permissions: string[] }>();
+  it('checks, for each kind of target, exactly what the watcher Role grants for it (watcherRules) in every namespace slot up to the cap, each slot in one policy', () => {
+    const slots = new Map<number, { policy: string; checks: Check[] }>();
     for (const p of policies) {
       for (const v of p.spec.validations.filter((x) => x.reason === 'Forbidden')) {
         for (const c of checksOf(v)) {
-          const seen = slots.get(c.slot) ?? { policy: p.metadata.name, permissions: [] };
+          const seen = slots.get(c.slot) ?? { policy: p.metadata.name, checks: [] };
           assert.equal(seen.policy, p.metadata.name, `namespace slot ${c.slot} is checked by one policy`);
-          seen.permissions.push(c.permission);
+          seen.checks.push(c);
           slots.set(c.slot, seen);
         }
       }
     }
     assert.deepEqual([...slots.keys()].sort((a, b) => a - b), Array.from({ length: cap }, (_, i) => i));
-    for (const [slot, { permissions }] of slots) assert.deepEqual(permissions.sort(), granted, `namespace slot ${slot}`);
+    for (const [slot, { checks }] of slots) {
+      for (const kind of TARGET_KINDS) {
+        const made = checks.filter((c) => c.kinds.includes(kind)).map((c) => c.permission).sort();
+        assert.deepEqual(made, granted(kind), `namespace slot ${slot}, ${kind} targets`);
+      }
+    }
+    assert.deepEqual(granted('Deployment'), ['get /pods/log', 'get apps/deployments', 'list /events', 'list /pods', 'list autoscaling/horizontalpodautoscalers', 'list metrics.k8s.io/pods']);
   });
 
   it('makes one check per validation, skipped without that namespace, and its message names the field, the namespace and the permission', () => {

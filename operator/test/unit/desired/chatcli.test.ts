@@ -4,53 +4,66 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PROVIDERS } from '../../../src/api/chatcliinstance.ts';
-import { PROVIDER_FACTS, providerNotInImage, RENDERED_TARGET_KINDS, SUPPORTED_VERSIONS, WATCHER_CALLS, type WatcherCall } from '../../../src/desired/chatcli.ts';
-import { WATCHER_RULES } from '../../../src/desired/index.ts';
+import { callsFor, PROVIDER_FACTS, providerNotInImage, SUPPORTED_VERSIONS, TARGET_KINDS, targetKindsNotInImage, WATCHER_CALLS, type TargetKind, type WatcherCall } from '../../../src/desired/chatcli.ts';
+import { ALL_WATCHER_RULES, watcherRules } from '../../../src/desired/rbac.ts';
 
 // The rules go into Roles in the targets' namespaces: they never cover a cluster-scoped call.
-const allows = (call: WatcherCall) =>
+const allows = (rules: readonly { apiGroups?: string[]; resources?: string[]; verbs: string[] }[], call: WatcherCall) =>
   call.scope === 'namespace' &&
-  WATCHER_RULES.some((r) => r.apiGroups?.includes(call.group) && r.resources?.includes(call.resource) && r.verbs.includes(call.verb));
-const describeCall = (c: WatcherCall) => `${c.verb} ${c.group}/${c.resource} (${c.scope}${c.targetKind ? `, ${c.targetKind} targets` : ''})`;
+  rules.some((r) => r.apiGroups?.includes(call.group) && r.resources?.includes(call.resource) && r.verbs.includes(call.verb));
+const describeCall = (c: WatcherCall) => `${c.verb} ${c.group}/${c.resource} (${c.scope}${c.targetKinds ? `, ${c.targetKinds.join('/')} targets` : ''})`;
 
 describe('ChatCLI compatibility facts', () => {
-  it('every namespaced call of either release for a Deployment target is granted', () => {
-    for (const version of SUPPORTED_VERSIONS) {
-      const needed = WATCHER_CALLS.filter((c) => c.versions.includes(version) && c.scope === 'namespace' && c.targetKind === undefined);
-      assert.ok(needed.length >= 6, version);
-      for (const call of needed) assert.ok(allows(call), `${version}: ${describeCall(call)} is not granted`);
-    }
-  });
-
-  it('nothing is granted that no release calls for what the operator renders', () => {
-    for (const rule of WATCHER_RULES) {
-      for (const group of rule.apiGroups ?? []) {
-        for (const resource of rule.resources ?? []) {
-          for (const verb of rule.verbs) {
-            const called = WATCHER_CALLS.some(
-              (c) =>
-                c.group === group && c.resource === resource && c.verb === verb && c.scope === 'namespace' &&
-                (c.targetKind === undefined || RENDERED_TARGET_KINDS.includes(c.targetKind)),
-            );
-            assert.ok(called, `${verb} ${group}/${resource} is granted but never called`);
+  it('for each kind of target, every namespaced call of either release is granted, and nothing it does not call', () => {
+    for (const kind of TARGET_KINDS) {
+      const rules = watcherRules([kind]);
+      for (const version of SUPPORTED_VERSIONS) {
+        const needed = WATCHER_CALLS.filter((c) => c.versions.includes(version) && c.scope === 'namespace' && callsFor(c, kind));
+        for (const call of needed) assert.ok(allows(rules, call), `${kind}, ${version}: ${describeCall(call)} is not granted`);
+      }
+      for (const rule of rules) {
+        for (const group of rule.apiGroups ?? []) {
+          for (const resource of rule.resources ?? []) {
+            for (const verb of rule.verbs) {
+              const called = WATCHER_CALLS.some((c) => c.group === group && c.resource === resource && c.verb === verb && c.scope === 'namespace' && callsFor(c, kind));
+              assert.ok(called, `${kind}: ${verb} ${group}/${resource} is granted but never called`);
+            }
           }
         }
       }
     }
   });
 
-  it('what is not granted is cluster-scoped (v1.188.0 node reads) or for target kinds the operator never writes', () => {
-    const notGranted = WATCHER_CALLS.filter((c) => !allows(c));
+  it('a kind\'s own get, and HPAs except for Jobs and CronJobs, are the only differences between kinds', () => {
+    const granted = (kind: TargetKind) => watcherRules([kind]).flatMap((r) => r.resources!.map((res) => `${r.verbs.join(',')} ${r.apiGroups![0]}/${res}`)).sort();
+    const common = ['get /pods/log', 'list /events', 'list /pods', 'list metrics.k8s.io/pods'];
+    const hpa = 'list autoscaling/horizontalpodautoscalers';
+    assert.deepEqual(granted('Deployment'), [...common, 'get apps/deployments', hpa].sort());
+    assert.deepEqual(granted('StatefulSet'), [...common, 'get apps/statefulsets', hpa].sort());
+    assert.deepEqual(granted('DaemonSet'), [...common, 'get apps/daemonsets', hpa].sort());
+    assert.deepEqual(granted('Job'), [...common, 'get batch/jobs'].sort());
+    assert.deepEqual(granted('CronJob'), [...common, 'get batch/cronjobs'].sort());
+  });
+
+  it('what no Role grants is cluster-scoped: v1.188.0\'s node reads', () => {
+    const notGranted = WATCHER_CALLS.filter((c) => !allows(ALL_WATCHER_RULES, c));
     assert.deepEqual(notGranted.map(describeCall).sort(), [
       'get /nodes (cluster)',
-      'get apps/daemonsets (namespace, DaemonSet targets)',
-      'get apps/statefulsets (namespace, StatefulSet targets)',
-      'get batch/cronjobs (namespace, CronJob targets)',
-      'get batch/jobs (namespace, Job targets)',
       'list /pods (cluster)',
       'list metrics.k8s.io/nodes (cluster)',
     ]);
-    for (const c of notGranted.filter((x) => x.scope === 'cluster')) assert.deepEqual(c.versions, ['v1.188.0']);
+    for (const c of notGranted) assert.deepEqual(c.versions, ['v1.188.0']);
+  });
+
+  it('a target kind v1.57.1 cannot read is named, with its field, only for a known older tag and an enabled watcher', () => {
+    const targets = [{ kind: 'Deployment' as const }, { kind: 'StatefulSet' as const }, {}, { kind: 'CronJob' as const }];
+    assert.deepEqual(targetKindsNotInImage({ image: { tag: 'v1.57.1' }, watcher: { enabled: true, targets } }), [
+      { field: 'spec.watcher.targets[1].kind', kind: 'StatefulSet', tag: 'v1.57.1', since: 'v1.188.0' },
+      { field: 'spec.watcher.targets[3].kind', kind: 'CronJob', tag: 'v1.57.1', since: 'v1.188.0' },
+    ]);
+    assert.deepEqual(targetKindsNotInImage({ image: { tag: 'v1.188.0' }, watcher: { enabled: true, targets } }), []);
+    assert.deepEqual(targetKindsNotInImage({ image: { tag: 'latest' }, watcher: { enabled: true, targets } }), []);
+    assert.deepEqual(targetKindsNotInImage({ image: { tag: 'v1.57.1' }, watcher: { enabled: false, targets } }), []);
   });
 
   it('names the credential variables of every provider the API accepts', () => {

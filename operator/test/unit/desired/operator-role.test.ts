@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import type { V1ClusterRole, V1PolicyRule } from '@kubernetes/client-node';
-import { OWNED_KINDS, WATCHER_RULES } from '../../../src/desired/index.ts';
+import { OWNED_KINDS } from '../../../src/desired/index.ts';
+import { ALL_WATCHER_RULES } from '../../../src/desired/rbac.ts';
 import { groupOf } from '../../../src/desired/kinds.ts';
 
 const roleFile = new URL('../../../config/rbac/role.yaml', import.meta.url);
@@ -26,9 +27,9 @@ function allows(rules: V1PolicyRule[], group: string, resource: string, verb: st
 describe('the operator ClusterRole in config/rbac/role.yaml', () => {
   it('exists', () => assert.ok(clusterRole));
 
-  it('holds every permission of the watcher rules it grants', () => {
+  it('holds every permission of the watcher rules it grants, for every kind of target', () => {
     const rules = clusterRole?.rules ?? [];
-    for (const rule of WATCHER_RULES) {
+    for (const rule of ALL_WATCHER_RULES) {
       for (const group of rule.apiGroups ?? []) {
         for (const resource of rule.resources ?? []) {
           for (const verb of rule.verbs) assert.ok(allows(rules, group, resource, verb), `${verb} ${group}/${resource}`);
@@ -48,7 +49,11 @@ describe('the operator ClusterRole in config/rbac/role.yaml', () => {
     assert.deepEqual(verbs('', 'events'), ['list', 'create', 'update', 'patch']);
     assert.deepEqual(verbs('autoscaling', 'horizontalpodautoscalers'), ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']);
     assert.deepEqual(verbs('metrics.k8s.io', 'pods'), ['list']);
-    for (const [group, resource] of [['', 'endpoints'], ['apps', 'replicasets'], ['apps', 'statefulsets'], ['apps', 'daemonsets'], ['networking.k8s.io', 'ingresses'], ['', 'secrets']]) {
+    // The other kinds a target may name: a get, as granted.
+    for (const [group, resource] of [['apps', 'statefulsets'], ['apps', 'daemonsets'], ['batch', 'jobs'], ['batch', 'cronjobs']]) {
+      assert.deepEqual(verbs(group!, resource!), ['get'], `${group}/${resource}`);
+    }
+    for (const [group, resource] of [['', 'endpoints'], ['apps', 'replicasets'], ['networking.k8s.io', 'ingresses'], ['', 'secrets']]) {
       assert.deepEqual(verbs(group!, resource!), [], `${group}/${resource}`);
     }
   });

@@ -115,6 +115,29 @@ describe('watcher RBAC', () => {
     ]);
   });
 
+  it('each namespace\'s Role grants what the kinds of its targets need, and the watch-config names each kind but Deployment', () => {
+    const inst = instance({
+      provider: 'OPENAI',
+      watcher: {
+        enabled: true,
+        targets: [
+          { deployment: 'web', namespace: 'a' },
+          { deployment: 'db', namespace: 'a', kind: 'StatefulSet' },
+          { deployment: 'migrate', namespace: 'b', kind: 'Job' },
+          { deployment: 'nightly', namespace: 'b', kind: 'CronJob' },
+        ],
+      },
+    });
+    const roles = desiredObjects(inst).filter((o) => o.kind === 'Role');
+    const resources = (ns: string) => (roles.find((r) => r.metadata.namespace === ns)!.rules as { resources: string[] }[]).flatMap((r) => r.resources).sort();
+    assert.deepEqual(resources('a'), ['deployments', 'events', 'horizontalpodautoscalers', 'pods', 'pods', 'pods/log', 'statefulsets']);
+    assert.deepEqual(resources('b'), ['cronjobs', 'events', 'jobs', 'pods', 'pods', 'pods/log']);
+    const config = desiredObjects(inst).find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-watch-config'))!;
+    const text = (config.data as Record<string, string>)['watch-config.yaml']!;
+    assert.equal(text.match(/^ {4}kind: /gm)?.length, 3, text);
+    assert.match(text, /deployment: "db"\n {4}namespace: "a"\n {4}kind: "StatefulSet"/);
+  });
+
   it('mutating a built Role does not change WATCHER_RULES', () => {
     const inst = instance({ provider: 'OPENAI', watcher: { enabled: true, targets: [{ deployment: 'api', namespace: 'x' }] } });
     const role = find(desiredObjects(inst), 'Role');
