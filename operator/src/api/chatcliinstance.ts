@@ -16,6 +16,7 @@ import { CloneType, Type, type Static } from '@sinclair/typebox';
 // The keys and variables the operator sets on the pod, spelled once where the
 // pod is built (src/desired); the rules below refuse them in the spec. Both
 // modules are data only (no runtime import back into this one).
+import { mountsNameVolumes, Volume, VolumeMount } from './volumes.ts';
 import { DEFAULT_METRICS_PORT, OPERATOR_ENV_NAMES, SECURITY_DEFAULTS, TARGET_KINDS } from '../desired/chatcli.ts';
 import { CA_BUNDLE_FILE, OPERATOR_KEY_PREFIX, OPERATOR_POD_LABEL_KEYS } from '../desired/names.ts';
 import { celRule, validations } from './cel.ts';
@@ -728,6 +729,22 @@ export const ChatCLIInstanceSpec = Type.Object(
     agents: Type.Optional(AgentsSpec),
     skills: Type.Optional(SkillsSpec),
     caBundle: Type.Optional(CABundleSpec),
+    volumes: Type.Optional(
+      Type.Array(Volume, {
+        description: 'Volumes of the server pods besides the operator\'s (files the server reads that no field provides, e.g. ~/.aws/config): configMap, secret, emptyDir, persistentVolumeClaim, projected or csi; each name once.',
+        maxItems: LIMITS.volumes,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+      }),
+    ),
+    volumeMounts: Type.Optional(
+      Type.Array(VolumeMount, {
+        description: 'Where the volumes of spec.volumes appear in the server container; each mountPath once.',
+        maxItems: LIMITS.volumes,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['mountPath'],
+      }),
+    ),
     autoscaling: Type.Optional(AutoscalingSpec),
     nodeSelector: Type.Optional(labelMap('Labels a node must have for the server pods to run on it.')),
     tolerations: Type.Optional(
@@ -756,7 +773,7 @@ export const ChatCLIInstanceSpec = Type.Object(
   },
   {
     description: 'Desired state of a ChatCLI server.',
-    ...validations(oneReplicaOnSingleNodeClaim, noAutoscalingOnSingleNodeClaim, cpuTargetNeedsRequest, memoryTargetNeedsRequest),
+    ...validations(oneReplicaOnSingleNodeClaim, noAutoscalingOnSingleNodeClaim, cpuTargetNeedsRequest, memoryTargetNeedsRequest, mountsNameVolumes),
   },
 );
 

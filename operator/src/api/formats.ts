@@ -139,6 +139,9 @@ export const LIMITS = {
   rateLimitRps: 1_000_000,
   rateLimitBurst: 1_000_000,
   grpcLimit: 2_147_483_647,
+  /** spec.volumes and spec.volumeMounts, each; keys of one ConfigMap, Secret or projected volume. */
+  volumes: 16,
+  volumeItems: 64,
 } as const;
 
 /** What each pattern means, for error messages a person can act on. */

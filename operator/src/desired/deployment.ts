@@ -295,6 +295,8 @@ function volumes(instance: DefaultedChatCLIInstance): V1Volume[] {
   }
   const caBundle = caBundleVolume(spec);
   if (caBundle) list.push(caBundle);
+  // spec.volumes last, as written (the CRD keeps their names off the operator's).
+  for (const v of spec.volumes ?? []) list.push(structuredClone(v) as V1Volume);
   return list;
 }
 
@@ -325,6 +327,8 @@ function volumeMounts(instance: DefaultedChatCLIInstance): V1VolumeMount[] {
   // and the server reads them again on every call (chatcli.ts AGENTS_DIR).
   for (const { volume, mountPath } of personaVolumes(spec)) list.push({ name: volume, mountPath, readOnly: true });
   if (spec.caBundle) list.push({ name: VOLUME_CA_BUNDLE, mountPath: CA_BUNDLE_DIR, readOnly: true });
+  // spec.volumeMounts last (the CRD keeps their paths off the operator's and out of its read-only ones).
+  for (const m of spec.volumeMounts ?? []) list.push({ ...m });
   return list;
 }
 

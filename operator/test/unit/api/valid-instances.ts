@@ -53,4 +53,26 @@ export const VALID_CASES: ValidCase[] = [
   { name: 'empty security, empty rateLimit, audit log off', instance: instanceWith({ server: { security: { rateLimit: {}, auditLog: {} } } }) },
   { name: 'caBundle from a ConfigMap key', instance: instanceWith({ caBundle: { configMapKeyRef: { name: 'corp-ca', key: 'ca.crt' } } }) },
   { name: 'caBundle from a Secret key', instance: instanceWith({ caBundle: { secretKeyRef: { name: 'corp-ca', key: 'bundle.pem' } } }) },
+  {
+    name: 'volumes of every source, mounted inside $HOME, $HOME/.chatcli and elsewhere',
+    instance: instanceWith({
+      volumes: [
+        { name: 'aws', configMap: { name: 'aws-config', items: [{ key: 'config', path: 'config', mode: 0o644 }], defaultMode: 0o444 } },
+        { name: 'creds', secret: { secretName: 'creds', optional: true } },
+        { name: 'scratch', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+        { name: 'shared', persistentVolumeClaim: { claimName: 'shared-data', readOnly: true } },
+        { name: 'identity', projected: { sources: [{ serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 3600, path: 'token' } }, { configMap: { name: 'aws-config' } }, { secret: { name: 'creds' } }] } },
+        { name: 'vault', csi: { driver: 'secrets-store.csi.k8s.io', readOnly: true, volumeAttributes: { secretProviderClass: 'chatcli' } } },
+      ],
+      volumeMounts: [
+        { name: 'aws', mountPath: '/home/chatcli/.aws', readOnly: true },
+        { name: 'creds', mountPath: '/home/chatcli/.chatcli/plugins', subPath: 'plugins' },
+        { name: 'scratch', mountPath: '/tmp/scratch' },
+        { name: 'shared', mountPath: '/data' },
+        { name: 'identity', mountPath: '/var/run/secrets/eks.amazonaws.com/serviceaccount' },
+        { name: 'vault', mountPath: '/mnt/secrets-store' },
+      ],
+    }),
+  },
+  { name: 'a volume nobody mounts', instance: instanceWith({ volumes: [{ name: 'unused', emptyDir: {} }] }) },
 ];
