@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import { LABEL_MANAGED_BY, OPERATOR_NAME } from '../src/desired/names.ts';
 import { WATCHABLE_NAMESPACES_SELECTOR } from '../src/desired/tenancy.ts';
 import { cacheShapeOf } from '../src/reconciler/cache-shape.ts';
-import { INSTANCES, OWNED_TYPES, PODS } from '../src/reconciler/types.ts';
+import { INSTANCES, servedTypes, PODS } from '../src/reconciler/types.ts';
+// The owned kinds a plane without the Prometheus Operator's CRDs serves.
+const OWNED_TYPES = servedTypes([]);
 import { loadKubeConfig, request, resourcePath, type ClusterConfig, type KubeObject, type ResourceType } from '../src/runtime/kube.ts';
 import { Namespaces } from '../src/runtime/resources.ts';
 import { stripManagedFields } from '../src/runtime/informer.ts';

@@ -8,7 +8,9 @@
 // what it took. A run that makes no progress for the stall window is stopped
 // and its figures kept as far as it got.
 import type { ChatCLIInstance } from '../src/api/chatcliinstance.ts';
-import { OWNED_TYPES } from '../src/reconciler/types.ts';
+import { servedTypes } from '../src/reconciler/types.ts';
+// The owned kinds a plane without the Prometheus Operator's CRDs serves.
+const OWNED_TYPES = servedTypes([]);
 import { request, resourcePath, type KubeObject } from '../src/runtime/kube.ts';
 import { difference, requestCounts, serverEventCount, writes, type RequestCounts } from './lib/apiserver-metrics.ts';
 import { round } from './lib/machine.ts';

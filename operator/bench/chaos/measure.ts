@@ -16,7 +16,9 @@ import { desiredObjects, ownedKind, refOf, type KubeObject } from '../../src/des
 import { instanceKeyFromLabels, LABEL_MANAGED_BY, OPERATOR_NAME } from '../../src/desired/names.ts';
 import { isOwnedBy } from '../../src/desired/object.ts';
 import { isWatchable, refusedWatchNamespaces, withoutGrantsIn } from '../../src/desired/tenancy.ts';
-import { INSTANCES, OWNED_TYPES } from '../../src/reconciler/types.ts';
+import { INSTANCES, servedTypes } from '../../src/reconciler/types.ts';
+// The owned kinds a plane without the Prometheus Operator's CRDs serves.
+const OWNED_TYPES = servedTypes([]);
 import { coversDesired } from '../../src/runtime/drift.ts';
 import { request, resourcePath, type ResourceType } from '../../src/runtime/kube.ts';
 import { Namespaces, Pods, ReplicaSets } from '../../src/runtime/resources.ts';

@@ -11,7 +11,9 @@ import type { ChatCLIInstance } from '../../src/api/chatcliinstance.ts';
 import { withDefaults } from '../../src/api/defaults.ts';
 import { desiredObjects } from '../../src/desired/index.ts';
 import { LABEL_MANAGED_BY, WATCHABLE_NAMESPACE_LABEL, WATCHABLE_NAMESPACE_VALUE } from '../../src/desired/names.ts';
-import { INSTANCES, OWNED_TYPES } from '../../src/reconciler/types.ts';
+import { INSTANCES, servedTypes } from '../../src/reconciler/types.ts';
+// The owned kinds a plane without the Prometheus Operator's CRDs serves.
+const OWNED_TYPES = servedTypes([]);
 import { request, resourcePath, type KubeObject, type ResourceType } from '../../src/runtime/kube.ts';
 import { ConfigMaps, Deployments, Namespaces, Secrets, Services } from '../../src/runtime/resources.ts';
 

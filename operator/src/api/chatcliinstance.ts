@@ -178,6 +178,36 @@ export const SecretKeyRef = Type.Object(
   { description: 'A key of a Secret in the instance\'s namespace.' },
 );
 
+// The operator's own label keys: never set through a spec map (its selectors and ownership rely on them).
+const noOperatorPodLabels = reservedKeys(
+  OPERATOR_POD_LABEL_KEYS,
+  OPERATOR_KEY_PREFIX,
+  `${OPERATOR_POD_LABEL_KEYS.join(', ')} and keys under ${GROUP}/ are set by the operator: its Deployment selects the pods by them`,
+);
+
+/** A Prometheus duration (prometheus-operator's monitoringv1.Duration), e.g. 30s, 1m, 1h30m. */
+const PROMETHEUS_DURATION = '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$';
+
+export const ServiceMonitorSpec = Type.Object(
+  {
+    enabled: Type.Boolean({ description: 'Make a ServiceMonitor <name> (monitoring.coreos.com/v1) scraping the Service\'s metrics port; only where its CRD is installed.', default: false }),
+    interval: Type.Optional(Type.String({ description: 'How often Prometheus scrapes, e.g. 30s (Prometheus\'s own interval when left out).', pattern: PROMETHEUS_DURATION, minLength: 1, maxLength: 32 })),
+    labels: Type.Optional(labelMap('Extra labels of the ServiceMonitor, for the Prometheus serviceMonitorSelector (e.g. release: prometheus); not the operator\'s own.', noOperatorPodLabels)),
+  },
+  { description: 'A Prometheus Operator ServiceMonitor for this instance.' },
+);
+
+type MetricsShape = { port?: number; serviceMonitor?: { enabled?: boolean } };
+const serviceMonitorNeedsPort = celRule<MetricsShape>(
+  {
+    rule: '!has(self.serviceMonitor) || !has(self.serviceMonitor.enabled) || !self.serviceMonitor.enabled || !has(self.port) || self.port != 0',
+    message: 'a ServiceMonitor needs the metrics port: port 0 turns the metrics off',
+    fieldPath: '.serviceMonitor.enabled',
+    reason: 'FieldValueForbidden',
+  },
+  (m) => m.serviceMonitor?.enabled !== true || m.port !== 0,
+);
+
 export const MetricsSpec = Type.Object(
   {
     port: port(
@@ -186,9 +216,10 @@ export const MetricsSpec = Type.Object(
       0,
       DEFAULTS.metricsPort,
     ),
+    serviceMonitor: Type.Optional(ServiceMonitorSpec),
   },
   // No default object: an instance that leaves it out is stored as before (port 9090 all the same).
-  { description: `The server's Prometheus metrics (both ChatCLI releases); port ${SERVER_METRICS_PORT} when left out.` },
+  { description: `The server's Prometheus metrics (both ChatCLI releases); port ${SERVER_METRICS_PORT} when left out.`, ...validations(serviceMonitorNeedsPort) },
 );
 
 // ----------------------------------------------------------------- security
@@ -595,11 +626,6 @@ export const AutoscalingSpec = Type.Object(
 
 // ------------------------------------------------------------ pod knobs
 
-const noOperatorPodLabels = reservedKeys(
-  OPERATOR_POD_LABEL_KEYS,
-  OPERATOR_KEY_PREFIX,
-  `${OPERATOR_POD_LABEL_KEYS.join(', ')} and keys under ${GROUP}/ are set by the operator: its Deployment selects the pods by them`,
-);
 
 const notOperatorEnv = celRule<{ name: string }>(
   {

@@ -12,6 +12,7 @@ import { desiredDisruptionBudget } from './pdb.ts';
 import { desiredSessionsClaim } from './pvc.ts';
 import { desiredWatcherRbac } from './rbac.ts';
 import { desiredService } from './service.ts';
+import { desiredServiceMonitor } from './servicemonitor.ts';
 import { desiredServiceAccount } from './serviceaccount.ts';
 import { desiredWatchConfigMap, watchConfigData } from './watchconfig.ts';
 
@@ -25,6 +26,7 @@ export function desiredObjects(instance: DefaultedChatCLIInstance): KubeObject[]
   const claim = desiredSessionsClaim(instance);
   const autoscaler = desiredAutoscaler(instance);
   const budget = desiredDisruptionBudget(instance);
+  const monitor = desiredServiceMonitor(instance);
   return [
     desiredServiceAccount(instance),
     ...desiredWatcherRbac(instance),
@@ -32,6 +34,7 @@ export function desiredObjects(instance: DefaultedChatCLIInstance): KubeObject[]
     ...(watchData ? [desiredWatchConfigMap(instance, watchData)] : []),
     ...(claim ? [claim] : []),
     desiredService(instance),
+    ...(monitor ? [monitor] : []),
     ...(autoscaler ? [autoscaler] : []),
     ...(budget ? [budget] : []),
     desiredDeployment(instance, configHash(envData, watchData)),

@@ -8,6 +8,9 @@ export interface OwnedKind {
   namespaced: boolean;
   /** Whether objects of this kind are deleted once the spec stops asking for them. */
   prunable: boolean;
+  /** A kind of a CRD the cluster may lack (the Prometheus Operator's): watched,
+   * applied and pruned only where the operator found it at start. */
+  optional?: boolean;
 }
 
 export const OWNED_KINDS: readonly OwnedKind[] = Object.freeze([
@@ -22,6 +25,7 @@ export const OWNED_KINDS: readonly OwnedKind[] = Object.freeze([
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true, prunable: true },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false, prunable: true },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false, prunable: true },
+  { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', plural: 'servicemonitors', namespaced: true, prunable: true, optional: true },
 ].map((k) => Object.freeze(k)));
 
 /** The API group of an apiVersion ('' for the core group). */

@@ -13,7 +13,7 @@ import { ABANDON_AFTER_ABORT_MS, DEFAULT_SHUTDOWN_GRACE_MS, startController, typ
 import { formatDuration, parseDuration } from '../runtime/duration.ts';
 import { createEventRecorder, type EventRecorder } from '../runtime/events.ts';
 import { DEFAULT_HEALTH_PORT, DEFAULT_METRICS_PORT, startHealthServer, startMetricsServer } from '../runtime/http.ts';
-import { closeConnections, kubeConfigSource, loadKubeConfig, setClientRateLimit, type KubeObject } from '../runtime/kube.ts';
+import { ApiError, closeConnections, kubeConfigSource, loadKubeConfig, request, setClientRateLimit, type ClusterConfig, type KubeObject, type ResourceType } from '../runtime/kube.ts';
 import {
   DEFAULT_LEASE_DURATION_MS,
   DEFAULT_RENEW_DEADLINE_MS,
@@ -34,7 +34,7 @@ import {
   type WatchNamespacePolicy,
 } from '../desired/tenancy.ts';
 import { Namespaces } from '../runtime/resources.ts';
-import { INSTANCES, OWNED_TYPES, PODS } from './types.ts';
+import { INSTANCES, OPTIONAL_TYPES, PODS, servedTypes } from './types.ts';
 
 /**
  * The client-side limit on requests to the API server (every request and
@@ -279,12 +279,14 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
   const runController = async (signal: AbortSignal, lost?: AbortSignal): Promise<void> => {
     leading = true;
     const events: EventRecorder = createEventRecorder({ kc, reportingController: `${GROUP}/${OPERATOR_NAME}`, log, signal: lost });
+    // The CRDs the cluster may lack, looked for once per term: their kinds are watched, applied and pruned only if found.
+    const ownedTypes = servedTypes(await discoverOptionalTypes(kc, log, signal));
     controller = startController({
       name: 'chatcliinstance',
       kc,
       primary: INSTANCES,
       primaryTransform: cacheShapeOf(INSTANCES, 'primary'),
-      owned: [...OWNED_TYPES, PODS].map((type) => ({ type, labelSelector: managed, keyOf: keyOfOwned, transform: cacheShapeOf(type, 'owned') })),
+      owned: [...ownedTypes, PODS].map((type) => ({ type, labelSelector: managed, keyOf: keyOfOwned, transform: cacheShapeOf(type, 'owned') })),
       // Only the namespaces that opted in are cached; one labelled or unlabelled
       // queues the instances whose watcher names it.
       watches: flags.watchNamespacePolicy === 'label'
@@ -294,6 +296,7 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
         kc,
         cache: currentCaches,
         watchNamespacePolicy: flags.watchNamespacePolicy,
+        ownedTypes,
         events,
         log,
         onInstanceStatus: ({ namespace, name }, ready) => {
@@ -356,4 +359,32 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
     log.info('stopped');
   }
   return code;
+}
+
+/**
+ * Which optional kinds (types.ts OPTIONAL_TYPES: the Prometheus Operator's
+ * ServiceMonitor) this API server serves, from its discovery document of each
+ * group version. A group it does not know is a 404; any other failure is
+ * retried a few times, then the kind is taken as absent (said in the log).
+ */
+export async function discoverOptionalTypes(kc: ClusterConfig, log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void }, signal?: AbortSignal): Promise<ResourceType[]> {
+  const found: ResourceType[] = [];
+  for (const type of OPTIONAL_TYPES) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const list = await request<{ resources?: { name: string }[] }>(kc, { method: 'GET', path: `/apis/${type.apiVersion}`, signal, timeoutMs: 10_000 });
+        if (list.resources?.some((r) => r.name === type.plural)) found.push(type);
+        break;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) break;
+        if (attempt >= 3 || signal?.aborted) {
+          log.warn({ kind: type.kind, apiVersion: type.apiVersion, err: err instanceof Error ? err.message : String(err) }, 'could not tell whether the cluster serves this kind: taken as absent until the next leadership term');
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+      }
+    }
+  }
+  log.info({ found: found.map((t) => `${t.kind}.${t.apiVersion}`), absent: OPTIONAL_TYPES.filter((t) => !found.includes(t)).map((t) => `${t.kind}.${t.apiVersion}`) }, 'optional kinds');
+  return found;
 }

@@ -48,7 +48,7 @@ import { statusChanged } from '../status/equal.ts';
 import type { WatcherView } from '../status/watcher.ts';
 import type { DeploymentView, PodView } from '../status/views.ts';
 import { Deployments as DEPLOYMENTS, Namespaces as NAMESPACES } from '../runtime/resources.ts';
-import { DELETABLE_TYPES, INSTANCES, OWNED_TYPES, PODS, typeOf } from './types.ts';
+import { deletableTypes, INSTANCES, PODS, servedTypes, typeOf } from './types.ts';
 
 /** What the reconciler reads: the controller's caches. */
 export interface CacheReader {
@@ -76,6 +76,8 @@ export interface ReconcilerDeps {
   onInstanceStatus?: (key: InstanceKey, ready: boolean | undefined) => void;
   /** Which watcher namespaces may be granted (default label: the cache must then hold the labelled Namespaces). */
   watchNamespacePolicy?: WatchNamespacePolicy;
+  /** The owned kinds this cluster serves (types.ts servedTypes; default: none of the optional ones). */
+  ownedTypes?: readonly ResourceType[];
   now?: () => Date;
 }
 /** How plan() decides which watcher namespaces get a grant. */
@@ -84,6 +86,9 @@ type Tenancy = { policy: WatchNamespacePolicy; watchable: (namespace: string) =>
 export function createReconciler(deps: ReconcilerDeps): (key: string, signal: AbortSignal) => Promise<ReconcileOutcome | undefined> {
   const now = deps.now ?? (() => new Date());
   const apply = { fieldManager: FIELD_MANAGER, force: true };
+  const OWNED_TYPES = deps.ownedTypes ?? servedTypes([]);
+  const DELETABLE_TYPES = deletableTypes(OWNED_TYPES);
+  const served = (o: KubeObject) => OWNED_TYPES.some((t) => t.apiVersion === o.apiVersion && t.kind === o.kind);
   // Our own writes count as seen until the caches catch up, so that the reconciles
   // our writes trigger find nothing left to do (no repeated writes).
   const view = createWrittenOverlay(deps.cache);
@@ -125,6 +130,19 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     // The namespaces the watcher names and cannot read, and why (WatcherReady).
     const unwatched: UnwatchedNamespace[] = [];
     const planned = plan(live, tenancy);
+    if (!('error' in planned)) {
+      // A kind of a CRD this cluster lacks (a ServiceMonitor without the Prometheus Operator): left out, and said.
+      const unserved = planned.desired.filter((o) => !served(o));
+      if (unserved.length > 0) {
+        planned.desired = planned.desired.filter(served);
+        // Once per spec (not on every reconcile of the same one: an Event is a write).
+        if (live.status?.observedGeneration !== live.metadata.generation) {
+        const what = unserved.map((o) => `${o.kind} ${o.metadata.name} (${o.apiVersion})`).join(', ');
+          log.warn({ notMade: what }, 'a kind the cluster does not serve');
+          void deps.events.record(live, { type: 'Warning', reason: 'KindNotInstalled', note: `not made: ${what}: the cluster had no such CRD when the operator started; install it (the Prometheus Operator's) and restart the operator` });
+        }
+      }
+    }
     if ('error' in planned) {
       errors.push(planned.error);
       // Revocation never waits, not even for a spec that can be read again.

@@ -125,7 +125,7 @@ describe('the ChatCLIInstance API on a real API server', () => {
 
     it('defaults each target of the multi-target sample (metricsPort 0, metricsPath /metrics) and keeps the legacy sample\'s interval', async () => {
       const multi = await request<ChatCLIInstance>(kc, { method: 'GET', path: `${collection()}/chatcli-multi` });
-      assert.deepEqual(multi.spec.watcher?.targets?.[2], { deployment: 'worker', namespace: 'batch', metricsPort: 0, metricsPath: '/metrics' });
+      assert.deepEqual(multi.spec.watcher?.targets?.[2], { deployment: 'worker', namespace: 'batch', kind: 'Deployment', metricsPort: 0, metricsPath: '/metrics' });
       assert.equal(multi.spec.watcher?.maxLogLines, 100);
       const legacy = await request<ChatCLIInstance>(kc, { method: 'GET', path: `${collection()}/chatcli-watcher` });
       assert.deepEqual(legacy.spec.watcher, {
@@ -169,7 +169,9 @@ describe('the ChatCLIInstance API on a real API server', () => {
       assert.deepEqual(Object.keys(targets?.properties ?? {}).sort(), Object.keys(WatchTargetSpec.properties).sort());
       for (const [field, schema] of Object.entries(targets?.properties ?? {})) {
         const required = targets?.required?.includes(field) ? ' -required-' : '';
-        assert.ok(text.includes(`${field} <`) && text.includes(`>${required} ${schema.description}`), `explain does not document ${field}:\n${out}`);
+        // An enum's values come between the type and the description.
+        const documented = text.includes(`>${required} ${schema.description}`) || (schema.enum !== undefined && new RegExp(`> enum: [^\\n]*? ${(schema.description ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).test(text));
+        assert.ok(text.includes(`${field} <`) && documented, `explain does not document ${field}:\n${out}`);
       }
       assert.ok(text.includes('Default: "/metrics".'), out);
     });

@@ -74,5 +74,7 @@ export const VALID_CASES: ValidCase[] = [
       ],
     }),
   },
+  { name: 'a ServiceMonitor on the default metrics port', instance: instanceWith({ server: { metrics: { serviceMonitor: { enabled: true, interval: '30s', labels: { release: 'prometheus' } } } } }) },
+  { name: 'a ServiceMonitor turned off with the metrics', instance: instanceWith({ server: { metrics: { port: 0, serviceMonitor: { enabled: false } } } }) },
   { name: 'a volume nobody mounts', instance: instanceWith({ volumes: [{ name: 'unused', emptyDir: {} }] }) },
 ];
