@@ -189,7 +189,7 @@ describe('operator end to end (full plane)', () => {
       .filter((p) => p.metadata.name.startsWith('chatcli-watcher-targets'));
     await eventually('every policy type-checked', async () => {
       const policies = await ours();
-      return policies.length === 3 && policies.every((p) => p.status?.typeChecking !== undefined && p.status.observedGeneration === p.metadata.generation);
+      return policies.length === 6 && policies.every((p) => p.status?.typeChecking !== undefined && p.status.observedGeneration === p.metadata.generation);
     }, 45_000);
     for (const p of await ours()) assert.deepEqual(p.status?.typeChecking?.expressionWarnings ?? [], [], p.metadata.name);
   });

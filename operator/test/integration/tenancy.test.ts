@@ -22,7 +22,7 @@ interface Instance {
 
 const k = (args: string[], input?: string) => plane().kubectl(args, input);
 const exists = async (args: string[]) => (await getJson(plane(), args)) !== undefined;
-const instanceJson = (ns: string, name: string, targets: { deployment: string; namespace: string }[], extra: Record<string, unknown> = {}) =>
+const instanceJson = (ns: string, name: string, targets: { deployment: string; namespace: string; kind?: string }[], extra: Record<string, unknown> = {}) =>
   JSON.stringify({
     apiVersion: 'chatcli.diillson.com/v1alpha1',
     kind: 'ChatCLIInstance',
@@ -85,8 +85,9 @@ describe('tenancy: the admission policy chatcli-watcher-targets', () => {
     // carol is refused victim in the first namespace slot each one checks.
     const policies = await getJson<{ items: { metadata: { name: string } }[] }>(plane(), ['validatingadmissionpolicy']);
     const ours = policies?.items.filter((p) => p.metadata.name.startsWith('chatcli-watcher-targets')) ?? [];
-    assert.equal(ours.length, 3);
-    for (const firstSlot of [0, 4, 8]) {
+    // Two namespaces a policy: a namespace with targets of every kind takes 10 checks (admission-policy.yaml).
+    assert.equal(ours.length, 6);
+    for (const firstSlot of [0, 2, 4, 6, 8, 10]) {
       const targets = [...SPREAD.slice(0, firstSlot), 'victim'].map((namespace) => ({ deployment: 'x', namespace }));
       await eventually(`the policy checking namespace ${firstSlot} in force`, async () =>
         lacking('victim').test((await createAs('carol', instanceJson('tenant', 'probe', targets), true)) ?? ''));
@@ -138,6 +139,20 @@ describe('tenancy: the admission policy chatcli-watcher-targets', () => {
       const refusal = await createAs('alice', instanceJson('tenant', 'almost', [{ deployment: 'app', namespace: ns }]), true);
       assert.match(refusal ?? '', lacking(ns, [missing]), missing.shown);
     }
+  });
+
+  it('a target kind is checked for what its Role grants there: a user who may do what a Deployment target needs is refused a StatefulSet, a Job needs no HPA reads', async () => {
+    await namespaces('kinds');
+    await grant('alice', 'kinds', 'deployment-reads', ALL_WATCHER_RULES);
+    const refusal = await createAs('alice', instanceJson('tenant', 'stateful', [{ deployment: 'db', namespace: 'kinds', kind: 'StatefulSet' }]), true);
+    assert.match(refusal ?? '', /spec\.watcher\.targets\[0\]\.namespace: you may not get statefulsets\.apps in namespace "kinds" yourself/);
+    // What a Job target needs, without HPAs or Deployments: admitted.
+    await namespaces('jobs');
+    await grant('alice', 'jobs', 'job-reads', [
+      ...ALL_WATCHER_RULES.filter((r) => !['deployments', 'horizontalpodautoscalers'].includes(r.resources[0]!)),
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] },
+    ]);
+    assert.equal(await createAs('alice', instanceJson('tenant', 'job-watcher', [{ deployment: 'migrate', namespace: 'jobs', kind: 'Job' }]), true), undefined);
   });
 
   it('the legacy spec.watcher.namespace is checked and named', async () => {
