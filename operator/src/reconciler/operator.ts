@@ -13,7 +13,7 @@ import { ABANDON_AFTER_ABORT_MS, DEFAULT_SHUTDOWN_GRACE_MS, startController, typ
 import { formatDuration, parseDuration } from '../runtime/duration.ts';
 import { createEventRecorder, type EventRecorder } from '../runtime/events.ts';
 import { DEFAULT_HEALTH_PORT, DEFAULT_METRICS_PORT, startHealthServer, startMetricsServer } from '../runtime/http.ts';
-import { ApiError, closeConnections, kubeConfigSource, loadKubeConfig, request, setClientRateLimit, type ClusterConfig, type KubeObject, type ResourceType } from '../runtime/kube.ts';
+import { ApiError, closeConnections, kubeConfigSource, loadKubeConfig, request, setClientRateLimit, withoutRateLimit, type ClusterConfig, type KubeObject, type ResourceType } from '../runtime/kube.ts';
 import {
   DEFAULT_LEASE_DURATION_MS,
   DEFAULT_RENEW_DEADLINE_MS,
@@ -209,8 +209,8 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
   const log = createLogger({ level: flags.logLevel, name: OPERATOR_NAME });
   const kc = loadKubeConfig({ kubeconfigPath: flags.kubeconfig });
   setClientRateLimit(kc, flags.kubeApiRateLimit);
-  // The Lease has a client of its own: its renewals never wait behind reconciles for a token.
-  const leaseKc = loadKubeConfig({ kubeconfigPath: flags.kubeconfig });
+  // The Lease's renewals never wait behind reconciles for a token; they share the connection.
+  const leaseKc = withoutRateLimit(kc);
   const metrics = createOperatorMetrics({ prefix: 'chatcli_operator' });
   const registers = [metrics.registry];
   let controller: Controller | undefined;

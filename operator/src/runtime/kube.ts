@@ -7,11 +7,13 @@
 // ClusterConfig (kubeconfig.ts).
 import type * as http from 'node:http';
 import type * as https from 'node:https';
-import type * as tls from 'node:tls';
 import { sleep } from './backoff.ts';
 import type { ClusterConfig } from './kubeconfig.ts';
-import { httpModule, httpsModule, tlsModule } from './node-http.ts';
+import { httpModule } from './node-http.ts';
 import { createTokenBucket, type RateLimit, type TokenBucket } from './ratelimit.ts';
+import { exchange, shareConnections, type ApiResponse } from './transport.ts';
+
+export { closeConnections, http2Sessions, MAX_REQUEST_CONNECTIONS, type ApiResponse } from './transport.ts';
 
 export { kubeConfigSource, loadKubeConfig, type ClusterConfig, type LoadedKubeConfig } from './kubeconfig.ts';
 
@@ -195,10 +197,12 @@ export interface RequestOptions {
   /** Defaults to application/json when there is a body. */
   contentType?: string;
   /**
-   * Outside the bounded pool of connections the other requests share
-   * (MAX_REQUEST_CONNECTIONS): for a watch, which holds its connection for
-   * minutes, and for leader election, which must not wait behind a burst of
-   * reconciles to renew its Lease.
+   * Over HTTP/1.1 (a server without h2), outside the bounded pool of
+   * connections the other requests share (MAX_REQUEST_CONNECTIONS): for a
+   * watch, which holds its connection for minutes, and for leader election,
+   * which must not wait behind a burst of reconciles to renew its Lease. Over
+   * HTTP/2 every exchange is a stream of the shared connection: none waits
+   * for another.
    */
   ownConnection?: boolean;
   signal?: AbortSignal;
@@ -222,65 +226,23 @@ export const DEFAULT_MAX_RETRIES = 10;
 export const MAX_RETRY_AFTER_SECONDS = 60;
 const USER_AGENT = 'operator-runtime (node)';
 
-/**
- * Connections to one API server for requests that end (not watches). HTTP/1.1
- * carries one request at a time, and 16 reconciles reading 8 objects each
- * opened 107 TLS connections at once while converging 1000 new instances; each
- * keeps its buffers, and the process its memory, long after: RSS 126 MiB right
- * after convergence, 113 a minute later. With at most 24 (the rest wait their
- * turn in the agent's queue): 117 and 106 MiB, converged in the same time
- * (97.7 s against 97.1 s); 32 keeps some margin over that. Watches and leader
- * election are outside this pool (RequestOptions.ownConnection).
- */
-export const MAX_REQUEST_CONNECTIONS = 32;
-
-interface Agents { http: http.Agent; https: https.Agent }
-type TlsMaterial = Pick<https.RequestOptions, 'ca' | 'cert' | 'key'>;
-interface Connections {
-  requests: Agents;
-  own: Agents;
-  /** The TLS context every connection shares, and the material it was made from. */
-  tls?: TlsMaterial & { context: tls.SecureContext };
-}
-// Keep-alive agents per ClusterConfig, so calls reuse TLS connections: one
-// bounded pool for requests, one without a bound for watches (each holds its
-// connection while it lasts) and leader election. TLS material travels with
-// every request (Node pools sockets by it).
-const connections = new WeakMap<ClusterConfig, Connections>();
-
-function connectionsFor(kc: ClusterConfig): Connections {
-  let all = connections.get(kc);
-  if (!all) {
-    const bounded = { keepAlive: true, maxSockets: MAX_REQUEST_CONNECTIONS };
-    all = {
-      requests: { http: new httpModule.Agent(bounded), https: new httpsModule.Agent(bounded) },
-      own: { http: new httpModule.Agent({ keepAlive: true }), https: new httpsModule.Agent({ keepAlive: true }) },
-    };
-    connections.set(kc, all);
-  }
-  return all;
-}
-
-const isPem = (v: unknown): v is string | Buffer => typeof v === 'string' || Buffer.isBuffer(v);
-const sameMaterial = (a: unknown, b: unknown): boolean => a === b || (isPem(a) && isPem(b) && String(a) === String(b));
-
-/**
- * The TLS context for this material, made once: without one, tls.connect builds
- * a context for every connection it opens (parsing the CA, certificate and key
- * again and allocating an OpenSSL context each time). New material (a rotated
- * exec certificate) makes a new one.
- */
-function secureContextOf(all: Connections, auth: TlsMaterial): tls.SecureContext {
-  const last = all.tls;
-  if (last && sameMaterial(last.ca, auth.ca) && sameMaterial(last.cert, auth.cert) && sameMaterial(last.key, auth.key)) return last.context;
-  const context = tlsModule.createSecureContext({ ca: auth.ca, cert: auth.cert, key: auth.key });
-  all.tls = { ca: auth.ca, cert: auth.cert, key: auth.key, context };
-  return context;
-}
-
 // The client-side rate limit of a ClusterConfig (none unless set): every request
 // and watch made with it waits for a token first, retries included.
 const limiters = new WeakMap<ClusterConfig, TokenBucket>();
+
+/**
+ * The same client (server, credentials, connections) without the rate limit
+ * set on `kc`: for leader election, whose Lease renewals must not wait behind
+ * reconciles for a token, yet need no connection of their own.
+ */
+export function withoutRateLimit(kc: ClusterConfig): ClusterConfig {
+  const view: ClusterConfig = {
+    getCurrentCluster: () => kc.getCurrentCluster(),
+    applyToHTTPSOptions: (opts) => kc.applyToHTTPSOptions(opts),
+  };
+  shareConnections(view, kc);
+  return view;
+}
 
 /**
  * Limits the requests made with this ClusterConfig to `perSecond` on average and
@@ -291,22 +253,8 @@ export function setClientRateLimit(kc: ClusterConfig, limit: RateLimit | undefin
   else limiters.delete(kc);
 }
 
-/**
- * Closes every connection (idle or in use, watches included) opened for this
- * ClusterConfig. Used at shutdown, and by tests to simulate a broken network.
- */
-export function closeConnections(kc: ClusterConfig): void {
-  const all = connections.get(kc);
-  if (!all) return;
-  connections.delete(kc);
-  for (const pair of [all.requests, all.own]) {
-    pair.http.destroy();
-    pair.https.destroy();
-  }
-}
-
-/** Opens an HTTP exchange with the API server and resolves with the response head. */
-export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Promise<http.IncomingMessage> {
+/** Opens an HTTP exchange with the API server and resolves with the response head (transport.ts carries it). */
+export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Promise<ApiResponse> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   await limiters.get(kc)?.take(opts.signal);
@@ -317,12 +265,6 @@ export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Prom
 
   const url = new URL(cluster.server.replace(/\/+$/, '') + opts.path);
   for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-  const secure = url.protocol === 'https:';
-  const all = connectionsFor(kc);
-  const pair = all[opts.ownConnection ? 'own' : 'requests'];
-  // A proxy needs client-node's own proxy agent; otherwise ours, for keep-alive.
-  const agent = cluster.proxyUrl ? auth.agent : secure ? pair.https : pair.http;
-
   let payload: string | undefined;
   if (opts.body !== undefined) payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   const headers: http.OutgoingHttpHeaders = {
@@ -330,36 +272,12 @@ export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Prom
     Accept: 'application/json',
     'User-Agent': USER_AGENT,
   };
-  if (payload !== undefined) {
-    headers['Content-Type'] = opts.contentType ?? 'application/json';
-    headers['Content-Length'] = Buffer.byteLength(payload);
-  }
-
-  const options: https.RequestOptions & Pick<tls.ConnectionOptions, 'secureContext'> = {
-    method: opts.method,
-    headers,
-    agent,
-    signal: opts.signal,
-    // The material also names the agent's pool (a rotated certificate opens new
-    // connections); the context it makes once is reused by every connection.
-    ca: auth.ca,
-    cert: auth.cert,
-    key: auth.key,
-    auth: auth.auth,
-  };
-  if (secure && !cluster.proxyUrl) options.secureContext = secureContextOf(all, auth);
-  if (auth.rejectUnauthorized !== undefined) options.rejectUnauthorized = auth.rejectUnauthorized;
-  if (auth.servername !== undefined) options.servername = auth.servername;
-
-  return new Promise((resolve, reject) => {
-    const req = (secure ? httpsModule : httpModule).request(url, options, resolve);
-    req.on('error', reject);
-    req.end(payload);
-  });
+  if (payload !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
+  return exchange(kc, { url, method: opts.method, headers, payload, auth, proxied: Boolean(cluster.proxyUrl), ownConnection: opts.ownConnection, signal: opts.signal });
 }
 
 /** Reads a whole response body as text. */
-export async function readBody(res: http.IncomingMessage): Promise<string> {
+export async function readBody(res: ApiResponse): Promise<string> {
   res.setEncoding('utf8');
   let text = '';
   for await (const chunk of res) text += chunk as string;
@@ -412,7 +330,7 @@ export async function request<T = KubeObject>(kc: ClusterConfig, opts: RequestOp
   for (let attempt = 0; ; attempt++) {
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-    let res: http.IncomingMessage;
+    let res: ApiResponse;
     let text: string;
     try {
       res = await openRequest(kc, { ...opts, signal });

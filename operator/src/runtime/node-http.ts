@@ -6,3 +6,5 @@
 export const httpModule = process.getBuiltinModule('node:http');
 export const httpsModule = process.getBuiltinModule('node:https');
 export const tlsModule = process.getBuiltinModule('node:tls');
+export const http2Module = process.getBuiltinModule('node:http2');
+export const streamModule = process.getBuiltinModule('node:stream');
