@@ -469,7 +469,7 @@ function createClusterConfig(c: { context: string; namespace: string | undefined
   let proxyAgent: http.Agent | undefined;
   const agentFor = (proxyUrl: string): http.Agent => {
     proxyAgent ??= cluster.server.startsWith('https:')
-      ? new httpsModule.Agent({ keepAlive: true, proxyEnv: { HTTPS_PROXY: proxyUrl } })
+      ? new (httpsModule().Agent)({ keepAlive: true, proxyEnv: { HTTPS_PROXY: proxyUrl } })
       : new httpModule.Agent({ keepAlive: true, proxyEnv: { HTTP_PROXY: proxyUrl } });
     return proxyAgent;
   };

@@ -165,7 +165,7 @@ function viaHttp1(all: Connections, ex: Exchange): Promise<ApiResponse> {
   const pool = ex.ownConnection ? 'own' : 'requests';
   const pair = (all[pool] ??= {
     http: new httpModule.Agent(ex.ownConnection ? { keepAlive: true } : { keepAlive: true, maxSockets: MAX_REQUEST_CONNECTIONS }),
-    https: new httpsModule.Agent(ex.ownConnection ? { keepAlive: true } : { keepAlive: true, maxSockets: MAX_REQUEST_CONNECTIONS }),
+    https: new (httpsModule().Agent)(ex.ownConnection ? { keepAlive: true } : { keepAlive: true, maxSockets: MAX_REQUEST_CONNECTIONS }),
   });
   const { auth } = ex;
   const headers = { ...ex.headers };
@@ -187,7 +187,7 @@ function viaHttp1(all: Connections, ex: Exchange): Promise<ApiResponse> {
   if (auth.rejectUnauthorized !== undefined) options.rejectUnauthorized = auth.rejectUnauthorized;
   if (auth.servername !== undefined) options.servername = auth.servername;
   return new Promise((resolve, reject) => {
-    const req = (secure ? httpsModule : httpModule).request(ex.url, options, resolve);
+    const req = (secure ? httpsModule() : httpModule).request(ex.url, options, resolve);
     req.on('error', reject);
     req.end(ex.payload);
   });
@@ -208,7 +208,7 @@ function identityOf(auth: https.RequestOptions): string {
 function wasRefused(err: unknown, stream: http2.ClientHttp2Stream | undefined): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ERR_HTTP2_GOAWAY_SESSION' || code === 'ERR_HTTP2_INVALID_SESSION') return true;
-  return stream !== undefined && stream.rstCode === http2Module.constants.NGHTTP2_REFUSED_STREAM;
+  return stream !== undefined && stream.rstCode === http2Module().constants.NGHTTP2_REFUSED_STREAM;
 }
 
 /** The response over HTTP/2, or undefined when the server does not speak it (then HTTP/1.1 from now on). */
@@ -311,7 +311,7 @@ async function connect(all: Connections, ex: Exchange, identity: string): Promis
     return undefined;
   }
 
-  const h2 = http2Module.connect(`https://${url.host}`, { createConnection: () => socket });
+  const h2 = http2Module().connect(`https://${url.host}`, { createConnection: () => socket });
   const session: Session = { h2, identity, active: 0, usable: true };
   // Errors reach the streams; the session's own only needs a listener.
   h2.on('error', () => undefined);
