@@ -1,6 +1,6 @@
-// The chatcli-operator command line: dispatches to a subcommand. Each is
-// loaded when chosen: the operator process never evaluates `render`'s modules,
-// nor `render` the operator's (docs/performance.md, "Idle memory").
+// The chatcli-operator command line: dispatches to a subcommand.
+import { renderCommand } from './cli/render.ts';
+import { runCommand } from './reconciler/operator.ts';
 
 const USAGE = `Usage: chatcli-operator <command> [flags]
 
@@ -10,8 +10,8 @@ Commands:
 `;
 
 const subcommands: Record<string, (argv: string[]) => Promise<number>> = {
-  run: async (argv) => (await import('./reconciler/operator.ts')).runCommand(argv),
-  render: async (argv) => (await import('./cli/render.ts')).renderCommand(argv),
+  run: runCommand,
+  render: renderCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
