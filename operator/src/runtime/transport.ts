@@ -313,8 +313,11 @@ async function connect(all: Connections, ex: Exchange, identity: string): Promis
 
   const h2 = http2Module().connect(`https://${url.host}`, { createConnection: () => socket });
   const session: Session = { h2, identity, active: 0, usable: true };
-  // Errors reach the streams; the session's own only needs a listener.
-  h2.on('error', () => undefined);
+  // Errors reach the streams; the session's own only needs a listener (and names why a connect failed).
+  let lastError: Error | undefined;
+  h2.on('error', (err) => {
+    lastError = err;
+  });
   h2.on('goaway', () => {
     session.usable = false;
   });
@@ -335,11 +338,17 @@ async function connect(all: Connections, ex: Exchange, identity: string): Promis
   });
   await new Promise<void>((resolve, reject) => {
     const fail = (err?: Error): void => reject(err ?? new Error(`API server ${url.host} closed the HTTP/2 connection before its settings`));
+    // The server's SETTINGS come first thing; a server that sends none is not one to wait for.
+    const timer = setTimeout(() => h2.destroy(new Error(`API server ${url.host} sent no HTTP/2 settings in ${TLS_HANDSHAKE_TIMEOUT_MS} ms`)), TLS_HANDSHAKE_TIMEOUT_MS);
     h2.once('remoteSettings', () => {
+      clearTimeout(timer);
       h2.off('close', fail);
       resolve();
     });
-    h2.once('close', fail);
+    h2.once('close', () => {
+      clearTimeout(timer);
+      fail(lastError);
+    });
   });
   h2.unref();
   all.sessions.push(session);
