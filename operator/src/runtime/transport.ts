@@ -337,18 +337,18 @@ async function connect(all: Connections, ex: Exchange, identity: string): Promis
     if (!sent) clearTimeout(deadline);
   });
   await new Promise<void>((resolve, reject) => {
-    const fail = (err?: Error): void => reject(err ?? new Error(`API server ${url.host} closed the HTTP/2 connection before its settings`));
     // The server's SETTINGS come first thing; a server that sends none is not one to wait for.
     const timer = setTimeout(() => h2.destroy(new Error(`API server ${url.host} sent no HTTP/2 settings in ${TLS_HANDSHAKE_TIMEOUT_MS} ms`)), TLS_HANDSHAKE_TIMEOUT_MS);
+    const closed = (): void => {
+      clearTimeout(timer);
+      reject(lastError ?? new Error(`API server ${url.host} closed the HTTP/2 connection before its settings`));
+    };
     h2.once('remoteSettings', () => {
       clearTimeout(timer);
-      h2.off('close', fail);
+      h2.off('close', closed);
       resolve();
     });
-    h2.once('close', () => {
-      clearTimeout(timer);
-      fail(lastError);
-    });
+    h2.once('close', closed);
   });
   h2.unref();
   all.sessions.push(session);
