@@ -199,9 +199,15 @@ const maxStreamsOf = (s: Session): number => Math.min(s.h2.remoteSettings?.maxCo
 const takesStreams = (s: Session): boolean =>
   s.usable && !s.h2.closed && !s.h2.destroyed && s.active < maxStreamsOf(s) && (s.h2.state.nextStreamID ?? 1) < LAST_STREAM_ID - 2;
 
+// The last material seen and its identity: a configuration hands the same buffers to every request.
+let lastIdentity: { parts: unknown[]; identity: string } | undefined;
 function identityOf(auth: https.RequestOptions): string {
-  // Not a secret in any log: only compared. Strings of PEM (or buffers) as they came.
-  return [auth.ca, auth.cert, auth.key, auth.rejectUnauthorized, auth.servername].map((v) => (v === undefined ? '' : String(v))).join('\0');
+  const parts = [auth.ca, auth.cert, auth.key, auth.rejectUnauthorized, auth.servername];
+  if (lastIdentity && parts.every((p, i) => p === lastIdentity!.parts[i])) return lastIdentity.identity;
+  // Never logged: only compared. The PEM text (or buffers) as they came.
+  const identity = parts.map((v) => (v === undefined ? '' : String(v))).join('\0');
+  lastIdentity = { parts, identity };
+  return identity;
 }
 
 /** A stream refused before the server processed it: safe to send again. */
