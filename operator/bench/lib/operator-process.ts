@@ -12,7 +12,7 @@ import { treeUsage } from './machine.ts';
 export const OPERATOR_DIR = fileURLToPath(new URL('../..', import.meta.url));
 /** What the image runs (Dockerfile ENTRYPOINT): the bundle of `npm run build` (run.ts builds it first), with the same Node flags. */
 export const OUR_OPERATOR_COMMAND =
-  `"${process.execPath}" --optimize-for-size dist/main.js run --metrics-bind-address=127.0.0.1:{metricsPort} ` +
+  `"${process.execPath}" --optimize-for-size --lite-mode dist/main.js run --metrics-bind-address=127.0.0.1:{metricsPort} ` +
   '--health-probe-bind-address=127.0.0.1:{healthPort} --max-concurrent-reconciles={concurrency} --log-level=info';
 /** What "ready" means for ours: its /readyz answers 200 only once every informer cache has synced (src/reconciler/operator.ts). */
 export const OUR_OPERATOR_READINESS = '/readyz (200 once its caches synced)';

@@ -43,6 +43,7 @@ describe('the production bundle (dist/main.js)', () => {
     assert.equal(entrypoint.at(-1), 'dist/main.js');
     const flags = entrypoint.slice(1, -1);
     assert.ok(flags.includes('--optimize-for-size'), 'the memory-saving flag (docs/performance.md)');
+    assert.ok(flags.includes('--lite-mode'), 'the other one (docs/performance.md, "Idle memory: what each part costs")');
     const makefile = readFileSync(join(OPERATOR_DIR, 'Makefile'), 'utf8');
     assert.deepEqual(/^OPERATOR_NODE_FLAGS := (.*)$/m.exec(makefile)?.[1]?.split(' '), flags);
     assert.match(makefile, /\$\(NODE\) \$\(OPERATOR_NODE_FLAGS\) dist\/main\.js run/);
