@@ -72,6 +72,7 @@ const variants: Variant[] = [
   { name: 'operator --optimize-for-size, MALLOC_ARENA_MAX=2', ...operator(['--optimize-for-size'], { MALLOC_ARENA_MAX: '2' }) },
   { name: 'operator --optimize-for-size, UV_THREADPOOL_SIZE=1', ...operator(['--optimize-for-size'], { UV_THREADPOOL_SIZE: '1' }) },
   { name: 'operator --optimize-for-size, DISABLE_HTTP2=1', ...operator(['--optimize-for-size'], { DISABLE_HTTP2: '1' }) },
+  { name: 'operator --optimize-for-size --lite-mode (the image)', ...operator(['--optimize-for-size', '--lite-mode']) },
   ...values['with-bundle'].map((file) => ({ name: `operator --optimize-for-size, ${file}`, ...operator(['--optimize-for-size'], undefined, file) })),
   ...values['with-flags'].map((flags) => ({ name: `operator ${flags}`, ...operator(flags.split(' ').filter(Boolean)) })),
 ];
