@@ -6,14 +6,13 @@
 // nothing more is written, and the process exits with 1 (as controller-runtime).
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Gauge } from 'prom-client';
 import { GROUP } from '../api/chatcliinstance.ts';
 import { LABEL_MANAGED_BY, OPERATOR_NAME, instanceKeyFromLabels } from '../desired/names.ts';
 import { ABANDON_AFTER_ABORT_MS, DEFAULT_SHUTDOWN_GRACE_MS, startController, type Controller } from '../runtime/controller.ts';
 import { formatDuration, parseDuration } from '../runtime/duration.ts';
 import { createEventRecorder, type EventRecorder } from '../runtime/events.ts';
 import { DEFAULT_HEALTH_PORT, DEFAULT_METRICS_PORT, startHealthServer, startMetricsServer } from '../runtime/http.ts';
-import { ApiError, closeConnections, kubeConfigSource, loadKubeConfig, request, setClientRateLimit, withoutRateLimit, type ClusterConfig, type KubeObject, type ResourceType } from '../runtime/kube.ts';
+import { ApiError, closeConnections, kubeConfigSource, loadKubeConfig, request, setClientRateLimit, setRequestObserver, withoutRateLimit, type ClusterConfig, type KubeObject, type ResourceType } from '../runtime/kube.ts';
 import {
   DEFAULT_LEASE_DURATION_MS,
   DEFAULT_RENEW_DEADLINE_MS,
@@ -21,8 +20,8 @@ import {
   runLeaderElection,
 } from '../runtime/leader.ts';
 import { createLogger } from '../runtime/log.ts';
-import { createOperatorMetrics } from '../runtime/metrics.ts';
 import { cacheShapeOf } from './cache-shape.ts';
+import { createChatCLIOperatorMetrics } from './operator-metrics.ts';
 import { createReconciler } from './reconcile.ts';
 import type { ChatCLIInstance } from '../api/chatcliinstance.ts';
 import {
@@ -211,25 +210,11 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
   setClientRateLimit(kc, flags.kubeApiRateLimit);
   // The Lease's renewals never wait behind reconciles for a token; they share the connection.
   const leaseKc = withoutRateLimit(kc);
-  const metrics = createOperatorMetrics({ prefix: 'chatcli_operator' });
-  const registers = [metrics.registry];
   let controller: Controller | undefined;
   let leading = false;
-
-  new Gauge({
-    name: 'chatcli_operator_managed_instances',
-    help: 'ChatCLIInstances this operator manages (in its cache).',
-    registers,
-    collect() {
-      this.set(controller?.list(INSTANCES).length ?? 0);
-    },
-  });
-  const instanceReady = new Gauge({
-    name: 'chatcli_operator_instance_ready',
-    help: '1 when the instance is Available, 0 otherwise.',
-    labelNames: ['name', 'namespace'] as const,
-    registers,
-  });
+  const metrics = createChatCLIOperatorMetrics({ managedInstances: () => controller?.list(INSTANCES).length ?? 0 });
+  setRequestObserver(kc, metrics.observeApiRequest);
+  setRequestObserver(leaseKc, metrics.observeApiRequest);
 
   const metricsAddr = bindAddress('--metrics-bind-address', flags.metricsBindAddress);
   const healthAddr = bindAddress('--health-probe-bind-address', flags.healthProbeBindAddress);
@@ -299,10 +284,7 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
         ownedTypes,
         events,
         log,
-        onInstanceStatus: ({ namespace, name }, ready) => {
-          if (ready === undefined) instanceReady.remove({ name, namespace });
-          else instanceReady.set({ name, namespace }, ready ? 1 : 0);
-        },
+        onInstanceStatus: metrics.setInstanceReady,
       }),
       maxConcurrent: flags.maxConcurrentReconciles,
       resyncPeriodMs: flags.syncPeriodMs,
@@ -321,6 +303,7 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
   let code = 0;
   try {
     if (flags.leaderElect) {
+      metrics.setLeader(flags.leaderElectionId, false);
       const outcome = await runLeaderElection({
         kc: leaseKc,
         namespace: flags.leaderElectionNamespace,
@@ -330,10 +313,12 @@ export async function runOperator(flags: OperatorFlags): Promise<number> {
         retryPeriodMs: flags.retryPeriodMs,
         onStartedLeading: async (signal, lost) => {
           log.info({ lease: `${flags.leaderElectionNamespace}/${flags.leaderElectionId}` }, 'became leader');
+          metrics.setLeader(flags.leaderElectionId, true);
           await runController(signal, lost);
         },
         onStoppedLeading: () => {
           leading = false;
+          metrics.setLeader(flags.leaderElectionId, false);
         },
         log,
         signal: shutdown.signal,

@@ -253,6 +253,30 @@ export function setClientRateLimit(kc: ClusterConfig, limit: RateLimit | undefin
   else limiters.delete(kc);
 }
 
+/** One request to the API server as metrics count it, client-go's way: timed to the head of the answer. */
+export interface RequestObservation {
+  method: string;
+  /** host:port of the API server. */
+  host: string;
+  /** The status code, or "<error>" when no answer came (a refused connection, a timeout). */
+  code: string;
+  seconds: number;
+}
+export type RequestObserver = (request: RequestObservation) => void;
+
+// Who is told of each request made with a ClusterConfig (none unless set).
+const observers = new WeakMap<ClusterConfig, RequestObserver>();
+
+/**
+ * Reports every request made with this ClusterConfig (watches included, when
+ * their answer starts; not those its caller aborted, but those that timed out)
+ * to `observer`; undefined stops it.
+ */
+export function setRequestObserver(kc: ClusterConfig, observer: RequestObserver | undefined): void {
+  if (observer) observers.set(kc, observer);
+  else observers.delete(kc);
+}
+
 /** Opens an HTTP exchange with the API server and resolves with the response head (transport.ts carries it). */
 export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Promise<ApiResponse> {
   const cluster = kc.getCurrentCluster();
@@ -273,7 +297,19 @@ export async function openRequest(kc: ClusterConfig, opts: RequestOptions): Prom
     'User-Agent': USER_AGENT,
   };
   if (payload !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
-  return exchange(kc, { url, method: opts.method, headers, payload, auth, proxied: Boolean(cluster.proxyUrl), ownConnection: opts.ownConnection, signal: opts.signal });
+  const observe = observers.get(kc);
+  const started = performance.now();
+  const observed = (code: string) => observe?.({ method: opts.method, host: url.host, code, seconds: (performance.now() - started) / 1000 });
+  try {
+    const res = await exchange(kc, { url, method: opts.method, headers, payload, auth, proxied: Boolean(cluster.proxyUrl), ownConnection: opts.ownConnection, signal: opts.signal });
+    observed(String(res.statusCode ?? 0));
+    return res;
+  } catch (err) {
+    // A caller that gave up is no failed request; a timeout is one.
+    const reason: unknown = opts.signal?.reason;
+    if (!opts.signal?.aborted || (reason instanceof Error && reason.name === 'TimeoutError')) observed('<error>');
+    throw err;
+  }
 }
 
 /** Reads a whole response body as text. */

@@ -4,9 +4,14 @@
 // Names: reconcile metrics are `<prefix>_reconciliations_total{result}` and
 // `<prefix>_reconciliation_duration_seconds`, the prefix being the operator's
 // (e.g. "chatcli_operator"); work-queue metrics keep controller-runtime's
-// names (`workqueue_depth{name}`, ...) so its existing dashboards work as is.
-// Node.js process metrics (process_*, nodejs_*) are included.
+// names (`workqueue_depth{name}`, ...) so its existing dashboards work as is,
+// and so do requests to the API server (client-go's
+// `rest_client_requests_total{code,method,host}`,
+// `rest_client_request_duration_seconds{verb,host}`) and leader election
+// (`leader_election_master_status{name}`). Node.js process metrics (process_*,
+// nodejs_*) are included.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestObserver } from './kube.ts';
 import type { WorkQueue, WorkQueueMetricsHooks } from './workqueue.ts';
 
 export type ReconcileResult = 'success' | 'error' | 'requeue';
@@ -19,11 +24,17 @@ export interface OperatorMetrics {
   workQueueHooks(name: string): WorkQueueMetricsHooks;
   /** Lets the queue's in-flight state be read at scrape time. */
   watchWorkQueue(name: string, queue: WorkQueue): void;
+  /** Counts and times requests to the API server: give it to setRequestObserver. */
+  observeApiRequest: RequestObserver;
+  /** 1 while this process leads the Lease `name`, 0 while it is a candidate. */
+  setLeader(name: string, leading: boolean): void;
 }
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 // controller-runtime's work-queue buckets: 1 µs .. 1000 s, x10.
 const QUEUE_BUCKETS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1000];
+// client-go's rest_client_request_duration_seconds buckets.
+const REQUEST_BUCKETS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
 
 export function createOperatorMetrics(opts: { prefix: string; registry?: Registry; processMetrics?: boolean }): OperatorMetrics {
   if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(opts.prefix)) throw new Error(`invalid metric prefix "${opts.prefix}"`);
@@ -77,6 +88,26 @@ export function createOperatorMetrics(opts: { prefix: string; registry?: Registr
     },
   });
 
+  const apiRequests = new Counter({
+    name: 'rest_client_requests_total',
+    help: 'Requests to the API server, by status code ("<error>": no answer), method and host.',
+    labelNames: ['code', 'method', 'host'] as const,
+    registers,
+  });
+  const apiRequestDuration = new Histogram({
+    name: 'rest_client_request_duration_seconds',
+    help: 'Time from sending a request to the API server to the head of its answer, by verb and host.',
+    labelNames: ['verb', 'host'] as const,
+    buckets: REQUEST_BUCKETS,
+    registers,
+  });
+  const leader = new Gauge({
+    name: 'leader_election_master_status',
+    help: '1 while this process leads (holds the Lease `name`), 0 while it waits to.',
+    labelNames: ['name'] as const,
+    registers,
+  });
+
   return {
     registry,
     observeReconcile(controller, result, seconds) {
@@ -92,6 +123,13 @@ export function createOperatorMetrics(opts: { prefix: string; registry?: Registr
     }),
     watchWorkQueue(name, queue) {
       queues.set(name, queue);
+    },
+    observeApiRequest({ method, host, code, seconds }) {
+      apiRequests.inc({ code, method, host });
+      apiRequestDuration.observe({ verb: method, host }, seconds);
+    },
+    setLeader(name, leading) {
+      leader.set({ name }, leading ? 1 : 0);
     },
   };
 }

@@ -20,6 +20,12 @@ async function reconciles(op: RunningOperator): Promise<number> {
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
+/** leader_election_master_status of the Lease: 1 leading, 0 waiting. */
+async function leaderStatus(op: RunningOperator): Promise<number | undefined> {
+  const m = /^leader_election_master_status\{name="chatcli-operator\.chatcli\.diillson\.com"\} (\d)$/m.exec(await op.metrics());
+  return m ? Number(m[1]) : undefined;
+}
+
 async function holder(): Promise<string | undefined> {
   return (await getJson<{ spec: { holderIdentity?: string } }>(plane(), LEASE))?.spec.holderIdentity;
 }
@@ -51,6 +57,7 @@ describe('leader election', () => {
     assert.equal(rb, 0, 'the standby does not reconcile');
     assert.match(a.logs(), /became leader/);
     assert.doesNotMatch(b.logs(), /became leader/);
+    assert.deepEqual([await leaderStatus(a), await leaderStatus(b)], [1, 0], 'leader_election_master_status');
 
     const before = await holder();
     await a.stop('SIGKILL');
@@ -62,6 +69,7 @@ describe('leader election', () => {
     await eventually('the second instance applied by the new leader', async () => (await getJson(plane(), ['deployment', 'second', '-n', 'default'])) !== undefined);
     assert.match(b.logs(), /became leader/);
     await eventually('a reconcile counted by the new leader', async () => (await reconciles(b)) > 0);
+    assert.equal(await leaderStatus(b), 1, 'leader_election_master_status of the new leader');
   });
 
   it('a SIGTERM releases the Lease at once', async () => {

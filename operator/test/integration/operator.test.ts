@@ -270,7 +270,7 @@ describe('operator on the API server', () => {
       (await instance(ns, 'chat'))?.status?.conditions?.find((x) => x.type === 'ReconcileSucceeded')?.status === 'True');
   });
 
-  it('serves its metrics: reconciliations, durations, managed and ready instances, work queue', async () => {
+  it('serves its metrics: reconciliations, durations, managed and ready instances, work queue, API requests', async () => {
     const text = await operator.metrics();
     for (const name of [
       'chatcli_operator_reconciliations_total{controller="chatcliinstance",result="success"}',
@@ -279,6 +279,9 @@ describe('operator on the API server', () => {
       'chatcli_operator_instance_ready{name="chat",namespace="idle"} 1',
       'workqueue_depth{name="chatcliinstance"}',
       'workqueue_retries_total{name="chatcliinstance"}',
+      'rest_client_requests_total{code="200",method="GET",host=',
+      'rest_client_requests_total{code="200",method="PATCH",host=',
+      'rest_client_request_duration_seconds_count{verb="GET",host=',
     ]) assert.ok(text.includes(name), `metrics include ${name}`);
     const managed = /^chatcli_operator_managed_instances (\d+)$/m.exec(text)?.[1];
     const count = JSON.parse(await plane().kubectl(['get', 'chatcliinstances', '-A', '-o', 'json'])) as { items: unknown[] };

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Gauge } from 'prom-client';
+import { closeConnections, loadKubeConfig, request, setRequestObserver } from '../../../src/runtime/kube.ts';
 import { createOperatorMetrics } from '../../../src/runtime/metrics.ts';
 import { createWorkQueue } from '../../../src/runtime/workqueue.ts';
 
@@ -51,5 +57,46 @@ describe('operator metrics', () => {
     const m = createOperatorMetrics({ prefix: 'demo' });
     assert.match(await m.registry.metrics(), /^process_cpu_seconds_total /m);
     assert.throws(() => createOperatorMetrics({ prefix: 'bad-prefix' }), /invalid metric prefix/);
+  });
+
+  it('counts and times requests to the API server by code, method and host, client-go\'s way', async () => {
+    const server = createServer((req, res) => {
+      res.writeHead(req.url === '/api/v1/namespaces/a' ? 200 : 404, { 'Content-Type': 'application/json' });
+      res.end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const file = join(mkdtempSync(join(tmpdir(), 'kc-')), 'config');
+    writeFileSync(file, [
+      'apiVersion: v1', 'kind: Config', `clusters: [{name: c, cluster: {server: "http://${host}"}}]`,
+      'users: [{name: u, user: {}}]', 'contexts: [{name: x, context: {cluster: c, user: u}}]', 'current-context: x',
+    ].join('\n'));
+    const kc = loadKubeConfig({ kubeconfigPath: file });
+    const m = createOperatorMetrics({ prefix: 'demo_operator', processMetrics: false });
+    setRequestObserver(kc, m.observeApiRequest);
+    try {
+      await request(kc, { method: 'GET', path: '/api/v1/namespaces/a' });
+      await request(kc, { method: 'GET', path: '/api/v1/namespaces/a' });
+      await assert.rejects(request(kc, { method: 'DELETE', path: '/api/v1/namespaces/b' }), /404/);
+      const text = await m.registry.metrics();
+      assert.match(text, new RegExp(`^rest_client_requests_total\\{code="200",method="GET",host="${host}"\\} 2$`, 'm'));
+      assert.match(text, new RegExp(`^rest_client_requests_total\\{code="404",method="DELETE",host="${host}"\\} 1$`, 'm'));
+      assert.match(text, new RegExp(`^rest_client_request_duration_seconds_count\\{verb="GET",host="${host}"\\} 2$`, 'm'));
+    } finally {
+      closeConnections(kc);
+      await new Promise((r) => server.close(r));
+    }
+    // No answer at all is "<error>".
+    await assert.rejects(request(kc, { method: 'GET', path: '/api/v1/namespaces/a' }));
+    assert.match(await m.registry.metrics(), new RegExp(`^rest_client_requests_total\\{code="<error>",method="GET",host="${host}"\\} 1$`, 'm'));
+  });
+
+  it('reports leadership: 1 while leading the Lease, 0 while a candidate', async () => {
+    const m = createOperatorMetrics({ prefix: 'demo_operator', processMetrics: false });
+    assert.doesNotMatch(await m.registry.metrics(), /^leader_election_master_status\{/m, 'nothing without leader election');
+    m.setLeader('demo.example.com', false);
+    assert.match(await m.registry.metrics(), /^leader_election_master_status\{name="demo.example.com"\} 0$/m);
+    m.setLeader('demo.example.com', true);
+    assert.match(await m.registry.metrics(), /^leader_election_master_status\{name="demo.example.com"\} 1$/m);
   });
 });
