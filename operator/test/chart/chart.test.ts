@@ -54,7 +54,8 @@ describe('the Helm chart', () => {
     const file = join(valuesDir, 'all-on.yaml');
     await writeFile(file, JSON.stringify({ metrics: { serviceMonitor: { enabled: true } }, leaderElection: { enabled: true }, priorityClassName: 'system-cluster-critical',
       networkPolicy: { enabled: true }, topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' }],
-      extraEnv: [{ name: 'A', value: 'b' }], extraVolumes: [{ name: 'v', emptyDir: {} }], extraVolumeMounts: [{ name: 'v', mountPath: '/v' }], revisionHistoryLimit: 3 }));
+      extraEnv: [{ name: 'A', value: 'b' }], extraVolumes: [{ name: 'v', emptyDir: {} }], extraVolumeMounts: [{ name: 'v', mountPath: '/v' }], revisionHistoryLimit: 3,
+      prometheusRule: { enabled: true, labels: { release: 'prometheus' } }, grafanaDashboard: { enabled: true } }));
     assert.match(await helm(['lint', '--strict', CHART_DIR, '-f', file]), /0 chart\(s\) failed/);
   });
 
@@ -348,6 +349,9 @@ describe('the Helm chart', () => {
       ['a negative revision history', { revisionHistoryLimit: -1 }, /\/revisionHistoryLimit/],
       ['a name that is no DNS label', { fullnameOverride: 'Chat_Ops' }, /\/fullnameOverride/],
       ['a scrape interval that is no duration', { metrics: { serviceMonitor: { enabled: false, interval: 'often' } } }, /\/metrics\/serviceMonitor\/interval/],
+      ['an alert delay that is no duration', { prometheusRule: { enabled: true, instanceNotReadyFor: 'soon' } }, /\/prometheusRule\/instanceNotReadyFor/],
+      ['a runbook URL with its own anchor', { prometheusRule: { runbookUrl: 'https://example.com/README.md#ops' } }, /\/prometheusRule\/runbookUrl/],
+      ['a dashboard namespace that is no DNS label', { grafanaDashboard: { enabled: true, namespace: 'Monitoring' } }, /\/grafanaDashboard\/namespace/],
     ];
     for (const [what, values, field] of cases) {
       it(what, async () => {
@@ -374,7 +378,8 @@ describe('the Helm chart with Helm 3', () => {
     assert.match(await helm3(['version', '--short']), /^v3\./);
     assert.match(await helm3(['lint', '--strict', CHART_DIR]), /1 chart\(s\) linted, 0 chart\(s\) failed/);
     assert.deepEqual(await render(helm3), await render(helm4));
-    const knobs = ['--set', 'replicas=1,leaderElection.enabled=false,logLevel=debug,metrics.serviceMonitor.enabled=true,admissionPolicy.enabled=false,nodeSelector.zone=a'];
+    const knobs = ['--set', 'replicas=1,leaderElection.enabled=false,logLevel=debug,metrics.serviceMonitor.enabled=true,admissionPolicy.enabled=false,nodeSelector.zone=a',
+      '--set', 'prometheusRule.enabled=true,grafanaDashboard.enabled=true'];
     assert.deepEqual(await render(helm3, knobs), await render(helm4, knobs));
   });
 
