@@ -13,6 +13,11 @@ and the admission policy are cluster-wide.
 {{- .Values.nameOverride | default "chatcli-operator" | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/* The metrics Service: also the `job` label Prometheus gives the operator's series through the ServiceMonitor. */}}
+{{- define "chatcli-operator.metricsServiceName" -}}
+{{ include "chatcli-operator.name" . }}-metrics
+{{- end }}
+
 {{/* The namespace of every namespaced object: namespaceOverride or the release's. */}}
 {{- define "chatcli-operator.namespace" -}}
 {{- .Values.namespaceOverride | default .Release.Namespace }}
