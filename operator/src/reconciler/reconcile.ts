@@ -10,10 +10,11 @@
 //      tenancy guard refuses (src/desired/tenancy.ts); if any is cluster-scoped or in another
 //      namespace (watcher RBAC), make sure our finalizer is on the instance first:
 //      owner references take care of everything else;
-//   4. apply every desired object that the cache shows is not already so, in
-//      phases; one that exists and is not provably this instance's (owner
-//      reference or owner-uid annotation, never labels) is a Conflict, left
-//      untouched; a phase that fails stops the later ones (no Deployment rolled
+//   4. create (POST) every desired object the cache does not show, and apply
+//      every one it shows not already so, in phases; a create refused because
+//      the name is taken reads the object; one that exists and is not
+//      provably this instance's (owner reference or owner-uid annotation,
+//      never labels) is a Conflict, left untouched; a phase that fails stops the later ones (no Deployment rolled
 //      to a configuration that was not applied);
 //   5. only then prune what the spec no longer asks for and is provably ours
 //      (never a PersistentVolumeClaim);
