@@ -292,7 +292,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
       '--allow-privileged=true', `--cert-dir=${join(dir, 'apiserver-certs')}`,
-      '--enable-priority-and-fairness=false', '--v=0',
+      // API Priority and Fairness on, as every real cluster runs it: measured
+      // figures (bench, chaos) include its cost and its 429s, and the operator's
+      // ServiceAccount is held to the workload-low share as in production.
+      '--enable-priority-and-fairness=true', '--v=0',
       ...(opts.mode === 'node'
         ? [
             // A real node's security: kubelets limited to their own node's objects.

@@ -10,10 +10,11 @@
 //      tenancy guard refuses (src/desired/tenancy.ts); if any is cluster-scoped or in another
 //      namespace (watcher RBAC), make sure our finalizer is on the instance first:
 //      owner references take care of everything else;
-//   4. apply every desired object that the cache shows is not already so, in
-//      phases; one that exists and is not provably this instance's (owner
-//      reference or owner-uid annotation, never labels) is a Conflict, left
-//      untouched; a phase that fails stops the later ones (no Deployment rolled
+//   4. create (POST) every desired object the cache does not show, and apply
+//      every one it shows not already so, in phases; a create refused because
+//      the name is taken reads the object; one that exists and is not
+//      provably this instance's (owner reference or owner-uid annotation,
+//      never labels) is a Conflict, left untouched; a phase that fails stops the later ones (no Deployment rolled
 //      to a configuration that was not applied);
 //   5. only then prune what the spec no longer asks for and is provably ours
 //      (never a PersistentVolumeClaim);
@@ -34,12 +35,13 @@ import { DEFAULT_WATCH_NAMESPACE_POLICY, isWatchable, refusedMessage, refusedWat
 import { grantsToRevoke, predecessorLeftovers, type UnwatchedNamespace } from '../desired/grants.ts';
 import { claimNeverShrunk, claimRequest, withClaimRequest } from '../desired/pvc.ts';
 import { isWatcherGrant } from '../desired/rbac.ts';
-import { applyObject, applyStatus, deleteObject, getObject, isChangedSinceRead, patchMerge, removeFromList } from '../runtime/apply.ts';
+import { applyObject, applyStatus, createObject, deleteObject, getObject, handOverToApply, isChangedSinceRead, patchMerge, removeFromList } from '../runtime/apply.ts';
+import { holdsByUpdate } from '../runtime/managed-fields.ts';
 import { coversDesired } from '../runtime/drift.ts';
 import { createWrittenOverlay, type CacheView } from '../runtime/written.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { ReconcileOutcome } from '../runtime/controller.ts';
-import { ApiError, isConflict, isNotFound, request, resourcePath, type KubeObject as ServerObject, type ResourceType } from '../runtime/kube.ts';
+import { ApiError, isAlreadyExists, isConflict, isNotFound, request, resourcePath, type KubeObject as ServerObject, type ResourceType } from '../runtime/kube.ts';
 import type { Logger } from '../runtime/log.ts';
 import { computeStatus } from '../status/compute.ts';
 import { AvailableReason, ConditionType, ReconcileReason } from '../status/condition-types.ts';
@@ -232,20 +234,14 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
     let workloadHeld = false;
     let grantErrors = 0;
     // The caches hold only labelled objects: one they do not show may still
-    // exist unlabelled. A read proves it absent before the first apply. The
-    // reads of every phase go out at once, before the first apply: one round
-    // trip for the whole instance rather than one per phase.
-    const reads = new Map(desired.map((obj) => {
-      const type = typeOf(obj);
-      const ref = { namespace: obj.metadata.namespace, name: obj.metadata.name };
-      const seen = view.get(type, ref.namespace, ref.name) as KubeObjectLike | undefined;
+    // exist unlabelled. A create (POST) is the proof of absence: it makes the
+    // object, or fails with AlreadyExists (then it is read, and must prove
+    // itself ours like any other). No read for an object that is not there.
+    const cached = (obj: KubeObject): KubeObjectLike | undefined => {
+      const seen = view.get(typeOf(obj), obj.metadata.namespace, obj.metadata.name) as KubeObjectLike | undefined;
       // Deleted by uid just now (a predecessor's): absent, whatever the cache still shows.
-      const cached = seen && removed.has(seen.metadata?.uid ?? '') ? undefined : seen;
-      const read = seen ? Promise.resolve(cached) : (getObject(deps.kc, type, ref, { signal }) as Promise<KubeObjectLike | undefined>);
-      // A phase held back never awaits its reads: their failures are not unhandled.
-      read.catch(() => undefined);
-      return [obj, read] as const;
-    }));
+      return seen && removed.has(seen.metadata?.uid ?? '') ? undefined : seen;
+    };
     const failed = (obj: KubeObject, problem: string, conflict: boolean) => {
       (conflict ? conflicts : errors).push(problem);
       if (!isWatcherGrant(obj)) workloadHeld = true;
@@ -256,28 +252,38 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       let obj = wanted;
       const type = typeOf(obj);
       const ref = { namespace: obj.metadata.namespace, name: obj.metadata.name };
-      let current: KubeObjectLike | undefined;
+      let current = cached(wanted);
       try {
-        current = await reads.get(wanted)!;
-        if (current && !isOwnedBy(current.metadata, owner)) {
+        if (!current) {
+          const created = await createUnlessExists(type, obj, signal);
+          if (created) {
+            view.record(type, created);
+            applied.push(refText(refOf(obj)));
+            return;
+          }
+          current = (await getObject(deps.kc, type, ref, { signal })) as KubeObjectLike | undefined;
+          if (!current) throw new Error(`${refText(refOf(obj))} existed at its create and was gone when read; will retry`);
+        }
+        if (!isOwnedBy(current.metadata, owner)) {
           failed(obj, conflictText(refOf(obj), current, owner), true);
           return;
         }
-        if (current && obj.kind === 'PersistentVolumeClaim') obj = claimToApply(live, obj, current);
-        if (current && coversDesired(obj, current)) return;
+        if (obj.kind === 'PersistentVolumeClaim') obj = claimToApply(live, obj, current);
+        if (coversDesired(obj, current)) return;
+        const uid = current.metadata?.uid;
         // A Deployment an earlier version made keeps a defaulted rollingUpdate
         // nobody owns, which no apply can remove and Recreate refuses: clear it first.
-        const reset = current && strategyResetBeforeApply(obj, current);
-        if (reset) await patchMerge(deps.kc, type, ref, reset, { resourceVersion: current!.metadata?.resourceVersion, signal });
+        const reset = strategyResetBeforeApply(obj, current);
+        if (reset) await patchMerge(deps.kc, type, ref, reset, { resourceVersion: current.metadata?.resourceVersion, signal });
+        // What our create set is held by its Update entry, which no apply of ours
+        // can remove: handed over to our apply once, before the first update.
+        if (holdsByUpdate(current, FIELD_MANAGER)) await handOverToApply(deps.kc, type, ref, FIELD_MANAGER, { uid, signal });
         // An autoscaled Deployment keeps the replicas it has while our apply stops
         // declaring them (not forced: a count changed since the read is a conflict, retried).
-        const handover = current && replicasHandover(obj, current);
-        if (handover) await applyObject(deps.kc, type, handover as never, { fieldManager: REPLICAS_HANDOVER_MANAGER, force: false, uid: current!.metadata?.uid, signal });
+        const handover = replicasHandover(obj, current);
+        if (handover) await applyObject(deps.kc, type, handover as never, { fieldManager: REPLICAS_HANDOVER_MANAGER, force: false, uid, signal });
         // An update goes to the object proven ours, by uid, never to one that replaced it.
-        // A create is not forced: an object that appeared since the read (a race of
-        // milliseconds) with other values is refused with a conflict, not taken over.
-        const opts = current ? { ...apply, uid: current.metadata?.uid } : { ...apply, force: false };
-        view.record(type, await applyObject(deps.kc, type, obj as never, { ...opts, signal }));
+        view.record(type, await applyObject(deps.kc, type, obj as never, { ...apply, uid, signal }));
         applied.push(refText(refOf(obj)));
       } catch (err) {
         if (current && obj.kind === 'PersistentVolumeClaim' && claimNotExpandable(live, obj, current, err)) return;
@@ -306,6 +312,19 @@ export function createReconciler(deps: ReconcilerDeps): (key: string, signal: Ab
       unwatched: [...unwatched].map(([namespace, why]): UnwatchedNamespace => ({ namespace, why })),
       pendingGrants: new Set(unwatched.keys()),
     };
+  }
+
+  /**
+   * Creates the object (POST, under our field manager); undefined when one of
+   * its name exists. Never forced, never taken over: the create is atomic.
+   */
+  async function createUnlessExists(type: ResourceType, obj: KubeObject, signal: AbortSignal): Promise<ServerObject | undefined> {
+    try {
+      return await createObject(deps.kc, type, obj as ServerObject, { fieldManager: FIELD_MANAGER, signal });
+    } catch (err) {
+      if (isAlreadyExists(err)) return undefined;
+      throw err;
+    }
   }
 
   /**

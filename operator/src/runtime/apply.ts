@@ -6,6 +6,7 @@
 // as raw JSON (JSON is YAML, so apply-patch+yaml accepts it) and come back
 // untouched.
 import type { ClusterConfig } from './kubeconfig.ts';
+import { handOverToApplyPatch } from './managed-fields.ts';
 import { ApiError, isNotFound, objectPath, request, resourcePath, type KubeObject, type ObjectRef, type ResourceType } from './kube.ts';
 
 export const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml';
@@ -222,18 +223,51 @@ export async function getObject(
   return request<KubeObject | undefined>(kc, { method: 'GET', path: objectPath(type, ref), signal: opts.signal, ownConnection: opts.ownConnection, notFoundAsUndefined: true });
 }
 
-/** Creates an object (409 AlreadyExists if it is there). */
-export function createObject(kc: ClusterConfig, type: ResourceType, obj: KubeObject, opts: { signal?: AbortSignal; ownConnection?: boolean } = {}): Promise<KubeObject> {
+/**
+ * Creates an object (409 AlreadyExists if it is there: the one answer that
+ * proves, with no read, that an object of that name exists). `fieldManager`
+ * names the managedFields entry the create makes; its operation is `Update`,
+ * not `Apply` (see handOverToApply).
+ */
+export function createObject(
+  kc: ClusterConfig,
+  type: ResourceType,
+  obj: KubeObject,
+  opts: { signal?: AbortSignal; ownConnection?: boolean; fieldManager?: string } = {},
+): Promise<KubeObject> {
   checkKind(type, obj);
   const namespace = obj.metadata?.namespace;
   if (type.namespaced && !namespace) throw new Error(`${type.kind} ${obj.metadata?.name ?? ''}: namespace required`);
   return request(kc, {
     method: 'POST',
     path: resourcePath(type, { namespace }),
+    ...(opts.fieldManager ? { query: { fieldManager: opts.fieldManager } } : {}),
     body: obj,
     signal: opts.signal,
     ownConnection: opts.ownConnection,
   });
+}
+
+/**
+ * Reads the object and hands the fields `fieldManager` holds through a create
+ * or update over to its apply (handOverToApplyPatch), once, before an apply
+ * that may stop declaring some of them. Only the object of `uid`. Resolves to
+ * the object as patched, or undefined when there was nothing to hand over (or
+ * the object is gone or replaced: the apply that follows, by uid, says so).
+ * Throws the server's answer when the object changed since the read
+ * (isChangedSinceRead: the caller retries).
+ */
+export async function handOverToApply(
+  kc: ClusterConfig,
+  type: ResourceType,
+  ref: ObjectRef,
+  fieldManager: string,
+  opts: { uid?: string; signal?: AbortSignal } = {},
+): Promise<KubeObject | undefined> {
+  const current = await getObject(kc, type, ref, { signal: opts.signal });
+  if (!current || (opts.uid && current.metadata?.uid !== opts.uid)) return undefined;
+  const patch = handOverToApplyPatch(current, fieldManager);
+  return patch && patchJson(kc, type, ref, patch, { signal: opts.signal });
 }
 
 /** Replaces an object; its metadata.resourceVersion makes this fail with 409 if it changed meanwhile. */

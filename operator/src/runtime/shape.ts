@@ -2,6 +2,7 @@
 // use (controller-runtime's cache TransformFunc). A Pod as the server sends it
 // is several kilobytes; the few fields a status computation reads are a few
 // hundred bytes. Generic: the reconciler says which fields, per kind.
+import { holdsByUpdate } from './managed-fields.ts';
 import type { KubeObject } from './kube.ts';
 
 type Tree = { [key: string]: Tree | true };
@@ -62,6 +63,14 @@ export interface CacheShape {
   keep?: readonly string[];
   /** Keep only these paths of its status ([]: no status); default: all of it. */
   status?: readonly string[];
+  /**
+   * Mark objects on which this field manager holds fields through a create or
+   * update (a managedFields entry of operation Update): they keep
+   * `managedFields: [{manager, operation: 'Update'}]`, one array shared by all,
+   * without the fields themselves. A reader knows, with no read, which objects
+   * still need a hand-over to apply (apply.ts handOverToApply).
+   */
+  updatesBy?: string;
 }
 
 /**
@@ -130,6 +139,8 @@ export function internedCount(): number {
 export function cacheTransform(shape: CacheShape = {}): (obj: KubeObject) => KubeObject {
   const keep = shape.keep && projection(['apiVersion', 'kind', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.resourceVersion', ...shape.keep]);
   const status = shape.status && shape.status.length > 0 ? projection(shape.status) : undefined;
+  const manager = shape.updatesBy;
+  const updateMark = manager && Object.freeze([Object.freeze({ manager, operation: 'Update' })]);
   return (obj) => {
     let out = withoutBookkeeping(obj);
     if (keep) out = keep(out);
@@ -137,7 +148,9 @@ export function cacheTransform(shape: CacheShape = {}): (obj: KubeObject) => Kub
       const { status: full, ...rest } = out;
       out = status ? { ...rest, status: status(full as KubeObject) } : rest;
     }
-    return internStrings(out);
+    out = internStrings(out);
+    if (updateMark && holdsByUpdate(obj, manager)) out = { ...out, metadata: { ...out.metadata, managedFields: updateMark as unknown[] } };
+    return out;
   };
 }
 

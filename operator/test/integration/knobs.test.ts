@@ -120,7 +120,8 @@ describe('instance knobs on the API server', () => {
     try {
       // The watch lists the Deployment before anything changes it: its first value is the 3.
       await eventually('the watch listing the Deployment', () => watch.seen().length > 0);
-      assert.ok(holdsReplicas(await deployment(ns), FIELD_MANAGER, 'Apply'), 'the operator declares spec.replicas');
+      // Made by a create (POST): its fields are held by the operator's Update entry until its first update hands them to its apply.
+      assert.ok(holdsReplicas(await deployment(ns), FIELD_MANAGER, 'Update'), 'the operator\'s create set spec.replicas');
 
       // On: the autoscaler appears; the count stays where it is.
       await applyInstance(ns, 'chat', { ...base, replicas: 3, autoscaling: scaling });
@@ -137,6 +138,7 @@ describe('instance knobs on the API server', () => {
       let d = await deployment(ns);
       assert.equal(d?.spec.replicas, 5, 'the operator leaves the autoscaler\'s count alone');
       assert.equal(holdsReplicas(d, FIELD_MANAGER, 'Apply'), false, 'the operator no longer declares spec.replicas');
+      assert.equal(holdsReplicas(d, FIELD_MANAGER, 'Update'), false, 'nor holds it from its create');
       assert.ok(holdsReplicas(d, REPLICAS_HANDOVER_MANAGER, 'Apply'), 'the hand-over manager holds the count it found');
 
       // Off: spec.replicas comes back in one write; the autoscaler goes.

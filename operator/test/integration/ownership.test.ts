@@ -290,7 +290,7 @@ describe('what the operator may touch', () => {
     assert.ok((await instance(ns, 'chat'))?.status?.conditions?.some((c) => c.type === audited.type), 'the other condition stays');
   });
 
-  it('proving a new object absent costs one read each, and no write', async () => {
+  it('a new object costs one create and no read: the create proves it absent', async () => {
     // The API server counts every reader's GETs: the instances of the tests above
     // go first (one left in Conflict retries, reading its objects again each time).
     await plane().kubectl(['delete', 'chatcliinstances', '--all', '--all-namespaces', '--wait=true', '--timeout=60s']);
@@ -303,12 +303,43 @@ describe('what the operator may touch', () => {
     await new Promise((r) => setTimeout(r, 2000));
     const [readsAfter, writesAfter] = [await objectReads(), await apiServerWrites(plane())];
     const reads = [...readsAfter].map(([r, n]) => [r, n - (readsBefore.get(r) ?? 0)] as const).filter(([, n]) => n > 0);
-    // ServiceAccount, ConfigMap, Service, Deployment: one GET each, before their first apply.
-    assert.deepEqual(Object.fromEntries(reads), { configmaps: 1, deployments: 1, serviceaccounts: 1, services: 1 });
+    assert.deepEqual(Object.fromEntries(reads), {}, 'no GET of a ServiceAccount, ConfigMap, Service or Deployment');
     const writes = ['configmaps', 'deployments', 'serviceaccounts', 'services'].map((r) => (writesAfter.get(r) ?? 0) - (writesBefore.get(r) ?? 0));
-    assert.deepEqual(writes, [1, 1, 1, 1], 'one write per object, as before');
+    assert.deepEqual(writes, [1, 1, 1, 1], 'one write per object');
+  });
+
+  it('a created object\'s fields pass to our apply at its first update, once: a pod label dropped from the spec is gone', async () => {
+    const ns = await namespace('handover');
+    const ours = (d: Managed | undefined, operation: string) => (d?.metadata.managedFields ?? []).filter((m) => m.manager === 'chatcli-operator' && m.operation === operation && !m.subresource);
+    const deployment = () => get<Managed & { spec: { template: { metadata: { labels: Record<string, string> } } } }>(['deployment', 'chat', '-n', ns, '--show-managed-fields']);
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', podLabels: { tier: 'a' } });
+    await eventually('the Deployment', async () => (await deployment()) !== undefined);
+    let d = await deployment();
+    assert.equal(ours(d, 'Update').length, 1, 'created by POST: its fields are held by an Update entry');
+    assert.equal(ours(d, 'Apply').length, 0);
+
+    // Another label in its place: a change to apply (a removal alone leaves the cached object covering what is desired).
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', podLabels: { rev: 'a' } });
+    await eventually('the new pod label', async () => (await deployment())?.spec.template.metadata.labels.rev === 'a');
+    assert.equal((await deployment())?.spec.template.metadata.labels.tier, undefined, 'the dropped pod label is gone');
+    d = await deployment();
+    assert.equal(ours(d, 'Update').length, 0, 'handed over');
+    assert.equal(ours(d, 'Apply').length, 1);
+    assert.equal(JSON.stringify(ours(d, 'Apply')[0]?.fieldsV1).includes('f:tier'), false);
+    await eventually('reconciled', () => reconciled(ns, 'chat'));
+
+    // Later updates are plain applies: no hand-over, no read (the test reads the Deployment only after counting).
+    const [readsBefore, writesBefore] = [await objectReads(), await apiServerWrites(plane())];
+    await applyInstance(ns, 'chat', { provider: 'OPENAI', podLabels: { rev: 'b' } });
+    await eventually('reconciled', () => reconciled(ns, 'chat'));
+    const [readsAfter, writesAfter] = [await objectReads(), await apiServerWrites(plane())];
+    assert.equal((await deployment())?.spec.template.metadata.labels.rev, 'b');
+    assert.equal((readsAfter.get('deployments') ?? 0) - (readsBefore.get('deployments') ?? 0), 0, 'no read of the Deployment');
+    assert.equal((writesAfter.get('deployments') ?? 0) - (writesBefore.get('deployments') ?? 0), 1, 'one apply');
   });
 });
+
+interface Managed { metadata: { managedFields?: { manager: string; operation: string; subresource?: string; fieldsV1?: unknown }[] } }
 
 /** GETs of single objects of the kinds an instance becomes, from the API server's own /metrics. */
 async function objectReads(): Promise<Map<string, number>> {
