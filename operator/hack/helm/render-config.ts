@@ -3,9 +3,10 @@
 // of the operator's RBAC, Deployment, metrics Service and admission policy.
 // A chart test fails when a committed file differs from what this writes.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHART_DIR, RELEASE_NAME, RELEASE_NAMESPACE, helmRunner, type Helm } from './helm.ts';
+import { CHART_CRD_TEMPLATE } from '../../src/api/crd.ts';
 
 const operatorDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -51,6 +52,8 @@ export async function renderConfig(helm: Helm): Promise<Map<string, string>> {
       + '# (helm template) by `npm run manifests`. Edit the chart, not this file.\n';
     files.set(file, header + docs.map((d) => d.replace(/\n*$/, '\n')).join('---\n'));
   }
+  // The CRD template and config/crd/bases are both written from src/api (generate-crd.ts).
+  bySource.delete(basename(CHART_CRD_TEMPLATE));
   if (bySource.size > 0) throw new Error(`chart templates rendered with default values but not mapped to a config file: ${[...bySource.keys()].join(', ')}`);
   return files;
 }

@@ -3,7 +3,7 @@
 // is what the chart renders with default values, and kustomize builds
 // config/default into the same objects that helm template gives.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { CHART_DIR, RELEASE_NAME, RELEASE_NAMESPACE, helmRunner, type Helm } fro
 import { renderConfig } from '../../hack/helm/render-config.ts';
 import { parseOperatorFlags } from '../../src/reconciler/operator.ts';
 import { LOG_LEVELS } from '../../src/runtime/log.ts';
-import { CHART_CRD_FILE } from '../../src/api/crd.ts';
+import { CHART_CRD_TEMPLATE, CRD_FILE } from '../../src/api/crd.ts';
 import { PACKAGE_DIR } from '../unit/api/samples.ts';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: unknown };
@@ -67,11 +67,21 @@ describe('the Helm chart', () => {
     await assert.rejects(template({ image: { tag: 'latest' } }), /\/image\/tag/);
   });
 
-  it('ships the CRD generated from src/api in crds/ (Helm installs it before the templates, and never deletes it)', async () => {
-    const crd = readFileSync(join(PACKAGE_DIR, CHART_CRD_FILE), 'utf8');
-    assert.match(crd, /^# Generated from operator\/src\/api\/chatcliinstance.ts by `npm run manifests`/);
-    const rendered = await helm(['template', RELEASE_NAME, CHART_DIR, '--namespace', RELEASE_NAMESPACE, '--include-crds']);
-    assert.ok(objects(rendered).some((o) => o.kind === 'CustomResourceDefinition' && o.metadata.name === 'chatcliinstances.chatcli.diillson.com'));
+  it('the CRD is a template (helm upgrade brings it): config/crd/bases\' CRD, kept on uninstall, with crds.enabled and crds.keep', async () => {
+    const crdOf = (list: Obj[]) => list.filter((o) => o.kind === 'CustomResourceDefinition');
+    const fromSource = parse(readFileSync(join(PACKAGE_DIR, CRD_FILE), 'utf8')) as Obj;
+    const [crd, ...more] = crdOf(await template());
+    assert.equal(more.length, 0);
+    const { labels, annotations, ...metadata } = crd!.metadata;
+    assert.deepEqual({ ...crd, metadata }, fromSource, `${CHART_CRD_TEMPLATE} renders ${CRD_FILE} (run \`npm run manifests\` when this fails)`);
+    assert.deepEqual(annotations, { 'helm.sh/resource-policy': 'keep' });
+    assert.equal(labels?.['app.kubernetes.io/name'], 'chatcli-operator');
+    assert.equal(crdOf(await template({ crds: { enabled: false } })).length, 0);
+    const [notKept] = crdOf(await template({ crds: { keep: false }, commonAnnotations: { owner: 'platform' } }));
+    assert.deepEqual(notKept!.metadata.annotations, { owner: 'platform' });
+    await assert.rejects(template({ crds: { enabled: 'yes' } }), /crds\/enabled/);
+    // Nothing in crds/: Helm would install it once and never upgrade it.
+    assert.equal(existsSync(join(CHART_DIR, 'crds')), false);
   });
 
   it('config/{rbac,manager,policy} are what the chart renders with default values (run `npm run manifests` when this fails)', { timeout: 60_000 }, async () => {
@@ -80,13 +90,16 @@ describe('the Helm chart', () => {
     }
   });
 
-  it('kustomize build config/default gives the objects helm template gives for default values, plus the CRD and the namespace', { timeout: 120_000 }, async () => {
+  it('kustomize build config/default gives the objects helm template gives for default values, plus the namespace', { timeout: 120_000 }, async () => {
     const bin = await ensureBinaries((l) => console.error(l));
     const { execFile } = await import('node:child_process');
     const kustomized = await new Promise<string>((resolve, reject) =>
       execFile(join(bin, 'kubectl'), ['kustomize', join(PACKAGE_DIR, 'config', 'default')], { maxBuffer: 64 * 1024 * 1024 }, (err, out) => (err ? reject(err) : resolve(out))));
     const fromKustomize = byKey(objects(kustomized));
-    const fromHelm = byKey(await template(undefined, ['--include-crds', '--skip-tests']));
+    const fromHelm = byKey(await template(undefined, ['--skip-tests']));
+    // The CRD's labels and keep policy are Helm's alone (checked above).
+    const crd = fromHelm.get('CustomResourceDefinition /chatcliinstances.chatcli.diillson.com');
+    if (crd) crd.metadata = { name: crd.metadata.name };
     const onlyKustomize = [...fromKustomize.keys()].filter((k) => !fromHelm.has(k));
     assert.deepEqual(onlyKustomize, [`Namespace /${RELEASE_NAMESPACE}`], 'only the namespace, which Helm leaves to --create-namespace');
     assert.deepEqual([...fromHelm.keys()].filter((k) => !fromKustomize.has(k)), []);
@@ -263,9 +276,10 @@ describe('the Helm chart', () => {
     assert.equal(d.spec.template.spec.serviceAccountName, 'platform-chatops');
     for (const o of list) {
       assert.equal(o.metadata.labels?.['app.kubernetes.io/name'], 'chatops', key(o));
-      if (!o.kind.startsWith('Cluster') && !o.kind.startsWith('Validating')) assert.equal(o.metadata.namespace, 'ops', key(o));
+      if (!o.kind.startsWith('Cluster') && !o.kind.startsWith('Validating') && o.kind !== 'CustomResourceDefinition') assert.equal(o.metadata.namespace, 'ops', key(o));
     }
-    assert.deepEqual(list.filter((o) => !o.kind.startsWith('Validating')).map((o) => o.metadata.name).sort(),
+    // The CRD's name is its API group's, whatever the overrides.
+    assert.deepEqual(list.filter((o) => !o.kind.startsWith('Validating') && o.kind !== 'CustomResourceDefinition').map((o) => o.metadata.name).sort(),
       ['platform-chatops', 'platform-chatops', 'platform-chatops', 'platform-chatops', 'platform-chatops', 'platform-chatops-leader-election', 'platform-chatops-leader-election',
         'platform-chatops-metrics', 'platform-chatops-test-metrics']);
     const onlyName = deploymentOf(await template({ nameOverride: 'chatops' }));
@@ -372,7 +386,7 @@ describe('the Helm chart with Helm 3', () => {
     [helm3, helm4] = [await helmRunner((l) => console.error(l), 3), await helmRunner((l) => console.error(l), 4)];
   }, { timeout: 1_200_000 });
   const render = async (helm: Helm, extra: string[] = []) =>
-    objects(await helm(['template', RELEASE_NAME, CHART_DIR, '--namespace', RELEASE_NAMESPACE, '--include-crds', ...extra]));
+    objects(await helm(['template', RELEASE_NAME, CHART_DIR, '--namespace', RELEASE_NAMESPACE, ...extra]));
 
   it('helm 3 lints it and renders the very objects helm 4 renders', { timeout: 60_000 }, async () => {
     assert.match(await helm3(['version', '--short']), /^v3\./);

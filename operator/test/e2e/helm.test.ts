@@ -1,7 +1,7 @@
 // The Helm chart on the full local plane: helm install -> the operator's
 // Deployment Available -> a seed sample READY -> helm upgrade with other values
 // rolls the operator out with them -> helm uninstall removes the operator and
-// leaves the CRD and the instances (Helm never deletes what crds/ installed).
+// leaves the CRD (the chart's crds.keep) and the instances.
 //
 // kwok runs no containers, so "the operator is Ready" here means the chart's
 // Deployment becomes Available with kwok's pods (admitted under the restricted
@@ -46,13 +46,13 @@ describe('the Helm chart on a cluster (full plane)', () => {
     if (operator) await operator.stop('SIGTERM');
   });
 
-  it('helm install: the CRD from crds/, the operator Available under the restricted profile', { timeout: 120_000 }, async () => {
+  it('helm install: the CRD (a template, kept on uninstall), the operator Available under the restricted profile', { timeout: 120_000 }, async () => {
     const k = plane().kubectl;
     await h(['install', RELEASE_NAME, CHART_DIR, '--namespace', RELEASE_NAMESPACE, '--create-namespace', '--wait', '--timeout', '90s']);
     await k(['label', 'namespace', RELEASE_NAMESPACE, 'pod-security.kubernetes.io/enforce=restricted']);
     await waitForCondition(k, ['-n', RELEASE_NAMESPACE, `deployment/${RELEASE_NAME}`], 'Available');
     await eventually('the operator rolled out', () => rolledOut(2), 60_000);
-    assert.match(await k(['get', CRD, '-o', 'name']), /chatcliinstances/);
+    assert.match(await k(['get', CRD, '-o', 'jsonpath={.metadata.annotations}']), /"helm.sh\/resource-policy":"keep"/);
     assert.match(await h(['status', RELEASE_NAME, '-n', RELEASE_NAMESPACE]), /STATUS: deployed/);
     const policy = await getJson(plane(), ['validatingadmissionpolicy', 'chatcli-watcher-targets']);
     assert.ok(policy, 'the admission policy is installed by default');
@@ -102,7 +102,7 @@ describe('the Helm chart on a cluster (full plane)', () => {
     assert.equal(left.trim(), '');
     const cluster = await k(['get', 'clusterrole,clusterrolebinding,validatingadmissionpolicy,validatingadmissionpolicybinding', '-l', 'app.kubernetes.io/name=chatcli-operator', '-o', 'name']);
     assert.equal(cluster.trim(), '');
-    assert.match(await k(['get', CRD, '-o', 'name']), /chatcliinstances/, 'Helm never deletes a CRD it installed from crds/');
+    assert.match(await k(['get', CRD, '-o', 'name']), /chatcliinstances/, 'helm.sh/resource-policy: keep (crds.keep)');
     assert.match(await k(['get', 'chatcliinstance', 'chatcli-watcher', '-n', 'default', '-o', 'name']), /chatcli-watcher/);
   });
 
@@ -130,7 +130,7 @@ describe('the Helm chart on a cluster (full plane)', () => {
 
   it('helm 3 installs, upgrades and uninstalls the same chart', { timeout: 120_000 }, async () => {
     const k = plane().kubectl;
-    // The CRD is there already: Helm 3 skips an existing one in crds/, as Helm 4 does.
+    // The CRD kept by the last uninstall still names this release: Helm 3 adopts it.
     await h(['install', RELEASE_NAME, CHART_DIR, '--namespace', RELEASE_NAMESPACE, '--wait', '--timeout', '90s'], helm3);
     await eventually('two replicas', () => rolledOut(2), 60_000);
     await h(['upgrade', RELEASE_NAME, CHART_DIR, '--namespace', RELEASE_NAMESPACE, '--set', 'replicas=1', '--wait', '--timeout', '60s'], helm3);
