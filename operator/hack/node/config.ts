@@ -5,6 +5,20 @@ import { BRIDGE, KUBELET_PORT, NODE_IP, NODE_NAME, NODE_POD_SUBNET, POD_CIDR, SE
 /** The CNI network's name (also the prefix of its host-local IP allocations). */
 export const CNI_NETWORK = 'chatcli-pods';
 
+/**
+ * containerd's hosts.toml for one registry (its directory under
+ * paths.registryHosts is named `host[:port]`): HTTPS to that host only, for pulls
+ * and resolving tags, trusting the CA in caFile (a test's own, never the machine's).
+ */
+export function registryHostsToml(host: string, caFile: string): string {
+  return `server = "https://${host}"
+
+[host."https://${host}"]
+  capabilities = ["pull", "resolve"]
+  ca = "${caFile}"
+`;
+}
+
 /** containerd 1.6 (config version 2): CRI only, our own dirs, a locally imported sandbox image. */
 export function containerdConfig(sandboxImage: string): string {
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
@@ -50,6 +64,12 @@ disabled_plugins = [
         BinaryName = "/usr/sbin/runc"
         # runc's state under our run dir (its default is /run/containerd/runc).
         Root = "${paths.runcRoot}"
+
+  # Registries a test serves (a release pulled by digest, with its own CA): one
+  # hosts.toml per registry (registryHostsToml), read at each pull, so adding
+  # one needs no restart. None by default: nothing is pulled from elsewhere.
+  [${cri}.registry]
+    config_path = "${paths.registryHosts}"
 
   [${cri}.cni]
     bin_dir = "/usr/lib/cni"

@@ -42,6 +42,8 @@ export const paths = {
   podLogs: join(STATE_DIR, 'pod-logs'),
   pki: join(STATE_DIR, 'pki'),
   resolvConf: join(STATE_DIR, 'resolv.conf'),
+  /** containerd's registry hosts (config_path): <host[:port]>/hosts.toml and its CA, one directory per registry. */
+  registryHosts: join(STATE_DIR, 'certs.d'),
   volumes: join(STATE_DIR, 'volumes'),
   /** What the host looked like before the first start (sysctls, nft tables, dirs): cleanup.sh restores it. */
   hostBefore: join(STATE_DIR, 'host-before.env'),

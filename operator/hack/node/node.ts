@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { cniConflist, containerdConfig, kubeletConfig, kubeProxyConfig } from './config.ts';
+import { cniConflist, containerdConfig, kubeletConfig, kubeProxyConfig, registryHostsToml } from './config.ts';
 import { claimNodeHost, type NodeHost } from './host.ts';
 import { NODE_IP, NODE_NAME, paths } from './layout.ts';
 import { defaultStorageClass, startProvisioner, type Provisioner } from './provisioner.ts';
@@ -53,6 +53,8 @@ export interface RealNode {
   importImages(archives: string[]): Promise<string[]>;
   /** Runs ctr against the node's containerd (namespace k8s.io). */
   ctr(args: string[]): Promise<string>;
+  /** Lets containerd pull from an HTTPS registry at `host[:port]` whose certificate `caPem` signs. */
+  trustRegistry(host: string, caPem: string): Promise<void>;
   /** Deletes every pod and waits for their sandboxes, stops the node's processes, cleans the machine. */
   stop(): Promise<void>;
 }
@@ -160,6 +162,12 @@ async function joinNode(deps: NodeDeps, ctx: JoinContext, node: {
     name: NODE_NAME,
     importImages: node.importImages,
     ctr: node.ctr,
+    trustRegistry: async (host, caPem) => {
+      const dir = join(paths.registryHosts, host);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'ca.crt'), caPem);
+      await writeFile(join(dir, 'hosts.toml'), registryHostsToml(host, join(dir, 'ca.crt')));
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;
