@@ -3,6 +3,7 @@
 // run only, its storage in a temp dir. containerd pulls from it once the node
 // trusts that CA (plane.node.trustRegistry).
 import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
@@ -60,7 +61,7 @@ export async function startRegistry(log: (line: string) => void = () => {}): Pro
     version: 0.1,
     log: { level: 'warn', accesslog: { disabled: true } },
     storage: { filesystem: { rootdirectory: join(dir, 'data') }, delete: { enabled: true } },
-    http: { addr: host, tls: { certificate: cert, key }, draintimeout: '1s' },
+    http: { addr: host, secret: randomBytes(16).toString('hex'), tls: { certificate: cert, key }, draintimeout: '1s' },
   }));
   const child = spawn(bin, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OTEL_TRACES_EXPORTER: 'none' } });
   child.stderr.on('data', (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => log(`[registry] ${l}`)));
