@@ -71,16 +71,23 @@ fi
 # 1. The image, one build per platform from the same Dockerfile and context.
 list="localhost/chatcli-operator-release:$version-$$"
 at_exit "bah manifest rm $list"
+# --layers: the second platform reuses the first's build stage (npm ci, esbuild:
+# the same on both); the cached layers are dropped when the script ends.
+at_exit "bah rmi --prune"
+host_arch=$(dpkg --print-architecture)
 for arch in "${platforms[@]}"; do
   bases=$(bash "$images_dir/operator/build-bases.sh" "$arch")
+  # buildah 1.28 sets no BUILDPLATFORM for the Dockerfile's FROM --platform, and
+  # finds a local image of a foreign platform by its ID only (not by name).
+  runtime_base=$(bah inspect --type image --format '{{.FromImageID}}' "$(sed -n 's/^RUNTIME_BASE=//p' <<<"$bases")")
   tag="$list-$arch"
   at_exit "bah rmi $tag"
   say "building the operator image for linux/$arch"
   nice -n 10 buildah --root "$img_cache/buildah/root" --runroot "$img_cache/buildah/run" \
-    --storage-driver vfs bud --quiet --no-cache --force-rm --isolation chroot --pull=never --format oci --timestamp 0 \
-    --platform "linux/$arch" \
+    --storage-driver vfs bud --quiet --layers --force-rm --isolation chroot --pull=never --format oci --timestamp 0 \
+    --platform "linux/$arch" --build-arg "BUILDPLATFORM=linux/$host_arch" \
     --build-arg "BUILD_BASE=$(sed -n 's/^BUILD_BASE=//p' <<<"$bases")" \
-    --build-arg "RUNTIME_BASE=$(sed -n 's/^RUNTIME_BASE=//p' <<<"$bases")" \
+    --build-arg "RUNTIME_BASE=$runtime_base" \
     --label "org.opencontainers.image.version=$version" \
     --label "org.opencontainers.image.title=chatcli-operator" \
     --label "org.opencontainers.image.licenses=Apache-2.0" \
