@@ -90,6 +90,7 @@ for arch in "${platforms[@]}"; do
     --build-arg "RUNTIME_BASE=$runtime_base" \
     --label "org.opencontainers.image.version=$version" \
     --label "org.opencontainers.image.title=chatcli-operator" \
+    --label "org.opencontainers.image.description=Kubernetes operator for ChatCLI server instances (ChatCLIInstance, chatcli.diillson.com/v1alpha1)" \
     --label "org.opencontainers.image.licenses=Apache-2.0" \
     --volume "$img_cache/npm-cache:/var/cache/npm" \
     -f "$operator_dir/Dockerfile" -t "$tag" "$operator_dir" >&2
