@@ -7,7 +7,7 @@
 // of the instance is restarted or replaced.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,6 +70,7 @@ describe('a release pulled from a registry (real node)', () => {
   }, { timeout: 3_600_000 });
   after(async () => {
     await registry?.stop();
+    if (keys) await rm(keys, { recursive: true, force: true });
   });
 
   it(`make release ${VERSIONS[0]}: a signed amd64+arm64 index, SBOM attestations, and a signed chart pinned to the index`, { timeout: 3_600_000 }, async () => {
@@ -113,7 +114,8 @@ describe('a release pulled from a registry (real node)', () => {
     const operatorBefore = (await operatorPods()).map((p) => p.metadata.uid);
     assert.equal(before.length, 1);
     await h(['upgrade', RELEASE_NAME, r.chart, '--version', VERSIONS[1], '--ca-file', registry.caFile, '--namespace', RELEASE_NAMESPACE,
-      '--reuse-values', '--wait', '--timeout', '300s']);
+      // Not --reuse-values: that keeps the old chart's defaults, so the old image.digest.
+      '--reset-then-reuse-values', '--wait', '--timeout', '300s']);
     await eventually('the operator rolled out to the new image', async () => {
       const pods = await operatorPods();
       return pods.length === 1 && pods[0]!.spec.containers[0]!.image === r.image && pods[0]!.status.containerStatuses?.[0]?.ready === true
