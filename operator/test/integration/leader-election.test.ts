@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { usePlane } from '../support/cluster.ts';
 import { eventually, getJson, installOperator, startOperator, type RunningOperator } from '../support/operator.ts';
-import { isWrite, startApiProxy, type ApiProxy } from '../support/api-proxy.ts';
+import { isWrite, startApiProxy, type ApiProxy, type ProxiedRequest } from '../support/api-proxy.ts';
 
 const plane = usePlane('api');
 const LEASE = ['lease', 'chatcli-operator.chatcli.diillson.com', '-n', 'chatcli-system'];
@@ -106,9 +106,11 @@ describe('a deposed leader', () => {
   it('makes no write after losing the Lease, and exits', { timeout: 60_000 }, async () => {
     await eventually('the operator to lead', async () => (await getJson<{ spec: { holderIdentity?: string } }>(plane(), lease))?.spec.holderIdentity !== undefined);
     // A slow API server: the Deployment write of a reconcile stays on the wire for 8 s.
-    proxy.hold = (r) => (isWrite(r) && r.path.endsWith('/deployments/held') ? HOLD_MS : 0);
+    // The instance's Deployment: created with a POST to the collection (its name in the body), then patched by name.
+    const heldWrite = (r: ProxiedRequest) => isWrite(r) && /\/namespaces\/default\/deployments(\/held)?$/.test(r.path);
+    proxy.hold = (r) => (heldWrite(r) ? HOLD_MS : 0);
     await plane().kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'chatcli.diillson.com/v1alpha1', kind: 'ChatCLIInstance', metadata: { name: 'held', namespace: 'default' }, spec: { provider: 'OPENAI' } }));
-    await eventually('the Deployment write to be on the wire', () => proxy.requests.some((r) => r.path.endsWith('/deployments/held') && r.outcome === 'pending'), 20_000);
+    await eventually('the Deployment write to be on the wire', () => proxy.requests.some((r) => heldWrite(r) && r.outcome === 'pending'), 20_000);
 
     // Another process takes the Lease over (as a successor would once it expired).
     const takenAt = Date.now();
@@ -120,7 +122,7 @@ describe('a deposed leader', () => {
     const exitedIn = Date.now() - takenAt;
     // The held write is decided once its hold ends: forwarded, or dropped (its client gone).
     await eventually('the held Deployment write decided', () =>
-      proxy.requests.filter((r) => r.path.endsWith('/deployments/held') && isWrite(r)).every((r) => r.outcome !== 'pending'), HOLD_MS + 10_000);
+      proxy.requests.filter(heldWrite).every((r) => r.outcome !== 'pending'), HOLD_MS + 10_000);
 
     const lateWrites = proxy.requests.filter((r) => isWrite(r) && r.forwardedAt !== undefined && r.forwardedAt >= takenAt);
     // `takenAt` is taken before kubectl starts, so a renewal may still land before the takeover
@@ -129,7 +131,7 @@ describe('a deposed leader', () => {
     const renewals = lateWrites.filter((r) => r.method === 'PUT' && r.path.endsWith(`/leases/${LEASE_ID}`));
     assert.deepEqual(lateWrites.filter((r) => !renewals.includes(r)).map((r) => `${r.method} ${r.path} ${r.status ?? 'no answer'}`), [], 'nothing but a racing renewal written after the takeover');
     assert.ok(renewals.length <= 1, `${renewals.length} renewals after the takeover: ${renewals.map((r) => r.status).join(', ')}`);
-    const held = proxy.requests.filter((r) => r.path.endsWith('/deployments/held') && isWrite(r));
+    const held = proxy.requests.filter(heldWrite);
     assert.deepEqual(held.map((r) => r.outcome), ['dropped'], 'the write in flight was abandoned before it reached the server');
     assert.equal(await getJson(plane(), ['deployment', 'held', '-n', 'default']), undefined, 'the API server has no Deployment');
     assert.equal((await getJson<{ spec: { holderIdentity?: string } }>(plane(), lease))?.spec.holderIdentity, 'successor', 'the Lease was left to its new holder');
