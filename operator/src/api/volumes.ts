@@ -49,22 +49,21 @@ const KeyToPath = Type.Object(
 );
 const keyItems = Type.Optional(Type.Array(KeyToPath, { description: 'Keys to project, each as a file; all keys when absent.', maxItems: LIMITS.volumeItems, 'x-kubernetes-list-type': 'atomic' }));
 
-const ConfigMapProjection = Type.Object(
-  {
-    name: dnsSubdomain('ConfigMap in the instance\'s namespace.'),
-    items: keyItems,
-    optional: Type.Optional(Type.Boolean({ description: 'Start the pod even when the ConfigMap (or a key) is missing.' })),
-  },
-  { description: 'A ConfigMap\'s keys as files.' },
-);
-const SecretProjection = Type.Object(
-  {
-    name: dnsSubdomain('Secret in the instance\'s namespace.'),
-    items: keyItems,
-    optional: Type.Optional(Type.Boolean({ description: 'Start the pod even when the Secret (or a key) is missing.' })),
-  },
-  { description: 'A Secret\'s keys as files.' },
-);
+const defaultMode = Type.Optional(fileMode('Mode bits of the files (0-0777), 0644 by default.'));
+/** A ConfigMap's or Secret's keys as files: in a projected volume (no defaultMode of its own), or as a volume. */
+function keysAsFiles(kind: 'ConfigMap' | 'Secret', nameField: 'name' | 'secretName', description: string, volume: boolean) {
+  return Type.Object(
+    {
+      [nameField]: dnsSubdomain(`${kind} in the instance's namespace.`),
+      items: keyItems,
+      ...(volume ? { defaultMode } : {}),
+      optional: Type.Optional(Type.Boolean({ description: `Start the pod even when the ${kind} (or a key) is missing.` })),
+    },
+    { description },
+  );
+}
+const ConfigMapProjection = keysAsFiles('ConfigMap', 'name', 'A ConfigMap\'s keys as files.', false);
+const SecretProjection = keysAsFiles('Secret', 'name', 'A Secret\'s keys as files.', false);
 const ServiceAccountTokenProjection = Type.Object(
   {
     audience: Type.Optional(Type.String({ description: 'Audience of the token (the API server\'s by default), e.g. sts.amazonaws.com.', maxLength: LIMITS.shortString })),
@@ -113,24 +112,8 @@ const notAnOperatorVolume = celRule<VolumeShape>(
 export const Volume = Type.Object(
   {
     name: Type.String({ description: 'Name of the volume, which volumeMounts use; not one of the operator\'s.', pattern: DNS1123_LABEL, maxLength: DNS1123_LABEL_MAX }),
-    configMap: Type.Optional(Type.Object(
-      {
-        name: dnsSubdomain('ConfigMap in the instance\'s namespace.'),
-        items: keyItems,
-        defaultMode: Type.Optional(fileMode('Mode bits of the files (0-0777), 0644 by default.')),
-        optional: Type.Optional(Type.Boolean({ description: 'Start the pod even when the ConfigMap (or a key) is missing.' })),
-      },
-      { description: 'A ConfigMap\'s keys as files.' },
-    )),
-    secret: Type.Optional(Type.Object(
-      {
-        secretName: dnsSubdomain('Secret in the instance\'s namespace.'),
-        items: keyItems,
-        defaultMode: Type.Optional(fileMode('Mode bits of the files (0-0777), 0644 by default.')),
-        optional: Type.Optional(Type.Boolean({ description: 'Start the pod even when the Secret (or a key) is missing.' })),
-      },
-      { description: 'A Secret\'s keys as files; the operator never reads its values.' },
-    )),
+    configMap: Type.Optional(keysAsFiles('ConfigMap', 'name', 'A ConfigMap\'s keys as files.', true)),
+    secret: Type.Optional(keysAsFiles('Secret', 'secretName', 'A Secret\'s keys as files; the operator never reads its values.', true)),
     emptyDir: Type.Optional(Type.Object(
       {
         medium: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('Memory')], { description: '"" (the node\'s disk) or Memory (tmpfs, counted in the container\'s memory).' })),
@@ -148,7 +131,7 @@ export const Volume = Type.Object(
     projected: Type.Optional(Type.Object(
       {
         sources: Type.Array(VolumeProjection, { description: 'The sources, written in order (a later one wins on a path).', minItems: 1, maxItems: LIMITS.volumeItems, 'x-kubernetes-list-type': 'atomic' }),
-        defaultMode: Type.Optional(fileMode('Mode bits of the files (0-0777), 0644 by default.')),
+        defaultMode,
       },
       { description: 'ConfigMaps, Secrets and ServiceAccount tokens in one folder.' },
     )),
