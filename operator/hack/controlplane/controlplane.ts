@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ensureImage } from '../images/images.ts';
 import { NODE_IP, prepareNode, type PreparedNode, type RealNode } from '../node/node.ts';
+import { buildScriptOutput } from '../build-script.ts';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,16 +65,7 @@ export const FAKE_NODE = 'kwok-node-0';
 /** Compiles what is missing (no-op when cached) and returns the cache's bin directory. */
 export async function ensureBinaries(log: (line: string) => void = () => {}): Promise<string> {
   if (process.env.CHATCLI_CP_BIN) return process.env.CHATCLI_CP_BIN;
-  return await new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(here, 'build.sh')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => log(l)));
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out.trim().split('\n').pop() ?? '') : reject(new Error(`build.sh exited with ${code}`)),
-    );
-  });
+  return await buildScriptOutput(join(here, 'build.sh'), [], log);
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {

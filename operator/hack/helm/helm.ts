@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { buildScriptOutput } from '../build-script.ts';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,16 +29,7 @@ export type HelmMajor = 3 | 4;
 export async function ensureHelm(log: (line: string) => void = () => {}, major: HelmMajor = 4): Promise<string> {
   const given = major === 4 ? process.env.CHATCLI_HELM : process.env.CHATCLI_HELM3;
   if (given) return given;
-  return await new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(here, 'build.sh'), String(major)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => d.toString().split('\n').filter(Boolean).forEach((l) => log(l)));
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out.trim().split('\n').pop() ?? '') : reject(new Error(`hack/helm/build.sh exited with ${code}`)),
-    );
-  });
+  return await buildScriptOutput(join(here, 'build.sh'), [String(major)], log);
 }
 
 export type Helm = (args: string[], options?: { kubeconfig?: string; input?: string }) => Promise<string>;
