@@ -119,6 +119,9 @@ describe('pod network on the real node', () => {
         await sh('ip', 'netns', 'exec', ns, 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}`).then(() => 'connected', () => 'failed');
       const drops = async () => [...(await sh('nft', 'list', 'table', 'inet', 'chatcli_node')).matchAll(/counter packets (\d+) bytes \d+ drop/g)]
         .reduce((n, m) => n + Number(m[1]), 0);
+      // A run killed inside this test leaves its namespace behind (and /run is not a tmpfs on
+      // every machine, so it survives a reboot): take it away first; its veth pair goes with it.
+      if (existsSync(`/run/netns/${ns}`)) await sh('ip', 'netns', 'del', ns);
       // `ip netns add` makes /run/netns (a shared bind mount of itself) when it is missing.
       const hadNetnsDir = existsSync('/run/netns');
       await sh('ip', 'netns', 'add', ns);
