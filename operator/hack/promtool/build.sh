@@ -23,7 +23,10 @@ if [ ! -x "$bin/promtool" ]; then
   trap 'rm -rf "$tmp"' EXIT
   v=github.com/prometheus/common/version
   # Outside any module: go install reads only the Prometheus module's go.mod.
-  (cd "$tmp" && GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS=-buildvcs=false go install -trimpath \
+  # remove_all_sd: Prometheus's own build tag (plugins/plugin_*.go) that leaves out every
+  # service-discovery SDK (AWS, Azure, GCP, ...); `test rules` and `check` need none of them.
+  # It cuts the cold build's CPU from about 15 min to about 6.
+  (cd "$tmp" && GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS=-buildvcs=false go install -trimpath -tags remove_all_sd \
     -ldflags "-s -w -X $v.Version=$PROMETHEUS_VERSION -X $v.Branch=HEAD -X $v.BuildUser=chatcli-operator" \
     "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_MODULE_VERSION")
   mv "$tmp/promtool" "$bin/promtool"
