@@ -12,7 +12,7 @@ case "${1:-}" in
   cosign) module=github.com/sigstore/cosign/v3 pkg=$module/cmd/cosign version=$COSIGN_VERSION
     v=sigs.k8s.io/release-utils/version
     ldflags="-X $v.gitVersion=$version -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z" ;;
-  registry) module=github.com/distribution/distribution/v3 pkg=$module/cmd/registry version=$REGISTRY_VERSION
+  registry) module=github.com/distribution/distribution/v3 pkg=./registry version=$REGISTRY_VERSION
     ldflags="-X $module/version.version=$version" ;;
   actionlint) module=github.com/rhysd/actionlint pkg=$module/cmd/actionlint version=$ACTIONLINT_VERSION
     ldflags="-X $module.version=$version" ;;
